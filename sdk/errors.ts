@@ -1,0 +1,46 @@
+// CignalError: the one error type the SDK rejects with and reports in events.
+import { ServerErrorCode } from './protocol/errors.js';
+
+export const ClientErrorCode = {
+  /** A method was called with an argument it cannot use. */
+  InvalidArgument: 'invalid-argument',
+  /** The person or the browser refused the camera or microphone. */
+  MediaDenied: 'media-denied',
+  /** No camera/microphone, or the page is not a secure context. */
+  MediaUnavailable: 'media-unavailable',
+  /** The signalling server could not be reached. */
+  ServerUnreachable: 'server-unreachable',
+  /** The server did not answer in time. */
+  Timeout: 'timeout',
+  /** The method needs a live room connection, and there is none (e.g. after leaveRoom). */
+  NotConnected: 'not-connected',
+  /** Offer/answer could not be applied. */
+  NegotiationFailed: 'negotiation-failed',
+  /** The peer-to-peer connection failed and could not be restored. */
+  ConnectionFailed: 'connection-failed',
+  /** The share link could not be copied to the clipboard. */
+  ClipboardFailed: 'clipboard-failed',
+  /** Another page joined the room as this peer; this one was signed out. */
+  Replaced: 'replaced',
+} as const;
+
+export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+export type ErrorCode = ClientErrorCode | ServerErrorCode;
+
+export class CignalError extends Error {
+  override name = 'CignalError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The payload of `clientError` and `serverError`: `reason` is a sentence for people, `code` for code. */
+export interface ErrorDetail {
+  code: ErrorCode;
+  reason: string;
+  error: CignalError;
+}

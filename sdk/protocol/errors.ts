@@ -1,0 +1,37 @@
+// The closed set of error codes that travel on the wire, in acks and in connect refusals.
+
+export const ServerErrorCode = {
+  /** The payload failed validation: wrong type, missing field, too large. */
+  InvalidPayload: 'invalid-payload',
+  /** The room already holds two peers. */
+  RoomFull: 'room-full',
+  /** The socket holds no seat in a room (it left, or never joined). */
+  NotInRoom: 'not-in-room',
+  /** There is no other peer in the room to deliver to. */
+  NoPeer: 'no-peer',
+  /** The socket sent more messages than its budget allows. */
+  RateLimited: 'rate-limited',
+  /** The server's authorize hook refused the join. */
+  Unauthorized: 'unauthorized',
+  /** The event name is not part of the protocol. */
+  UnknownEvent: 'unknown-event',
+  /** Something failed inside the server; the message says no more than that. */
+  Internal: 'internal',
+} as const;
+
+export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
+
+/** The error half of every acknowledgement, and the `data` of a refused connection. */
+export interface WireError {
+  code: ServerErrorCode;
+  message: string;
+}
+
+const codes = new Set<string>(Object.values(ServerErrorCode));
+
+/** True when `value` looks like a WireError sent by a Cignal server. */
+export function isWireError(value: unknown): value is WireError {
+  if (typeof value !== 'object' || value === null) return false;
+  const { code, message } = value as Record<string, unknown>;
+  return typeof code === 'string' && codes.has(code) && typeof message === 'string';
+}

@@ -1,0 +1,74 @@
+// Event names and their signatures, for typed socket.io on both ends of the wire.
+import type { WireError } from './errors.js';
+import type {
+  AnswerPayload,
+  CandidatePayload,
+  IceServer,
+  InformPayload,
+  OfferPayload,
+} from './schemas.js';
+
+/** Bump when a change would break an older SDK talking to a newer server. */
+export const PROTOCOL_VERSION = 1;
+
+/** What one peer knows of the other. Identity fields are always set by the server. */
+export interface PeerInfo {
+  peerId: string;
+  displayName: string;
+  role: string | null;
+}
+
+/** Every acknowledgement answers with this shape. */
+export type AckResponse<T extends object = object> = ({ ok: true } & T) | { ok: false; error: WireError };
+export type Ack<T extends object = object> = (response: AckResponse<T>) => void;
+
+/** Why a peer's seat was given up. */
+export type LeaveReason =
+  /** The peer left on purpose (hang up, page closed). */
+  | 'left'
+  /** The peer's connection dropped and it did not come back within the grace period. */
+  | 'dropped'
+  /** A new session of the same peer id took the seat (e.g. the page was reloaded). */
+  | 'replaced';
+
+/** Sent to a socket right after the server admits it. */
+export interface JoinedPayload {
+  roomId: string;
+  peerId: string;
+  displayName: string;
+  role: string | null;
+  /** The ICE servers this peer should use. */
+  iceServers: IceServer[];
+  /** The other peer in the room, if any. */
+  peer: PeerInfo | null;
+  /** True when this connection resumed a seat that the same session held (a reconnect). */
+  resumed: boolean;
+  protocol: number;
+}
+
+export type Relayed<T> = T & { from: string };
+
+/** Events the server sends. */
+export interface ServerToClientEvents {
+  joined: (payload: JoinedPayload) => void;
+  peerJoined: (peer: PeerInfo) => void;
+  peerLeft: (payload: { peerId: string; reason: LeaveReason }) => void;
+  offer: (payload: Relayed<OfferPayload>) => void;
+  answer: (payload: Relayed<AnswerPayload>) => void;
+  candidate: (payload: Relayed<CandidatePayload>) => void;
+  information: (payload: Relayed<InformPayload>) => void;
+  /** This socket's seat was taken by a newer session of the same peer; the server disconnects it next. */
+  replaced: (payload: { message: string }) => void;
+}
+
+/** Events a client sends. The ack is optional for signals and required for `inform`. */
+export interface ClientToServerEvents {
+  offer: (payload: OfferPayload, ack?: Ack) => void;
+  answer: (payload: AnswerPayload, ack?: Ack) => void;
+  candidate: (payload: CandidatePayload, ack?: Ack) => void;
+  inform: (payload: InformPayload, ack: Ack) => void;
+}
+
+/** Names of the events a client may send, as a runtime list. */
+export const ClientEvents = ['offer', 'answer', 'candidate', 'inform'] as const satisfies readonly (keyof ClientToServerEvents)[];
+export type ClientEventName = (typeof ClientEvents)[number];

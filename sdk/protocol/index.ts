@@ -1,0 +1,4 @@
+// The wire protocol shared by the server and the SDK: names, payload types and validation.
+export * from './errors.js';
+export * from './events.js';
+export * from './schemas.js';

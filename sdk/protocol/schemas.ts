@@ -1,0 +1,142 @@
+// Validation schemas for every payload a client sends; the payload types are inferred from them.
+import * as v from 'valibot';
+
+/** Limits shared by the server (enforcement) and the SDK (early, clearer errors). */
+export const Limits = {
+  /** Room and peer ids: URL-safe characters only. */
+  idMaxLength: 64,
+  displayNameMaxLength: 64,
+  roleMaxLength: 32,
+  /** A full audio+video+data SDP with candidates is 5–15 KB; leave headroom, refuse megabytes. */
+  sdpMaxLength: 32 * 1024,
+  candidateMaxLength: 1024,
+  /** `inform` data, measured as JSON. */
+  informMaxBytes: 16 * 1024,
+  sessionMaxLength: 64,
+} as const;
+
+const idPattern = /^[A-Za-z0-9_-]+$/;
+
+const Id = (what: string) =>
+  v.pipe(
+    v.string(`${what} must be a string`),
+    v.minLength(1, `${what} must not be empty`),
+    v.maxLength(Limits.idMaxLength, `${what} must be at most ${Limits.idMaxLength} characters`),
+    v.regex(idPattern, `${what} may contain only letters, digits, "-" and "_"`),
+  );
+
+/** Free text shown to the other person: no control characters, bounded length. */
+const Label = (what: string, max: number) =>
+  v.pipe(
+    v.string(`${what} must be a string`),
+    v.maxLength(max, `${what} must be at most ${max} characters`),
+    // eslint-disable-next-line no-control-regex
+    v.regex(/^[^\u0000-\u001f\u007f]*$/, `${what} must not contain control characters`),
+  );
+
+export const RoomIdSchema = Id('roomId');
+export const PeerIdSchema = Id('peerId');
+export const SessionIdSchema = v.pipe(
+  v.string('session must be a string'),
+  v.minLength(1, 'session must not be empty'),
+  v.maxLength(Limits.sessionMaxLength, `session must be at most ${Limits.sessionMaxLength} characters`),
+  v.regex(idPattern, 'session may contain only letters, digits, "-" and "_"'),
+);
+
+/**
+ * The join request, carried in the socket.io handshake (`auth`).
+ * `session` names one presence of a peer: a reconnect repeats it (and resumes the seat),
+ * a reload makes a new one (and replaces the seat).
+ */
+export const JoinRequestSchema = v.object({
+  roomId: RoomIdSchema,
+  peerId: PeerIdSchema,
+  session: SessionIdSchema,
+  displayName: v.optional(Label('displayName', Limits.displayNameMaxLength)),
+  role: v.optional(Label('role', Limits.roleMaxLength)),
+});
+export type JoinRequest = v.InferOutput<typeof JoinRequestSchema>;
+
+const Sdp = v.pipe(
+  v.string('sdp must be a string'),
+  v.minLength(1, 'sdp must not be empty'),
+  v.maxLength(Limits.sdpMaxLength, `sdp must be at most ${Limits.sdpMaxLength} characters`),
+);
+
+export const OfferSchema = v.object({
+  description: v.object({ type: v.literal('offer', 'description.type must be "offer"'), sdp: Sdp }),
+  session: SessionIdSchema,
+});
+export type OfferPayload = v.InferOutput<typeof OfferSchema>;
+
+export const AnswerSchema = v.object({
+  description: v.object({ type: v.literal('answer', 'description.type must be "answer"'), sdp: Sdp }),
+  session: SessionIdSchema,
+});
+export type AnswerPayload = v.InferOutput<typeof AnswerSchema>;
+
+/** An RTCIceCandidateInit from the sender's peer connection. */
+export const CandidateSchema = v.object({
+  candidate: v.object({
+      candidate: v.pipe(
+        v.string('candidate.candidate must be a string'),
+        v.maxLength(Limits.candidateMaxLength, `candidate.candidate must be at most ${Limits.candidateMaxLength} characters`),
+      ),
+      sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(32)))),
+      sdpMLineIndex: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(64)))),
+      usernameFragment: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(256)))),
+  }),
+  session: SessionIdSchema,
+});
+export type CandidatePayload = v.InferOutput<typeof CandidateSchema>;
+
+/** Measures a value as JSON; undefined when it cannot be serialised (cycles, BigInt). */
+export function jsonSize(value: unknown): number | undefined {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? undefined : new TextEncoder().encode(text).length;
+  } catch {
+    return undefined;
+  }
+}
+
+export const InformSchema = v.object({
+  data: v.pipe(
+    v.unknown(),
+    v.check((d) => d !== undefined, 'data is required'),
+    v.check((d) => jsonSize(d) !== undefined, 'data must be JSON-serialisable'),
+    v.check((d) => (jsonSize(d) ?? Infinity) <= Limits.informMaxBytes, `data must be at most ${Limits.informMaxBytes} bytes as JSON`),
+  ),
+});
+export type InformPayload = v.InferOutput<typeof InformSchema>;
+
+const IceUrl = v.pipe(
+  v.string('iceServers[].urls must be strings'),
+  v.maxLength(512),
+  v.regex(/^(stun|stuns|turn|turns):/, 'ICE server URLs start with stun:, stuns:, turn: or turns:'),
+);
+
+/** RTCIceServer as configured by operators and by `setICEServers`. */
+export const IceServerSchema = v.object({
+  urls: v.union([IceUrl, v.pipe(v.array(IceUrl), v.minLength(1), v.maxLength(8))], 'iceServers[].urls must be a URL or a list of URLs'),
+  username: v.optional(v.pipe(v.string(), v.maxLength(512))),
+  credential: v.optional(v.pipe(v.string(), v.maxLength(512))),
+});
+export const IceServersSchema = v.pipe(
+  v.array(IceServerSchema, 'iceServers must be an array'),
+  v.maxLength(8, 'at most 8 ICE servers'),
+);
+export type IceServer = v.InferOutput<typeof IceServerSchema>;
+
+/** Turns valibot issues into one readable sentence. */
+export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues
+    .slice(0, 3)
+    .map((issue) => {
+      const path = issue.path?.map((p) => String(p.key)).join('.');
+      return path && !issue.message.startsWith(path) ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+export { safeParse } from 'valibot';

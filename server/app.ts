@@ -1,0 +1,47 @@
+// The Koa app: demo page, health check and the CDN-style bundle routes. No sockets here.
+import Router from '@koa/router';
+import createDebug from 'debug';
+import Koa from 'koa';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cdnRouter, type Asset } from './cdn.js';
+import { demoDir, packageVersion } from './paths.js';
+
+const log = createDebug('cignal:http');
+
+export interface AppOptions {
+  version?: string;
+  assets: Map<string, Asset>;
+  /** Reports the number of live rooms on /healthz. */
+  rooms?: () => Promise<number>;
+  trustProxy?: boolean;
+}
+
+export async function createApp(options: AppOptions): Promise<Koa> {
+  const version = options.version ?? packageVersion;
+  const app = new Koa({ proxy: options.trustProxy ?? false });
+  const demo = (await readFile(join(demoDir, 'index.html'), 'utf8')).replaceAll('__CIGNAL_VERSION__', version);
+
+  app.on('error', (error: Error & { status?: number; expose?: boolean }, ctx?: Koa.Context) => {
+    if (error.status && error.status < 500) return;
+    log('%s %s failed: %O', ctx?.method, ctx?.path, error);
+  });
+
+  const pages = new Router();
+  pages.get('/', (ctx) => {
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.body = demo;
+  });
+  pages.get('/healthz', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { ok: true, version, rooms: options.rooms ? await options.rooms() : undefined };
+  });
+
+  const cdn = cdnRouter(version, options.assets);
+  app.use(pages.routes()).use(pages.allowedMethods());
+  app.use(cdn.routes()).use(cdn.allowedMethods());
+  return app;
+}

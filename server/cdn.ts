@@ -1,0 +1,79 @@
+// CDN-style serving of the browser bundles at /cignal@<version>/<file>: immutable, ETag,
+// precompressed brotli/gzip, open to every origin. Only files present at start-up are served.
+import Router from '@koa/router';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+
+export interface Asset {
+  body: Buffer;
+  br?: Buffer;
+  gzip?: Buffer;
+  etag: string;
+  type: string;
+}
+
+const contentTypes: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.ts': 'text/plain; charset=utf-8',
+};
+
+/** Reads every bundle in `dir` into memory, pairing each with its precompressed twins. */
+export async function loadAssets(dir: string): Promise<Map<string, Asset>> {
+  const assets = new Map<string, Asset>();
+  if (!existsSync(dir)) return assets;
+  const names = (await readdir(dir)).filter((name) => !/\.(gz|br)$/.test(name));
+  for (const name of names) {
+    const type = contentTypes[extname(name)];
+    if (!type) continue;
+    const body = await readFile(join(dir, name));
+    const twin = async (suffix: string) => (existsSync(join(dir, name + suffix)) ? readFile(join(dir, name + suffix)) : undefined);
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    assets.set(name, { body, type, etag, br: await twin('.br'), gzip: await twin('.gz') });
+  }
+  return assets;
+}
+
+export function cdnRouter(version: string, assets: Map<string, Asset>): Router {
+  const router = new Router();
+  router.get('/cignal@:version/:file', (ctx) => {
+    const { file } = ctx.params;
+    const asset = assets.get(file);
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.set('Cross-Origin-Resource-Policy', 'cross-origin');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    if (!asset) return ctx.throw(404, `No such file: ${file}`);
+    if (ctx.params.version === 'latest') {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.status = 302;
+      ctx.redirect(`/cignal@${version}/${encodeURIComponent(file)}`);
+      return;
+    }
+    if (ctx.params.version !== version) {
+      return ctx.throw(404, `Version ${ctx.params.version} is not served here; this server has ${version}`);
+    }
+
+    ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+    ctx.set('ETag', asset.etag);
+    ctx.vary('Accept-Encoding');
+    ctx.type = asset.type;
+    if (ctx.fresh) {
+      ctx.status = 304;
+      return;
+    }
+    const encoding = ctx.acceptsEncodings(...[asset.br && 'br', asset.gzip && 'gzip', 'identity'].filter(Boolean) as string[]);
+    if (encoding === 'br' && asset.br) {
+      ctx.set('Content-Encoding', 'br');
+      ctx.body = asset.br;
+    } else if (encoding === 'gzip' && asset.gzip) {
+      ctx.set('Content-Encoding', 'gzip');
+      ctx.body = asset.gzip;
+    } else {
+      ctx.body = asset.body;
+    }
+  });
+  return router;
+}

@@ -1,0 +1,94 @@
+// Server configuration from environment variables (and a .env file), validated at start-up.
+import { existsSync } from 'node:fs';
+import { IceServersSchema, describeIssues, safeParse, type IceServer } from '../sdk/protocol/index.js';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  tls: { cert: string; key: string } | null;
+  iceServers: IceServer[];
+  turn: { secret: string; urls: string[]; ttlSeconds: number } | null;
+  reconnectGraceMs: number;
+  /** Sustained messages per second per socket, and the burst above it. */
+  rateLimit: { perSecond: number; burst: number };
+  /** Origins allowed to open a socket; '*' allows any page to embed the call. */
+  allowedOrigins: '*' | string[];
+  trustProxy: boolean;
+}
+
+export const DEFAULT_ICE_SERVERS: IceServer[] = [{ urls: 'stun:stun.l.google.com:19302' }];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function json(env: Env, name: string): unknown {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    throw new ConfigError(`${name} must be JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Reads the configuration; throws ConfigError with the variable's name when a value is wrong. */
+export function readConfig(env: Env = process.env): ServerConfig {
+  const iceRaw = json(env, 'CIGNAL_ICE_SERVERS');
+  let iceServers = DEFAULT_ICE_SERVERS;
+  if (iceRaw !== undefined) {
+    const parsed = safeParse(IceServersSchema, iceRaw);
+    if (!parsed.success) throw new ConfigError(`CIGNAL_ICE_SERVERS: ${describeIssues(parsed.issues)}`);
+    iceServers = parsed.output;
+  }
+
+  const { TLS_CERT: cert, TLS_KEY: key } = env;
+  if (Boolean(cert) !== Boolean(key)) throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
+  for (const [name, file] of [['TLS_CERT', cert], ['TLS_KEY', key]] as const) {
+    if (file && !existsSync(file)) throw new ConfigError(`${name} names a file that does not exist: ${file}`);
+  }
+
+  let turn: ServerConfig['turn'] = null;
+  if (env.CIGNAL_TURN_SECRET) {
+    const urls = (env.CIGNAL_TURN_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+    if (urls.length === 0 || !urls.every((u) => /^turns?:/.test(u))) {
+      throw new ConfigError('CIGNAL_TURN_URLS must list turn: or turns: URLs, comma-separated, when CIGNAL_TURN_SECRET is set');
+    }
+    turn = { secret: env.CIGNAL_TURN_SECRET, urls, ttlSeconds: integer(env, 'CIGNAL_TURN_TTL', 86_400, 60, 7 * 86_400) };
+  }
+
+  const origins = (env.CIGNAL_ALLOWED_ORIGINS ?? '*').trim();
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65_535),
+    host: env.HOST || '0.0.0.0',
+    tls: cert && key ? { cert, key } : null,
+    iceServers,
+    turn,
+    reconnectGraceMs: integer(env, 'CIGNAL_RECONNECT_GRACE_MS', 10_000, 0, 600_000),
+    rateLimit: {
+      perSecond: integer(env, 'CIGNAL_RATE_LIMIT', 50, 1, 10_000),
+      burst: integer(env, 'CIGNAL_RATE_BURST', 200, 1, 100_000),
+    },
+    allowedOrigins: origins === '*' || origins === '' ? '*' : origins.split(',').map((o) => o.trim()).filter(Boolean),
+    trustProxy: env.CIGNAL_TRUST_PROXY === 'true' || env.CIGNAL_TRUST_PROXY === '1',
+  };
+}
+
+/** Loads `.env` from the working directory when present; variables already set win. */
+export function loadDotEnv(file = '.env'): boolean {
+  if (!existsSync(file)) return false;
+  process.loadEnvFile(file);
+  return true;
+}

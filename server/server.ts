@@ -1,0 +1,82 @@
+// One HTTP(S) server carrying the Koa app and socket.io, with signalling attached.
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Server, type ServerOptions } from 'socket.io';
+import { Limits } from '../sdk/protocol/index.js';
+import { createApp } from './app.js';
+import { loadAssets } from './cdn.js';
+import { readConfig, type ServerConfig } from './config.js';
+import { cdnDir } from './paths.js';
+import type { RoomStore } from './rooms/store.js';
+import { initSocketServer, type Signalling } from './signalling.js';
+
+/** socket.io options sized for signalling: SDP-sized messages, any embedding origin by default. */
+export function socketServerOptions(config: Pick<ServerConfig, 'allowedOrigins'> = { allowedOrigins: '*' }): Partial<ServerOptions> {
+  return {
+    // The largest message is an offer: its SDP plus a little JSON around it.
+    maxHttpBufferSize: Limits.sdpMaxLength + 8 * 1024,
+    cors: { origin: config.allowedOrigins === '*' ? '*' : config.allowedOrigins, methods: ['GET', 'POST'] },
+    // A refused or idle handshake does not hold a connection for long.
+    connectTimeout: 10_000,
+    serveClient: false,
+  };
+}
+
+export interface CignalServer {
+  http: HttpServer;
+  io: Server;
+  signalling: Signalling;
+  config: ServerConfig;
+  /** Starts listening; resolves with the URL it listens on. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface CreateServerOptions {
+  config?: Partial<ServerConfig>;
+  store?: RoomStore;
+  /** Where the browser bundles are read from. Default: dist/cdn of this package. */
+  assetsDir?: string;
+}
+
+export async function createServer(options: CreateServerOptions = {}): Promise<CignalServer> {
+  const config = { ...readConfig(), ...options.config };
+  const assets = await loadAssets(options.assetsDir ?? cdnDir);
+  let signalling: Signalling | undefined;
+  const app = await createApp({ assets, trustProxy: config.trustProxy, rooms: () => signalling!.totalRoomsRunning() });
+
+  const http = config.tls
+    ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, app.callback())
+    : createHttpServer(app.callback());
+  const io = new Server(http, socketServerOptions(config));
+  signalling = initSocketServer(io, {
+    store: options.store,
+    iceServers: config.iceServers,
+    turn: config.turn,
+    reconnectGraceMs: config.reconnectGraceMs,
+    rateLimit: config.rateLimit,
+  });
+
+  return {
+    http,
+    io,
+    signalling,
+    config,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.port, config.host, () => {
+          http.off('error', reject);
+          const { port } = http.address() as AddressInfo;
+          const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+          resolve(`${config.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`);
+        });
+      }),
+    close: async () => {
+      signalling!.close();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    },
+  };
+}
