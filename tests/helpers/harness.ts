@@ -1,0 +1,43 @@
+// Drives the SDK inside a real page: loads cignal.js from the server's CDN route, records every
+// event, and plays the remote stream in a <video> whose decoded frames are counted.
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+
+export interface RecordedEvent {
+  name: string;
+  arg: unknown;
+}
+
+const pageScript = readFileSync(new URL('./harness.page.js', import.meta.url), 'utf8');
+
+/** Installs `window.T` (see harness.page.js); the page must be on the Cignal server's origin. */
+export async function installHarness(page: Page, version: string): Promise<void> {
+  await page.evaluate((version) => {
+    document.documentElement.dataset.cignalVersion = version;
+  }, version);
+  await page.addScriptTag({ type: 'module', content: pageScript });
+  await page.waitForFunction(() => 'T' in window);
+}
+
+/** Waits until the page shows decoded remote video: a real size and frames that keep coming. */
+export async function expectVideoFlowing(page: Page, timeout = 20_000): Promise<{ width: number; frames: number }> {
+  await page.waitForFunction(() => {
+    const T = (window as any).T;
+    return T.video && T.video.videoWidth > 0 && T.frames > 5;
+  }, null, { timeout });
+  const before = await page.evaluate(() => (window as any).T.frames as number);
+  await page.waitForFunction((before) => (window as any).T.frames > before + 5, before, { timeout });
+  return page.evaluate(() => ({ width: (window as any).T.video.videoWidth as number, frames: (window as any).T.frames as number }));
+}
+
+export function events(page: Page, name?: string): Promise<Array<{ name: string; arg: any }>> {
+  return page.evaluate((name) => (window as any).T.events.filter((e: { name: string }) => !name || e.name === name), name);
+}
+
+export function waitForEvent(page: Page, name: string, count = 1, timeout = 15_000): Promise<unknown> {
+  return page.waitForFunction(([name, count]) => (window as any).T.count(name) >= count, [name, count] as const, { timeout });
+}
+
+export function state(page: Page): Promise<string> {
+  return page.evaluate(() => (window as any).T.room.state);
+}

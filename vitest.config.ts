@@ -1,0 +1,13 @@
+// Node-side tests: server tests with real sockets, and browser tests that drive Chromium.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/server/**/*.test.ts', 'tests/browser/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    // Chromium pages are heavy on two cores: at most two test files at once.
+    maxWorkers: 2,
+  },
+});
