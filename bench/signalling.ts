@@ -6,14 +6,14 @@ import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Server } from 'socket.io';
-import { io as connect, type Socket } from 'socket.io-client';
+import { io as connect, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { createServer } from '../server/server.js';
 
 const JOINS = Number(process.env.BENCH_JOINS ?? 200);
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 1000);
 const sdp = `v=0\r\n${'a=candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host generation 0\r\n'.repeat(80)}`;
 
-const options = { transports: ['websocket'], forceNew: true, reconnection: false } as const;
+const options: Partial<ManagerOptions & SocketOptions> = { transports: ['websocket'], forceNew: true, reconnection: false };
 
 async function startBaseline(): Promise<{ url: string; close(): Promise<void> }> {
   const http = createHttpServer();
