@@ -317,7 +317,9 @@ export class Cignal extends Emitter<CignalEvents> {
     const options: Partial<ManagerOptions & SocketOptions> = {
       path,
       auth,
+      // WebSocket first; polling when a proxy or firewall blocks WebSockets.
       transports: ['websocket', 'polling'],
+      tryAllTransports: true,
       timeout: this.#timeoutMs,
       reconnectionDelayMax: 5_000,
       forceNew: true,
@@ -470,9 +472,25 @@ export class Cignal extends Emitter<CignalEvents> {
   #sendSignal(signal: OutgoingSignal, session: string) {
     const socket = this.#socket;
     if (!socket) return;
-    if (signal.kind === 'candidate') socket.emit('candidate', { candidate: signal.candidate as never, session });
-    else if (signal.kind === 'offer') socket.emit('offer', { description: signal.description, session });
-    else socket.emit('answer', { description: signal.description, session });
+    // Signals are acknowledged so that a refusal (rate limit, size) is reported, once per call.
+    // `no-peer` is not a failure here: the other side left while we were still sending.
+    const call = this.#call;
+    const onAck = (error: Error | null, response?: AckResponse) => {
+      if (call !== this.#call || call?.signalError) return;
+      if (error) return log.warn('no acknowledgement for a %s signal', signal.kind);
+      if (response && !response.ok && response.error.code !== 'no-peer') {
+        call!.signalError = true;
+        this.#fail('serverError', new CignalError(response.error.code, `The server refused a ${signal.kind}: ${response.error.message}`));
+      }
+    };
+    const sender = socket.timeout(this.#timeoutMs);
+    const sent =
+      signal.kind === 'candidate'
+        ? sender.emitWithAck('candidate', { candidate: signal.candidate as never, session })
+        : signal.kind === 'offer'
+          ? sender.emitWithAck('offer', { description: signal.description, session })
+          : sender.emitWithAck('answer', { description: signal.description, session });
+    sent.then((response: AckResponse) => onAck(null, response), (error: Error) => onAck(error));
   }
 
   #onRemoteTrack(track: MediaStreamTrack) {

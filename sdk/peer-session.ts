@@ -33,6 +33,8 @@ export class PeerSession {
   readonly polite: boolean;
   /** The other side's session id, learned from its first description. */
   remoteSession: string | null = null;
+  /** Set once a refused signal of this call has been reported. */
+  signalError = false;
 
   readonly #options: PeerSessionOptions;
   readonly #log: Logger;
