@@ -60,6 +60,8 @@ export function cdnRouter(version: string, assets: Map<string, Asset>): Router {
     ctx.set('ETag', asset.etag);
     ctx.vary('Accept-Encoding');
     ctx.type = asset.type;
+    // Koa only compares validators for a 2xx (or 304) response, and the status is still 404 here.
+    ctx.status = 200;
     if (ctx.fresh) {
       ctx.status = 304;
       return;

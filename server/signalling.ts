@@ -150,6 +150,14 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
         log('refused %s: room %s is full', peerId, roomId);
         return next(refusal(ServerErrorCode.RoomFull, 'This room already has two people in it'));
       }
+      if (socket.conn.readyState !== 'open') {
+        // The client went away while the store was seating it. socket.io drops such a socket with
+        // neither 'connection' nor 'disconnect', so nothing else would ever give the seat back.
+        log('%s closed before its join into room %s completed', peerId, roomId);
+        if (outcome.previous) await store.join(roomId, outcome.previous);
+        else await store.leave(roomId, peerId, socket.id);
+        return next(refusal(ServerErrorCode.Internal, 'The connection closed during the join'));
+      }
       socket.data = {
         roomId,
         peerId,

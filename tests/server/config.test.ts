@@ -1,0 +1,77 @@
+// Configuration from the environment: sensible defaults, and start-up refused with the name of
+// the variable when a value is wrong.
+import { describe, expect, test } from 'vitest';
+import { ConfigError, readConfig } from '../../server/config.js';
+
+/** The ConfigError that `readConfig(env)` throws; fails the test if it does not throw one. */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    readConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`readConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('readConfig', () => {
+  test('with nothing set, the server listens on 0.0.0.0:8080 with a 10 s grace and one public STUN server', () => {
+    const config = readConfig({});
+
+    expect(config.port).toBe(8080);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.reconnectGraceMs).toBe(10_000);
+    expect(config.iceServers).toHaveLength(1);
+    expect(config.iceServers[0]!.urls).toMatch(/^stun:/);
+    expect(config.turn).toBeNull();
+    expect(config.tls).toBeNull();
+    expect(config.rateLimit).toEqual({ perSecond: 50, burst: 200 });
+    expect(config.allowedOrigins).toBe('*');
+  });
+
+  test('valid values are read', () => {
+    const iceServers = [{ urls: ['stun:stun.example.org', 'turns:turn.example.org:5349'], username: 'u', credential: 'p' }];
+    const config = readConfig({
+      PORT: '3000',
+      HOST: '127.0.0.1',
+      CIGNAL_ICE_SERVERS: JSON.stringify(iceServers),
+      CIGNAL_TURN_SECRET: 's3cret',
+      CIGNAL_TURN_URLS: 'turn:turn.example.org:3478, turns:turn.example.org:5349',
+      CIGNAL_RECONNECT_GRACE_MS: '2500',
+      CIGNAL_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+    });
+
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      iceServers,
+      turn: { secret: 's3cret', urls: ['turn:turn.example.org:3478', 'turns:turn.example.org:5349'], ttlSeconds: 86_400 },
+      reconnectGraceMs: 2_500,
+      allowedOrigins: ['https://a.example', 'https://b.example'],
+    });
+  });
+
+  test.each([
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '80.5' }],
+    ['CIGNAL_ICE_SERVERS', { CIGNAL_ICE_SERVERS: '[{urls: stun:x}' }],
+    ['CIGNAL_ICE_SERVERS', { CIGNAL_ICE_SERVERS: JSON.stringify([{ urls: 'https://stun.example.org' }]) }],
+    ['CIGNAL_ICE_SERVERS', { CIGNAL_ICE_SERVERS: JSON.stringify({ urls: 'stun:stun.example.org' }) }],
+    ['TLS_CERT', { TLS_CERT: '/etc/ssl/cert.pem' }],
+    ['TLS_KEY', { TLS_KEY: '/etc/ssl/key.pem' }],
+    ['CIGNAL_TURN_URLS', { CIGNAL_TURN_SECRET: 's3cret' }],
+    ['CIGNAL_TURN_URLS', { CIGNAL_TURN_SECRET: 's3cret', CIGNAL_TURN_URLS: 'stun:stun.example.org' }],
+    ['CIGNAL_RECONNECT_GRACE_MS', { CIGNAL_RECONNECT_GRACE_MS: '-1' }],
+    ['CIGNAL_RATE_LIMIT', { CIGNAL_RATE_LIMIT: 'lots' }],
+  ])('a bad value is refused with a ConfigError naming %s', (name, env) => {
+    expect(configError(env).message).toContain(name);
+  });
+
+  test('TLS files that do not exist are refused by name', () => {
+    const error = configError({ TLS_CERT: '/nonexistent/cert.pem', TLS_KEY: '/nonexistent/key.pem' });
+
+    expect(error.message).toContain('TLS_CERT');
+    expect(error.message).toContain('/nonexistent/cert.pem');
+  });
+});

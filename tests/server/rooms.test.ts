@@ -1,0 +1,335 @@
+// Rooms: who gets a seat, what each peer is told, and how seats are given up (leave, drop, resume, reload).
+import { afterEach, describe, expect, test } from 'vitest';
+import { PROTOCOL_VERSION, ServerErrorCode } from '../../sdk/protocol/index.js';
+import { allRooms, totalRoomsRunning } from '../../server/index.js';
+import { MemoryRoomStore } from '../../server/rooms/memory.js';
+import type { RoomStore } from '../../server/rooms/store.js';
+import {
+  arrives,
+  ask,
+  client,
+  closeAll,
+  dropConnection,
+  join,
+  next,
+  pair,
+  record,
+  refusal,
+  startServer,
+  uniqueRoom,
+  type TestServer,
+} from '../helpers/server.js';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  closeAll();
+  await server?.close();
+  server = undefined;
+});
+
+async function start(...args: Parameters<typeof startServer>): Promise<TestServer> {
+  server = await startServer(...args);
+  return server;
+}
+
+/** The peer ids seated in `roomId`, as the server's operator view reports them. */
+async function seated(roomId: string): Promise<string[]> {
+  const room = (await allRooms()).find((r) => r.id === roomId);
+  return room ? room.peers.map((p) => p.peerId).sort() : [];
+}
+
+describe('joining a room', () => {
+  test('the first peer is told its room, its identity and the ICE servers, and that it is alone', async () => {
+    const iceServers = [{ urls: 'stun:stun.example.org:3478' }, { urls: ['turn:turn.example.org'], username: 'u', credential: 'c' }];
+    const { url } = await start({ iceServers });
+    const roomId = uniqueRoom();
+
+    const { joined } = await join(url, { roomId, peerId: 'alice', displayName: 'Alice', role: 'host' });
+
+    expect(joined).toEqual({
+      roomId,
+      peerId: 'alice',
+      displayName: 'Alice',
+      role: 'host',
+      iceServers,
+      peer: null,
+      resumed: false,
+      protocol: PROTOCOL_VERSION,
+    });
+  });
+
+  test('a peer without a display name is shown by its role, or as "Peer" without one', async () => {
+    const { url } = await start();
+
+    const withRole = await join(url, { roomId: uniqueRoom(), peerId: 'p1', role: 'doctor' });
+    const bare = await join(url, { roomId: uniqueRoom(), peerId: 'p2' });
+    const blank = await join(url, { roomId: uniqueRoom(), peerId: 'p3', displayName: '   ' });
+
+    expect([withRole.joined.displayName, withRole.joined.role]).toEqual(['doctor', 'doctor']);
+    expect([bare.joined.displayName, bare.joined.role]).toEqual(['Peer', null]);
+    expect(blank.joined.displayName).toBe('Peer');
+  });
+
+  test('the second peer learns who is already there, and the first learns who arrived', async () => {
+    const { url } = await start();
+    const roomId = uniqueRoom();
+    const alice = await join(url, { roomId, peerId: 'alice', displayName: 'Alice', role: 'host' });
+    const arrival = next(alice.socket, 'peerJoined');
+
+    const bob = await join(url, { roomId, peerId: 'bob', displayName: 'Bob' });
+
+    expect(bob.joined.peer).toEqual({ peerId: 'alice', displayName: 'Alice', role: 'host' });
+    expect(bob.joined.resumed).toBe(false);
+    expect(await arrival).toEqual({ peerId: 'bob', displayName: 'Bob', role: null });
+    expect(await seated(roomId)).toEqual(['alice', 'bob']);
+  });
+
+  test('a third peer is refused with room-full and the call between the first two goes on', async () => {
+    const { url } = await start();
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(url, roomId);
+    const aliceEvents = record(alice);
+
+    const refused = await refusal(url, { roomId, peerId: 'carol' });
+
+    expect(refused).toEqual({ code: ServerErrorCode.RoomFull, message: expect.any(String) });
+    expect(refused?.message.length).toBeGreaterThan(0);
+    const information = next(bob, 'information');
+    expect(await ask(alice, 'inform', { data: 'still here?' })).toEqual({ ok: true });
+    expect(await information).toEqual({ data: 'still here?', from: 'alice' });
+    expect(await seated(roomId)).toEqual(['alice', 'bob']);
+    // The refused peer never appeared to the people in the room.
+    expect(aliceEvents.map(([event]) => event)).not.toContain('peerJoined');
+  });
+
+  test('of several peers joining an empty room at once, exactly two get in', async () => {
+    const { url } = await start();
+    const roomId = uniqueRoom();
+
+    const outcomes = await Promise.allSettled(['p1', 'p2', 'p3', 'p4', 'p5'].map((peerId) => join(url, { roomId, peerId })));
+
+    const admitted = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [(o.reason as { wire?: { code: string } }).wire?.code] : []));
+    expect(admitted).toHaveLength(2);
+    expect(refused).toEqual(['room-full', 'room-full', 'room-full']);
+    expect(await seated(roomId)).toHaveLength(2);
+  });
+});
+
+describe('leaving a room', () => {
+  test('hanging up frees the seat at once and the partner is told the peer left', async () => {
+    // A long grace proves the seat is not merely held and then timed out.
+    const { url } = await start({ reconnectGraceMs: 60_000 });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(url, roomId);
+    const left = next(bob, 'peerLeft');
+
+    alice.disconnect();
+
+    expect(await left).toEqual({ peerId: 'alice', reason: 'left' });
+    expect(await seated(roomId)).toEqual(['bob']);
+    // The freed seat is available to someone new.
+    const carol = await join(url, { roomId, peerId: 'carol' });
+    expect(carol.joined.peer?.peerId).toBe('bob');
+  });
+
+  test('when the last peer hangs up the room is deleted', async () => {
+    const { url } = await start({ reconnectGraceMs: 60_000 });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(url, roomId);
+    expect(await totalRoomsRunning()).toBe(1);
+
+    alice.disconnect();
+    bob.disconnect();
+
+    await expect.poll(() => totalRoomsRunning()).toBe(0);
+    expect(await allRooms()).toEqual([]);
+  });
+
+  test('a dropped connection keeps its seat during the grace period, then the partner is told it dropped', async () => {
+    const graceMs = 1_500;
+    const srv = await start({ reconnectGraceMs: graceMs });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(srv.url, roomId);
+    const bobEvents = record(bob);
+
+    const reason = await dropConnection(alice, srv);
+
+    expect(reason).not.toBe('client namespace disconnect');
+    expect(await seated(roomId)).toEqual(['alice', 'bob']);
+    // The seat is still taken, so nobody else can have it yet, and the partner has not been told anything.
+    expect(await refusal(srv.url, { roomId, peerId: 'carol' })).toMatchObject({ code: 'room-full' });
+    expect(await arrives(bob, 'peerLeft', 300)).toBe(false);
+    expect(bobEvents).toEqual([]);
+
+    await expect.poll(() => bobEvents, { timeout: graceMs * 3 }).toEqual([['peerLeft', { peerId: 'alice', reason: 'dropped' }]]);
+    expect(await seated(roomId)).toEqual(['bob']);
+    const carol = await join(srv.url, { roomId, peerId: 'carol' });
+    expect(carol.joined.peer?.peerId).toBe('bob');
+  });
+
+  test('a lone peer whose connection drops is removed with its room after the grace period', async () => {
+    const srv = await start({ reconnectGraceMs: 200 });
+    const roomId = uniqueRoom();
+    const { socket } = await join(srv.url, { roomId, peerId: 'alice' });
+
+    await dropConnection(socket, srv);
+
+    expect(await seated(roomId)).toEqual(['alice']);
+    await expect.poll(() => totalRoomsRunning(), { timeout: 2_000 }).toBe(0);
+  });
+
+  test('a reconnect within the grace period resumes the seat and the partner notices nothing', async () => {
+    const graceMs = 800;
+    const srv = await start({ reconnectGraceMs: graceMs });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(srv.url, roomId);
+    const joinedAt = (await allRooms()).find((r) => r.id === roomId)!.peers.find((p) => p.peerId === 'alice')!.joinedAt;
+    const bobEvents = record(bob);
+
+    await dropConnection(alice, srv);
+    const again = await join(srv.url, { roomId, peerId: 'alice', session: 's-alice' });
+
+    expect(again.joined.resumed).toBe(true);
+    expect(again.joined.peer).toEqual({ peerId: 'bob', displayName: 'Peer', role: null });
+    // Wait past the end of the grace period: the cancelled timer must not free the resumed seat.
+    expect(await arrives(bob, 'peerLeft', graceMs + 200)).toBe(false);
+    expect(bobEvents.map(([event]) => event)).toEqual([]);
+    const rooms = await allRooms();
+    expect(rooms.find((r) => r.id === roomId)?.peers.map((p) => [p.peerId, p.joinedAt])).toEqual([
+      ['alice', joinedAt],
+      ['bob', expect.any(Number)],
+    ]);
+    // Messages flow both ways through the resumed connection.
+    const toAlice = next(again.socket, 'information');
+    expect(await ask(bob, 'inform', { data: 'welcome back' })).toEqual({ ok: true });
+    expect(await toAlice).toEqual({ data: 'welcome back', from: 'bob' });
+    const toBob = next(bob, 'information');
+    expect(await ask(again.socket, 'inform', { data: 'thanks' })).toEqual({ ok: true });
+    expect(await toBob).toEqual({ data: 'thanks', from: 'alice' });
+  });
+
+  test('a reconnect that arrives before the server noticed the old connection died takes over silently', async () => {
+    const { url } = await start({ reconnectGraceMs: 60_000 });
+    const roomId = uniqueRoom();
+    const [oldAlice, bob] = await pair(url, roomId);
+    const oldAliceEvents = record(oldAlice);
+    const bobEvents = record(bob);
+    const oldClosed = next<string>(oldAlice, 'disconnect');
+
+    // Same peer and session while the old socket is still open, as after a half-open TCP connection.
+    const again = await join(url, { roomId, peerId: 'alice', session: 's-alice' });
+
+    expect(again.joined.resumed).toBe(true);
+    expect(await oldClosed).toBe('io server disconnect');
+    expect(oldAliceEvents.map(([event]) => event)).not.toContain('replaced');
+    const toAlice = next(again.socket, 'information');
+    expect(await ask(bob, 'inform', { data: 'hi' })).toEqual({ ok: true });
+    expect(await toAlice).toEqual({ data: 'hi', from: 'bob' });
+    expect(bobEvents).toEqual([]);
+    expect(await seated(roomId)).toEqual(['alice', 'bob']);
+  });
+
+  test('the same peer opening a new session (a reload) replaces its old connection instead of being refused', async () => {
+    const { url } = await start({ reconnectGraceMs: 60_000 });
+    const roomId = uniqueRoom();
+    const [oldAlice, bob] = await pair(url, roomId);
+    const bobEvents = record(bob);
+    const replaced = next<{ message: string }>(oldAlice, 'replaced');
+    const oldClosed = next<string>(oldAlice, 'disconnect');
+
+    const newAlice = await join(url, { roomId, peerId: 'alice', session: 'after-reload', displayName: 'Alice' });
+
+    expect(newAlice.joined.resumed).toBe(false);
+    expect(newAlice.joined.peer?.peerId).toBe('bob');
+    expect((await replaced).message).toEqual(expect.any(String));
+    expect(await oldClosed).toBe('io server disconnect');
+    await expect.poll(() => bobEvents.length).toBeGreaterThanOrEqual(2);
+    expect(bobEvents).toEqual([
+      ['peerLeft', { peerId: 'alice', reason: 'replaced' }],
+      ['peerJoined', { peerId: 'alice', displayName: 'Alice', role: null }],
+    ]);
+    expect(await seated(roomId)).toEqual(['alice', 'bob']);
+    // The new connection speaks for the seat.
+    const toBob = next(bob, 'information');
+    expect(await ask(newAlice.socket, 'inform', { data: 'reloaded' })).toEqual({ ok: true });
+    expect(await toBob).toEqual({ data: 'reloaded', from: 'alice' });
+  });
+
+  test('a peer that goes away while its join is still being decided leaves no seat behind', async () => {
+    const slow = slowStore();
+    const srv = await start({}, { store: slow.store });
+    const roomId = uniqueRoom();
+
+    await abandonJoin(srv, slow, { roomId, peerId: 'impatient' });
+
+    await expect.poll(() => slow.inner.count()).toBe(0);
+    await pair(srv.url, roomId, 'alice', 'bob');
+    expect(await seated(roomId)).toEqual(['alice', 'bob']);
+  });
+
+  test('a reload that goes away before its join completes leaves the earlier connection in its seat', async () => {
+    const slow = slowStore();
+    const srv = await start({ reconnectGraceMs: 60_000 }, { store: slow.store });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(srv.url, roomId);
+    const bobEvents = record(bob);
+
+    slow.slowJoins = 1;
+    await abandonJoin(srv, slow, { roomId, peerId: 'alice', session: 'after-reload' });
+
+    await expect.poll(() => slow.inner.partner(roomId, 'bob').then((seat) => seat?.socketId)).toBe(alice.id);
+    const toAlice = next(alice, 'information');
+    expect(await ask(bob, 'inform', { data: 'still with me?' })).toEqual({ ok: true });
+    expect(await toAlice).toEqual({ data: 'still with me?', from: 'bob' });
+    expect(bobEvents.map(([event]) => event)).toEqual([]);
+  });
+});
+
+/** A room store whose next `slowJoins` joins wait until the test releases them, as a networked store (Redis) can be slow. */
+function slowStore() {
+  const inner = new MemoryRoomStore();
+  const slow = {
+    inner,
+    slowJoins: 0,
+    started: deferred(),
+    gate: deferred(),
+    finished: deferred(),
+    store: {
+      join: async (roomId, seat) => {
+        if (slow.slowJoins <= 0) return inner.join(roomId, seat);
+        slow.slowJoins -= 1;
+        slow.started.resolve();
+        await slow.gate.promise;
+        const outcome = await inner.join(roomId, seat);
+        slow.finished.resolve();
+        return outcome;
+      },
+      leave: (...args) => inner.leave(...args),
+      partner: (...args) => inner.partner(...args),
+      count: () => inner.count(),
+      list: () => inner.list(),
+    } satisfies RoomStore,
+  };
+  return slow;
+}
+
+/** Starts a join through the slow store, closes the client while the store is busy, then lets the store finish. */
+async function abandonJoin(srv: TestServer, slow: ReturnType<typeof slowStore>, auth: Parameters<typeof join>[1]): Promise<void> {
+  slow.slowJoins = 1;
+  const serverSawClose = new Promise<void>((resolve) =>
+    srv.server.io.engine.once('connection', (conn: { once(event: 'close', fn: () => void): void }) => conn.once('close', () => resolve())),
+  );
+  const socket = client(srv.url, auth);
+  await slow.started.promise;
+  socket.io.engine.close();
+  await serverSawClose;
+  slow.gate.resolve();
+  await slow.finished.promise;
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
