@@ -80,12 +80,12 @@ async function pair(url: string, cignal: boolean): Promise<[Socket, Socket]> {
 
 async function roundTrips(url: string, cignal: boolean): Promise<number[]> {
   const [a, b] = await pair(url, cignal);
-  b.on('offer', () => b.emit('answer', { description: { type: 'answer', sdp }, session: 'sb' }));
+  b.on('offer', () => b.emit('answer', { description: { type: 'answer', sdp }, connection: 'pc-b' }));
   const samples: number[] = [];
   for (let i = 0; i < ROUND_TRIPS; i++) {
     const start = performance.now();
     const answered = once(a, 'answer');
-    a.emit('offer', { description: { type: 'offer', sdp }, session: 'sa' });
+    a.emit('offer', { description: { type: 'offer', sdp }, connection: 'pc-a' });
     await answered;
     samples.push(performance.now() - start);
   }

@@ -3,6 +3,7 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket
 import {
   InformSchema,
   IceServersSchema,
+  PROTOCOL_VERSION,
   PeerIdSchema,
   RoomIdSchema,
   describeIssues,
@@ -311,6 +312,7 @@ export class Cignal extends Emitter<CignalEvents> {
       roomId: this.#roomId,
       peerId: this.#data.myPeerId,
       session: randomId(12),
+      protocol: PROTOCOL_VERSION,
       displayName: this.#data.myDisplayName,
       ...(this.#data.myRole ? { role: this.#data.myRole } : {}),
     };
@@ -371,12 +373,12 @@ export class Cignal extends Emitter<CignalEvents> {
       socket.on('peerLeft', ({ peerId, reason }) => {
         if (peerId === this.#data.remotePeerId) this.#peerGone(reason);
       });
-      socket.on('offer', ({ from, description, session }) => void this.#onOffer(from, description, session));
-      socket.on('answer', ({ from, description, session }) => {
-        if (from === this.#data.remotePeerId) void this.#call?.handleDescription(description, session);
+      socket.on('offer', ({ from, description, connection }) => void this.#onOffer(from, description, connection));
+      socket.on('answer', ({ from, description, connection }) => {
+        if (from === this.#data.remotePeerId) void this.#call?.handleDescription(description, connection);
       });
-      socket.on('candidate', ({ from, candidate, session }) => {
-        if (from === this.#data.remotePeerId) void this.#call?.handleCandidate(candidate, session);
+      socket.on('candidate', ({ from, candidate, connection }) => {
+        if (from === this.#data.remotePeerId) void this.#call?.handleCandidate(candidate, connection);
       });
       socket.on('information', ({ from, data }) => {
         if (from === this.#data.remotePeerId) this.emit('information', data);
@@ -418,17 +420,17 @@ export class Cignal extends Emitter<CignalEvents> {
 
   // --- the call ------------------------------------------------------------------------------
 
-  async #onOffer(from: string, description: RTCSessionDescriptionInit, session: string) {
+  async #onOffer(from: string, description: RTCSessionDescriptionInit, connection: string) {
     if (from !== this.#data.remotePeerId || this.#state === 'ended' || this.#state === 'error') return;
     if (!this.#call) {
       this.#beginCall(false);
       this.emit('offerReceived');
-    } else if (this.#call.remoteSession && this.#call.remoteSession !== session && this.#call.pc.remoteDescription) {
+    } else if (this.#call.remoteConnection && this.#call.remoteConnection !== connection && this.#call.pc.remoteDescription) {
       // The other side replaced its peer connection: start afresh to match.
       log.debug('remote peer connection was rebuilt; rebuilding ours');
       this.#replaceSession(false);
     }
-    await this.#call!.handleDescription(description, session);
+    await this.#call!.handleDescription(description, connection);
   }
 
   #beginCall(initiator: boolean) {
@@ -451,7 +453,7 @@ export class Cignal extends Emitter<CignalEvents> {
       localStream: this.#localStream,
       logger: log,
       createPeerConnection: this.#options.createPeerConnection,
-      send: (signal, id) => this.#sendSignal(signal, id),
+      send: (signal) => this.#sendSignal(signal, session.id),
       onTrack: (track) => this.#onRemoteTrack(track),
       onConnectionState: (state) => this.#onConnectionState(session, state),
       onError: (error) => this.#fail('clientError', error),
@@ -469,7 +471,7 @@ export class Cignal extends Emitter<CignalEvents> {
     if (initiator) session.start();
   }
 
-  #sendSignal(signal: OutgoingSignal, session: string) {
+  #sendSignal(signal: OutgoingSignal, connection: string) {
     const socket = this.#socket;
     if (!socket) return;
     // Signals are acknowledged so that a refusal (rate limit, size) is reported, once per call.
@@ -486,10 +488,10 @@ export class Cignal extends Emitter<CignalEvents> {
     const sender = socket.timeout(this.#timeoutMs);
     const sent =
       signal.kind === 'candidate'
-        ? sender.emitWithAck('candidate', { candidate: signal.candidate as never, session })
+        ? sender.emitWithAck('candidate', { candidate: signal.candidate as never, connection })
         : signal.kind === 'offer'
-          ? sender.emitWithAck('offer', { description: signal.description, session })
-          : sender.emitWithAck('answer', { description: signal.description, session });
+          ? sender.emitWithAck('offer', { description: signal.description, connection })
+          : sender.emitWithAck('answer', { description: signal.description, connection });
     sent.then((response: AckResponse) => onAck(null, response), (error: Error) => onAck(error));
   }
 

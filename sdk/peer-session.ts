@@ -14,7 +14,7 @@ export interface PeerSessionOptions {
   iceServers: RTCIceServer[];
   polite: boolean;
   localStream: MediaStream | null;
-  send: (signal: OutgoingSignal, session: string) => void;
+  send: (signal: OutgoingSignal) => void;
   onTrack: (track: MediaStreamTrack) => void;
   onConnectionState: (state: RTCPeerConnectionState) => void;
   onError: (error: CignalError) => void;
@@ -27,12 +27,12 @@ export interface PeerSessionOptions {
 }
 
 export class PeerSession {
-  /** Names this peer connection to the other side, so stale signals can be told apart. */
+  /** Names this peer connection to the other side (`connection` in signals), so stale signals can be told apart. */
   readonly id = randomId(9);
   readonly pc: RTCPeerConnection;
   readonly polite: boolean;
-  /** The other side's session id, learned from its first description. */
-  remoteSession: string | null = null;
+  /** The other side's connection id, learned from its first description. */
+  remoteConnection: string | null = null;
   /** Set once a refused signal of this call has been reported. */
   signalError = false;
 
@@ -43,7 +43,7 @@ export class PeerSession {
   #answerPending = false;
   #tracksAdded = false;
   #closed = false;
-  #pendingCandidates: Array<{ candidate: RTCIceCandidateInit; session: string }> = [];
+  #pendingCandidates: Array<{ candidate: RTCIceCandidateInit; connection: string }> = [];
   #sawLocalCandidate = false;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -59,7 +59,7 @@ export class PeerSession {
       if (!candidate || !candidate.candidate) return;
       this.#sawLocalCandidate = true;
       clearTimeout(this.#stallTimer);
-      this.#options.send({ kind: 'candidate', candidate: candidate.toJSON() }, this.id);
+      this.#options.send({ kind: 'candidate', candidate: candidate.toJSON() });
     };
     pc.onicegatheringstatechange = () => {
       if (pc.iceGatheringState === 'gathering' && !this.#sawLocalCandidate) this.#armStallWatchdog();
@@ -79,10 +79,10 @@ export class PeerSession {
     this.#addLocalTracks();
   }
 
-  async handleDescription(description: RTCSessionDescriptionInit, remoteSession: string): Promise<void> {
+  async handleDescription(description: RTCSessionDescriptionInit, remoteConnection: string): Promise<void> {
     if (this.#closed) return;
     const pc = this.pc;
-    this.remoteSession = remoteSession;
+    this.remoteConnection = remoteConnection;
     try {
       const readyForOffer = !this.#makingOffer && (pc.signalingState === 'stable' || this.#answerPending);
       const collision = description.type === 'offer' && !readyForOffer;
@@ -105,7 +105,7 @@ export class PeerSession {
         this.#addLocalTracks();
         await pc.setLocalDescription();
         const local = pc.localDescription;
-        if (local?.type === 'answer') this.#options.send({ kind: 'answer', description: { type: 'answer', sdp: local.sdp } }, this.id);
+        if (local?.type === 'answer') this.#options.send({ kind: 'answer', description: { type: 'answer', sdp: local.sdp } });
       }
     } catch (error) {
       this.#answerPending = false;
@@ -114,11 +114,11 @@ export class PeerSession {
     }
   }
 
-  async handleCandidate(candidate: RTCIceCandidateInit, remoteSession: string): Promise<void> {
+  async handleCandidate(candidate: RTCIceCandidateInit, remoteConnection: string): Promise<void> {
     if (this.#closed) return;
-    if (this.remoteSession !== null && remoteSession !== this.remoteSession) return; // for a connection we no longer have
+    if (this.remoteConnection !== null && remoteConnection !== this.remoteConnection) return; // for a connection we no longer have
     if (!this.pc.remoteDescription) {
-      this.#pendingCandidates.push({ candidate, session: remoteSession });
+      this.#pendingCandidates.push({ candidate, connection: remoteConnection });
       return;
     }
     await this.#addCandidate(candidate);
@@ -144,7 +144,7 @@ export class PeerSession {
       const local = this.pc.localDescription;
       // A polite rollback may have undone this offer before we got here.
       if (!this.#closed && local?.type === 'offer' && this.pc.signalingState === 'have-local-offer') {
-        this.#options.send({ kind: 'offer', description: { type: 'offer', sdp: local.sdp } }, this.id);
+        this.#options.send({ kind: 'offer', description: { type: 'offer', sdp: local.sdp } });
       }
     } catch (error) {
       if (!this.#closed) this.#options.onError(new CignalError(ClientErrorCode.NegotiationFailed, 'Could not create an offer', { cause: error }));
@@ -161,7 +161,7 @@ export class PeerSession {
   }
 
   async #flushCandidates() {
-    const pending = this.#pendingCandidates.filter(({ session }) => session === this.remoteSession);
+    const pending = this.#pendingCandidates.filter(({ connection }) => connection === this.remoteConnection);
     this.#pendingCandidates = [];
     for (const { candidate } of pending) await this.#addCandidate(candidate);
   }

@@ -56,8 +56,11 @@ export function cdnRouter(version: string, assets: Map<string, Asset>): Router {
       return ctx.throw(404, `Version ${ctx.params.version} is not served here; this server has ${version}`);
     }
 
+    const accepted = ctx.acceptsEncodings(...([asset.br && 'br', asset.gzip && 'gzip', 'identity'].filter(Boolean) as string[]));
+    const encoding = accepted === 'br' || accepted === 'gzip' ? accepted : null;
     ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
-    ctx.set('ETag', asset.etag);
+    // Each encoding is a different representation, so each has its own validator.
+    ctx.set('ETag', encoding ? `${asset.etag.slice(0, -1)}-${encoding}"` : asset.etag);
     ctx.vary('Accept-Encoding');
     ctx.type = asset.type;
     // Koa only compares validators for a 2xx (or 304) response, and the status is still 404 here.
@@ -66,16 +69,8 @@ export function cdnRouter(version: string, assets: Map<string, Asset>): Router {
       ctx.status = 304;
       return;
     }
-    const encoding = ctx.acceptsEncodings(...[asset.br && 'br', asset.gzip && 'gzip', 'identity'].filter(Boolean) as string[]);
-    if (encoding === 'br' && asset.br) {
-      ctx.set('Content-Encoding', 'br');
-      ctx.body = asset.br;
-    } else if (encoding === 'gzip' && asset.gzip) {
-      ctx.set('Content-Encoding', 'gzip');
-      ctx.body = asset.gzip;
-    } else {
-      ctx.body = asset.body;
-    }
+    if (encoding) ctx.set('Content-Encoding', encoding);
+    ctx.body = encoding ? asset[encoding]! : asset.body;
   });
   return router;
 }

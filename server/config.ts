@@ -1,6 +1,7 @@
 // Server configuration from environment variables (and a .env file), validated at start-up.
 import { existsSync } from 'node:fs';
 import { IceServersSchema, describeIssues, safeParse, type IceServer } from '../sdk/protocol/index.js';
+import { DEFAULT_ICE_SERVERS } from './ice.js';
 
 export interface ServerConfig {
   port: number;
@@ -15,8 +16,6 @@ export interface ServerConfig {
   allowedOrigins: '*' | string[];
   trustProxy: boolean;
 }
-
-export const DEFAULT_ICE_SERVERS: IceServer[] = [{ urls: 'stun:stun.l.google.com:19302' }];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

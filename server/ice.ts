@@ -3,6 +3,9 @@
 import { createHmac } from 'node:crypto';
 import type { IceServer } from '../sdk/protocol/index.js';
 
+/** A public STUN server: enough for most home networks, never enough for all. */
+export const DEFAULT_ICE_SERVERS: IceServer[] = [{ urls: 'stun:stun.l.google.com:19302' }];
+
 export interface TurnSecret {
   secret: string;
   urls: string[];

@@ -14,7 +14,14 @@ import { initSocketServer, type Signalling } from './signalling.js';
 
 /** socket.io options sized for signalling: SDP-sized messages, any embedding origin by default. */
 export function socketServerOptions(config: Pick<ServerConfig, 'allowedOrigins'> = { allowedOrigins: '*' }): Partial<ServerOptions> {
+  const allowed = config.allowedOrigins;
   return {
+    // CORS headers only govern HTTP long-polling; a browser's WebSocket is checked here, by its
+    // Origin header. Clients that are not browsers send none and are not subject to it.
+    allowRequest: (request, callback) => {
+      const origin = request.headers.origin;
+      callback(null, allowed === '*' || origin === undefined || allowed.includes(origin));
+    },
     // The largest message is an offer: its SDP plus a little JSON around it.
     maxHttpBufferSize: Limits.sdpMaxLength + 8 * 1024,
     cors: { origin: config.allowedOrigins === '*' ? '*' : config.allowedOrigins, methods: ['GET', 'POST'] },

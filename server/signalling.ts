@@ -20,7 +20,7 @@ import {
   type ServerToClientEvents,
   type WireError,
 } from '../sdk/protocol/index.js';
-import { iceServersFor, type TurnSecret } from './ice.js';
+import { DEFAULT_ICE_SERVERS, iceServersFor, type TurnSecret } from './ice.js';
 import { TokenBucket } from './rate-limit.js';
 import { MemoryRoomStore } from './rooms/memory.js';
 import type { RoomSnapshot, RoomStore, Seat } from './rooms/store.js';
@@ -40,11 +40,11 @@ export interface AuthorizeRequest {
 export interface SignallingOptions {
   /** Where seats live. Default: a new in-memory store. */
   store?: RoomStore;
-  /** ICE servers given to every peer. Default: none (host candidates only). */
+  /** ICE servers given to every peer. Default: one public STUN server. */
   iceServers?: IceServer[];
   /** Adds short-lived TURN credentials for each peer. */
   turn?: TurnSecret | null;
-  /** How long a dropped peer keeps its seat, waiting for a reconnect. Default 10 000 ms. */
+  /** How long a dropped peer keeps its seat, waiting for a reconnect; messages for it are kept meanwhile. Default 10 000 ms. */
   reconnectGraceMs?: number;
   /** Per-socket message budget. Default 50/s with bursts of 200. */
   rateLimit?: { perSecond: number; burst: number };
@@ -92,6 +92,10 @@ export class SignallingError extends Error {
 
 const running = new Set<Signalling>();
 
+/** Messages kept for a peer whose connection dropped, delivered when it resumes. */
+const AWAY_QUEUE_LIMIT = 256;
+type QueuedMessage = { [E in keyof ServerToClientEvents]: [E, ...Parameters<ServerToClientEvents[E]>] }[keyof ServerToClientEvents];
+
 function refusal(code: WireError['code'], message: string): Error & { data: WireError } {
   return Object.assign(new Error(message), { data: { code, message } });
 }
@@ -115,6 +119,8 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
   const rate = options.rateLimit ?? { perSecond: 50, burst: 200 };
   const now = options.now ?? Date.now;
   const graceTimers = new Map<string, NodeJS.Timeout>();
+  /** Seats whose socket dropped on this node, with what arrived for them since. */
+  const away = new Map<string, QueuedMessage[]>();
   const seatKey = (roomId: string, peerId: string) => `${roomId}\n${peerId}`;
 
   function cancelGrace(roomId: string, peerId: string) {
@@ -123,14 +129,27 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     graceTimers.delete(key);
   }
 
+  /** Sends to the seat's socket, or keeps the message while that peer is away. */
+  function deliver(roomId: string, seat: Seat, ...message: QueuedMessage) {
+    const queue = away.get(seatKey(roomId, seat.peerId));
+    if (!queue) {
+      server.to(seat.socketId).emit(...(message as [keyof ServerToClientEvents, never]));
+    } else if (queue.length < AWAY_QUEUE_LIMIT) {
+      queue.push(message);
+    } else {
+      log('dropped a %s for %s: too much queued while away', message[0], seat.peerId);
+    }
+  }
+
   /** Frees the seat if this socket still holds it, and tells the partner. */
   async function vacate(socket: CignalSocket, reason: 'left' | 'dropped') {
     const { roomId, peerId } = socket.data;
     const seat = await store.leave(roomId, peerId, socket.id);
     if (!seat) return;
+    away.delete(seatKey(roomId, peerId));
     log('%s left room %s (%s)', peerId, roomId, reason);
     const partner = await store.partner(roomId, peerId);
-    if (partner) server.to(partner.socketId).emit('peerLeft', { peerId, reason });
+    if (partner) deliver(roomId, partner, 'peerLeft', { peerId, reason });
   }
 
   server.use(async (socket, next) => {
@@ -139,7 +158,10 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
       if (!parsed.success) {
         return next(refusal(ServerErrorCode.InvalidPayload, `Invalid join request: ${describeIssues(parsed.issues)}`));
       }
-      const { roomId, peerId, session } = parsed.output;
+      const { roomId, peerId, session, protocol } = parsed.output;
+      if (protocol !== undefined && protocol > PROTOCOL_VERSION) {
+        return next(refusal(ServerErrorCode.UnsupportedProtocol, `This server speaks protocol ${PROTOCOL_VERSION}; the client needs ${protocol}. Load the SDK from this server.`));
+      }
       const role = parsed.output.role || null;
       const displayName = parsed.output.displayName?.trim() || role || 'Peer';
       if (options.authorize && !(await options.authorize({ roomId, peerId, displayName, role, handshake: socket.handshake }))) {
@@ -204,12 +226,12 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
       const schema = { offer: OfferSchema, answer: AnswerSchema, candidate: CandidateSchema }[event];
       socket.on(event, handler(socket, schema, false, async (payload, withAck) => {
         const partner = await seatedPartner(socket, withAck);
-        if (partner) server.to(partner.socketId).emit(event, { ...payload, from: peerId } as never);
+        if (partner) deliver(roomId, partner, event, { ...payload, from: peerId } as never);
       }));
     }
     socket.on('inform', handler(socket, InformSchema, true, async ({ data }) => {
       const partner = await seatedPartner(socket, true);
-      if (partner) server.to(partner.socketId).emit('information', { data, from: peerId });
+      if (partner) deliver(roomId, partner, 'information', { data, from: peerId });
     }));
 
     socket.on('disconnect', (reason) => {
@@ -223,6 +245,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
       log('%s dropped from room %s (%s); holding the seat for %d ms', peerId, roomId, reason, graceMs);
       const key = seatKey(roomId, peerId);
       clearTimeout(graceTimers.get(key));
+      if (!away.has(key)) away.set(key, []);
       graceTimers.set(key, setTimeout(() => {
         graceTimers.delete(key);
         void vacate(socket, 'dropped').catch((error) => log('leave failed: %O', error));
@@ -238,20 +261,24 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
       }
     }
 
+    const key = seatKey(roomId, peerId);
+    const missed = resumed ? (away.get(key) ?? []) : [];
+    away.delete(key);
     const partner = await store.partner(roomId, peerId);
     const me = peerInfo(socket.data);
     log('%s %s room %s', peerId, resumed ? 'resumed in' : 'joined', roomId);
     socket.emit('joined', {
       roomId,
       ...me,
-      iceServers: iceServersFor(peerId, options.iceServers ?? [], options.turn ?? null, now()),
+      iceServers: iceServersFor(peerId, options.iceServers ?? DEFAULT_ICE_SERVERS, options.turn ?? null, now()),
       peer: partner && peerInfo(partner),
       resumed,
       protocol: PROTOCOL_VERSION,
     });
+    for (const message of missed) socket.emit(...(message as [keyof ServerToClientEvents, never]));
     if (partner && !resumed) {
-      if (previous) server.to(partner.socketId).emit('peerLeft', { peerId, reason: 'replaced' });
-      server.to(partner.socketId).emit('peerJoined', me);
+      if (previous) deliver(roomId, partner, 'peerLeft', { peerId, reason: 'replaced' });
+      deliver(roomId, partner, 'peerJoined', me);
     }
   }
 
@@ -273,6 +300,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     close() {
       for (const timer of graceTimers.values()) clearTimeout(timer);
       graceTimers.clear();
+      away.clear();
       running.delete(signalling);
     },
   };

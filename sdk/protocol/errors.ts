@@ -13,6 +13,8 @@ export const ServerErrorCode = {
   RateLimited: 'rate-limited',
   /** The server's authorize hook refused the join. */
   Unauthorized: 'unauthorized',
+  /** The client speaks a newer protocol version than this server. */
+  UnsupportedProtocol: 'unsupported-protocol',
   /** The event name is not part of the protocol. */
   UnknownEvent: 'unknown-event',
   /** Something failed inside the server; the message says no more than that. */

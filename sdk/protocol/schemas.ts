@@ -36,12 +36,17 @@ const Label = (what: string, max: number) =>
 
 export const RoomIdSchema = Id('roomId');
 export const PeerIdSchema = Id('peerId');
-export const SessionIdSchema = v.pipe(
-  v.string('session must be a string'),
-  v.minLength(1, 'session must not be empty'),
-  v.maxLength(Limits.sessionMaxLength, `session must be at most ${Limits.sessionMaxLength} characters`),
-  v.regex(idPattern, 'session may contain only letters, digits, "-" and "_"'),
-);
+const Token = (what: string) =>
+  v.pipe(
+    v.string(`${what} must be a string`),
+    v.minLength(1, `${what} must not be empty`),
+    v.maxLength(Limits.sessionMaxLength, `${what} must be at most ${Limits.sessionMaxLength} characters`),
+    v.regex(idPattern, `${what} may contain only letters, digits, "-" and "_"`),
+  );
+/** One presence of a peer in a room (see JoinRequestSchema). */
+export const SessionIdSchema = Token('session');
+/** One RTCPeerConnection of the sender; a rebuilt connection gets a new id. */
+export const ConnectionIdSchema = Token('connection');
 
 /**
  * The join request, carried in the socket.io handshake (`auth`).
@@ -54,6 +59,8 @@ export const JoinRequestSchema = v.object({
   session: SessionIdSchema,
   displayName: v.optional(Label('displayName', Limits.displayNameMaxLength)),
   role: v.optional(Label('role', Limits.roleMaxLength)),
+  /** The client's PROTOCOL_VERSION; a server refuses clients newer than itself. */
+  protocol: v.optional(v.pipe(v.number('protocol must be a number'), v.integer(), v.minValue(1))),
 });
 export type JoinRequest = v.InferOutput<typeof JoinRequestSchema>;
 
@@ -65,13 +72,13 @@ const Sdp = v.pipe(
 
 export const OfferSchema = v.object({
   description: v.object({ type: v.literal('offer', 'description.type must be "offer"'), sdp: Sdp }),
-  session: SessionIdSchema,
+  connection: ConnectionIdSchema,
 });
 export type OfferPayload = v.InferOutput<typeof OfferSchema>;
 
 export const AnswerSchema = v.object({
   description: v.object({ type: v.literal('answer', 'description.type must be "answer"'), sdp: Sdp }),
-  session: SessionIdSchema,
+  connection: ConnectionIdSchema,
 });
 export type AnswerPayload = v.InferOutput<typeof AnswerSchema>;
 
@@ -86,7 +93,7 @@ export const CandidateSchema = v.object({
       sdpMLineIndex: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(64)))),
       usernameFragment: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(256)))),
   }),
-  session: SessionIdSchema,
+  connection: ConnectionIdSchema,
 });
 export type CandidatePayload = v.InferOutput<typeof CandidateSchema>;
 

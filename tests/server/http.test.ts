@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { loadAssets } from '../../server/cdn.js';
 import { cdnDir, packageRoot } from '../../server/paths.js';
+import { io as ioClient } from 'socket.io-client';
 import { closeAll, join, startServer, uniqueRoom, type TestServer } from '../helpers/server.js';
 
 const version: string = JSON.parse(readFileSync(joinPath(packageRoot, 'package.json'), 'utf8')).version;
@@ -113,6 +114,11 @@ describe('the Koa app', () => {
     expect(gzip.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(gzip.body).equals(bundle)).toBe(true);
     expect(['br', 'gzip']).toContain(preferred.headers['content-encoding']);
+    // Each encoding is its own representation with its own validator, and revalidates by it.
+    const plain = await get(base, `/cignal@${version}/cignal.js`);
+    expect(new Set([plain.headers.etag, br.headers.etag, gzip.headers.etag]).size).toBe(3);
+    const revalidated = await get(base, `/cignal@${version}/cignal.js`, { 'Accept-Encoding': 'br', 'If-None-Match': br.headers.etag! });
+    expect(revalidated.status).toBe(304);
     for (const reply of [br, gzip]) {
       expect(reply.headers['cache-control']).toBe('public, max-age=31536000, immutable');
       expect(reply.headers['access-control-allow-origin']).toBe('*');
@@ -175,5 +181,23 @@ describe('the running server', () => {
     expect(await health.json()).toEqual({ ok: true, version, rooms: 1 });
     expect(bundle.status).toBe(200);
     expect(bundle.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  test('with CIGNAL_ALLOWED_ORIGINS set, a browser WebSocket from another origin is refused and a listed one admitted', async () => {
+    server = await startServer({ allowedOrigins: ['https://app.example'] });
+    const attempt = (origin: string) =>
+      new Promise<'joined' | 'refused'>((resolve) => {
+        const socket = ioClient(server!.url, {
+          transports: ['websocket'],
+          forceNew: true,
+          reconnection: false,
+          extraHeaders: { Origin: origin },
+          auth: { roomId: uniqueRoom(), peerId: 'p', session: 's' },
+        });
+        socket.once('joined', () => (socket.disconnect(), resolve('joined')));
+        socket.once('connect_error', () => (socket.disconnect(), resolve('refused')));
+      });
+    expect(await attempt('https://evil.example')).toBe('refused');
+    expect(await attempt('https://app.example')).toBe('joined');
   });
 });

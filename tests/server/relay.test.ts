@@ -29,11 +29,11 @@ async function start(...args: Parameters<typeof startServer>): Promise<TestServe
   return server;
 }
 
-const offer = { description: { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' }, session: 's-a1' };
-const answer = { description: { type: 'answer', sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' }, session: 's-a1' };
+const offer = { description: { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' }, connection: 'pc-a1' };
+const answer = { description: { type: 'answer', sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' }, connection: 'pc-a1' };
 const candidate = {
   candidate: { candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'abcd' },
-  session: 's-a1',
+  connection: 'pc-a1',
 };
 
 describe('relaying between the two peers of a room', () => {

@@ -102,6 +102,14 @@ describe('joining a room', () => {
     expect(aliceEvents.map(([event]) => event)).not.toContain('peerJoined');
   });
 
+  test('a client speaking a newer protocol than the server is refused with unsupported-protocol', async () => {
+    const { url } = await start();
+    const refused = await refusal(url, { roomId: uniqueRoom(), peerId: 'future', session: 's', protocol: PROTOCOL_VERSION + 1 });
+    expect(refused?.code).toBe(ServerErrorCode.UnsupportedProtocol);
+    const current = await join(url, { roomId: uniqueRoom(), peerId: 'now', protocol: PROTOCOL_VERSION });
+    expect(current.joined.protocol).toBe(PROTOCOL_VERSION);
+  });
+
   test('of several peers joining an empty room at once, exactly two get in', async () => {
     const { url } = await start();
     const roomId = uniqueRoom();
@@ -207,6 +215,43 @@ describe('leaving a room', () => {
     const toBob = next(bob, 'information');
     expect(await ask(again.socket, 'inform', { data: 'thanks' })).toEqual({ ok: true });
     expect(await toBob).toEqual({ data: 'thanks', from: 'alice' });
+  });
+
+  test('what the partner sends while a peer is away is delivered, in order, when that peer resumes', async () => {
+    const srv = await start({ reconnectGraceMs: 5_000 });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(srv.url, roomId);
+    await dropConnection(alice, srv);
+
+    // Bob calls and writes while Alice is away: the server accepts and keeps it all for her.
+    const offer = { description: { type: 'offer', sdp: 'v=0\r\n' }, connection: 'pc-bob' };
+    expect(await ask(bob, 'offer', offer)).toEqual({ ok: true });
+    expect(await ask(bob, 'candidate', { candidate: { candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host' }, connection: 'pc-bob' })).toEqual({ ok: true });
+    expect(await ask(bob, 'inform', { data: { text: 'are you there?' } })).toEqual({ ok: true });
+
+    const again = client(srv.url, { roomId, peerId: 'alice', session: 's-alice' });
+    const seen = record(again);
+    const informed = next(again, 'information');
+    await next(again, 'joined');
+    await informed;
+    expect(seen.map(([event]) => event)).toEqual(['joined', 'offer', 'candidate', 'information']);
+    expect(seen[1]![1]).toEqual({ ...offer, from: 'bob' });
+    expect(seen[3]![1]).toEqual({ data: { text: 'are you there?' }, from: 'bob' });
+  });
+
+  test('what was kept for a peer that never came back is discarded, not given to a later peer', async () => {
+    const srv = await start({ reconnectGraceMs: 150 });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(srv.url, roomId);
+    await dropConnection(alice, srv);
+    expect(await ask(bob, 'inform', { data: 'for the old alice' })).toEqual({ ok: true });
+    await next(bob, 'peerLeft');
+
+    const newcomer = client(srv.url, { roomId, peerId: 'alice', session: 'a-new-session' });
+    const seen = record(newcomer);
+    await next(newcomer, 'joined');
+    expect(await arrives(newcomer, 'information', 300)).toBe(false);
+    expect(seen.map(([event]) => event)).toEqual(['joined']);
   });
 
   test('a reconnect that arrives before the server noticed the old connection died takes over silently', async () => {

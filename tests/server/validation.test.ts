@@ -32,12 +32,12 @@ async function start(...args: Parameters<typeof startServer>): Promise<TestServe
   return server;
 }
 
-const session = 's-alice';
+const connection = 'pc-alice';
 const sdp = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n';
 const valid = {
-  offer: { description: { type: 'offer', sdp }, session },
-  answer: { description: { type: 'answer', sdp }, session },
-  candidate: { candidate: { candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 }, session },
+  offer: { description: { type: 'offer', sdp }, connection },
+  answer: { description: { type: 'answer', sdp }, connection },
+  candidate: { candidate: { candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 }, connection },
   inform: { data: { text: 'hello' } },
 } as const;
 
@@ -55,17 +55,17 @@ function description(type: 'offer' | 'answer'): Array<[string, unknown]> {
   const good = valid[type];
   return [
     ...notAnObject,
-    ['a missing session', { description: good.description }],
-    ['a missing description', { session }],
-    ['a description that is a string', { description: sdp, session }],
-    ['the wrong description type', { description: { type: type === 'offer' ? 'answer' : 'offer', sdp }, session }],
-    ['a missing sdp', { description: { type }, session }],
-    ['an sdp that is a number', { description: { type, sdp: 42 }, session }],
-    ['an empty sdp', { description: { type, sdp: '' }, session }],
-    ['an sdp over 32 KiB', { description: { type, sdp: 'a'.repeat(Limits.sdpMaxLength + 1) }, session }],
-    ['a session with a path in it', { ...good, session: '../x' }],
-    ['a session that is a number', { ...good, session: 7 }],
-    ['a session over 64 characters', { ...good, session: 's'.repeat(65) }],
+    ['a missing connection', { description: good.description }],
+    ['a missing description', { connection }],
+    ['a description that is a string', { description: sdp, connection }],
+    ['the wrong description type', { description: { type: type === 'offer' ? 'answer' : 'offer', sdp }, connection }],
+    ['a missing sdp', { description: { type }, connection }],
+    ['an sdp that is a number', { description: { type, sdp: 42 }, connection }],
+    ['an empty sdp', { description: { type, sdp: '' }, connection }],
+    ['an sdp over 32 KiB', { description: { type, sdp: 'a'.repeat(Limits.sdpMaxLength + 1) }, connection }],
+    ['a connection with a path in it', { ...good, connection: '../x' }],
+    ['a connection that is a number', { ...good, connection: 7 }],
+    ['a connection over 64 characters', { ...good, connection: 's'.repeat(65) }],
   ];
 }
 
@@ -74,15 +74,15 @@ const badPayloads: Record<'offer' | 'answer' | 'candidate' | 'inform', Array<[st
   answer: description('answer'),
   candidate: [
     ...notAnObject,
-    ['a missing session', { candidate: valid.candidate.candidate }],
-    ['a candidate that is a string', { candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host', session }],
-    ['a candidate line that is a number', { candidate: { candidate: 1 }, session }],
-    ['a candidate line over 1 KiB', { candidate: { candidate: 'c'.repeat(Limits.candidateMaxLength + 1) }, session }],
-    ['a negative m-line index', { candidate: { candidate: '', sdpMLineIndex: -1 }, session }],
-    ['a fractional m-line index', { candidate: { candidate: '', sdpMLineIndex: 0.5 }, session }],
-    ['an m-line index that is a string', { candidate: { candidate: '', sdpMLineIndex: '0' }, session }],
-    ['an sdpMid that is a number', { candidate: { candidate: '', sdpMid: 0 }, session }],
-    ['an oversized username fragment', { candidate: { candidate: '', usernameFragment: 'u'.repeat(257) }, session }],
+    ['a missing connection', { candidate: valid.candidate.candidate }],
+    ['a candidate that is a string', { candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host', connection }],
+    ['a candidate line that is a number', { candidate: { candidate: 1 }, connection }],
+    ['a candidate line over 1 KiB', { candidate: { candidate: 'c'.repeat(Limits.candidateMaxLength + 1) }, connection }],
+    ['a negative m-line index', { candidate: { candidate: '', sdpMLineIndex: -1 }, connection }],
+    ['a fractional m-line index', { candidate: { candidate: '', sdpMLineIndex: 0.5 }, connection }],
+    ['an m-line index that is a string', { candidate: { candidate: '', sdpMLineIndex: '0' }, connection }],
+    ['an sdpMid that is a number', { candidate: { candidate: '', sdpMid: 0 }, connection }],
+    ['an oversized username fragment', { candidate: { candidate: '', usernameFragment: 'u'.repeat(257) }, connection }],
   ],
   inform: [
     ...notAnObject,
@@ -163,9 +163,9 @@ describe('malformed client events', () => {
 
     const largestSdp = 'a'.repeat(Limits.sdpMaxLength);
     const relayed = next<{ description: { sdp: string } }>(bob, 'offer');
-    expect(await ask(alice, 'offer', { description: { type: 'offer', sdp: largestSdp }, session })).toEqual({ ok: true });
+    expect(await ask(alice, 'offer', { description: { type: 'offer', sdp: largestSdp }, connection })).toEqual({ ok: true });
     expect((await relayed).description.sdp).toBe(largestSdp);
-    expect(await ask(alice, 'offer', { description: { type: 'offer', sdp: largestSdp + 'a' }, session })).toEqual(invalid);
+    expect(await ask(alice, 'offer', { description: { type: 'offer', sdp: largestSdp + 'a' }, connection })).toEqual(invalid);
 
     // A JSON string is its characters plus two quotes.
     const largestData = 'x'.repeat(Limits.informMaxBytes - 2);
@@ -182,7 +182,7 @@ describe('malformed client events', () => {
 
     loose(alice).emit('candidate', {
       candidate: { ...valid.candidate.candidate, script: '<img onerror=alert(1)>' },
-      session,
+      connection,
       from: 'mallory',
       peerId: 'mallory',
       extra: { a: 'x'.repeat(1_000) },
@@ -300,7 +300,7 @@ describe('surviving abuse', () => {
     const cutOff = next<string>(vandal, 'disconnect');
 
     // Well over maxHttpBufferSize (the largest SDP plus 8 KiB).
-    loose(vandal).emit('offer', { description: { type: 'offer', sdp: 'a'.repeat(200 * 1024) }, session: 's-alice' });
+    loose(vandal).emit('offer', { description: { type: 'offer', sdp: 'a'.repeat(200 * 1024) }, connection: 'pc-alice' });
 
     expect(await cutOff).toMatch(/transport/);
     expect(partnerEvents.filter(([event]) => event === 'offer')).toEqual([]);
