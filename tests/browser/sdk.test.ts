@@ -1,0 +1,169 @@
+// The SDK's behaviour around the call, in a real browser: options, errors, logging, drops, page close.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { packageVersion } from '../../server/paths.js';
+import { launchBrowser, openPage } from '../helpers/browser.js';
+import { events, expectVideoFlowing, installHarness, state, waitForEvent } from '../helpers/harness.js';
+import { startServer, uniqueRoom, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+let browser: Browser;
+let contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  // A long grace period: anything that frees a seat quickly here did so on purpose.
+  server = await startServer({ reconnectGraceMs: 60_000 });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+afterEach(async () => {
+  await Promise.all(contexts.map((c) => c.close()));
+  contexts = [];
+});
+
+async function page(path = '/healthz'): Promise<Page> {
+  const { context, page } = await openPage(browser, `${server.url}${path}`);
+  contexts.push(context);
+  await installHarness(page, packageVersion);
+  return page;
+}
+
+const enter = (p: Page, options: Record<string, unknown>) => p.evaluate((options) => (window as any).T.create(options), options);
+
+async function callBetween(roomId: string): Promise<[Page, Page]> {
+  const [a, b] = await Promise.all([page(), page()]);
+  await enter(a, { roomId, peerName: 'A' });
+  await enter(b, { roomId, peerName: 'B' });
+  await a.evaluate(() => (window as any).T.room.joinRoom());
+  await Promise.all([expectVideoFlowing(a), expectVideoFlowing(b)]);
+  return [a, b];
+}
+
+describe('the SDK module', () => {
+  it('exports Cignal, getUrlParam and Logger, and getUrlParam reads the page URL', async () => {
+    const p = await page('/healthz?roomId=from-the-link&empty=');
+    const result = await p.evaluate(async (version) => {
+      const sdk = await (0, eval)(`import('/cignal@${version}/cignal.js')`);
+      return {
+        exports: ['Cignal', 'getUrlParam', 'Logger', 'CignalError'].map((name) => typeof sdk[name]),
+        roomId: sdk.getUrlParam('roomId', 'fallback'),
+        missing: sdk.getUrlParam('nothing', 'fallback'),
+        empty: sdk.getUrlParam('empty', 'fallback'),
+      };
+    }, packageVersion);
+    expect(result).toEqual({ exports: ['function', 'function', 'function', 'function'], roomId: 'from-the-link', missing: 'fallback', empty: '' });
+  });
+
+  it('rejects invalid options with a CignalError and touches neither camera nor server', async () => {
+    const p = await page();
+    const outcome = await p.evaluate(async () => {
+      let cameraAsked = false;
+      try {
+        await (window as any).T.create({ roomId: '../etc', getUserMedia: () => ((cameraAsked = true), Promise.reject(new Error('no'))) });
+        return { rejected: false };
+      } catch (error: any) {
+        return { rejected: true, name: error.name, code: error.code, message: error.message, cameraAsked };
+      }
+    });
+    expect(outcome).toMatchObject({ rejected: true, name: 'CignalError', code: 'invalid-argument', cameraAsked: false });
+    expect(outcome.message).toMatch(/roomId/);
+  });
+
+  it('creates a room with a random id of at least 128 bits when none is given', async () => {
+    const p = await page();
+    const created = await enter(p, {});
+    expect(created.id).toMatch(/^[A-Za-z0-9_-]{22,}$/);
+    expect(await p.evaluate(() => (window as any).T.room.shareLink)).toBe(`${server.url}/healthz?roomId=${created.id}`);
+  });
+
+  it('reports a denied camera as clientError media-denied and does not join the room', async () => {
+    const p = await page();
+    const roomId = uniqueRoom();
+    await p.evaluate(
+      (roomId) => (window as any).T.create({ roomId, getUserMedia: () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) }),
+      roomId,
+    );
+    await waitForEvent(p, 'clientError');
+    expect((await events(p, 'clientError'))[0]!.arg).toMatchObject({ code: 'media-denied', reason: 'Camera or microphone access was denied' });
+    expect(await state(p)).toBe('error');
+    expect(await server.server.signalling.allRooms()).not.toContainEqual(expect.objectContaining({ id: roomId }));
+  });
+
+  it('reports an unreachable server as serverError server-unreachable', async () => {
+    const p = await page();
+    await enter(p, { url: 'http://127.0.0.1:9/', timeoutMs: 1_500 });
+    await waitForEvent(p, 'serverError');
+    expect((await events(p, 'serverError'))[0]!.arg).toMatchObject({ code: 'server-unreachable' });
+    expect(await state(p)).toBe('error');
+  });
+
+  it('logs nothing by default, and logs through the console once localStorage.debug enables it', async () => {
+    const p = await page();
+    const lines: string[] = [];
+    p.on('console', (message) => lines.push(message.text()));
+    await enter(p, { roomId: uniqueRoom() });
+    expect(lines.filter((line) => line.startsWith('cignal-client'))).toEqual([]);
+
+    await p.evaluate(() => localStorage.setItem('debug', 'cignal-client:*'));
+    await p.evaluate(() => (window as any).T.room.leaveRoom());
+    await p.waitForTimeout(100);
+    expect(lines.some((line) => line.startsWith('cignal-client:Room state') && line.includes('ended'))).toBe(true);
+  });
+});
+
+describe('ICE servers', () => {
+  it('setICEServers changes this client only; the other keeps the server’s list', async () => {
+    const roomId = uniqueRoom();
+    const [a, b] = await Promise.all([page(), page()]);
+    await enter(a, { roomId });
+    await enter(b, { roomId });
+    const mine = [{ urls: 'turn:turn.example.com:3478', username: 'u', credential: 'c' }];
+    expect(await a.evaluate((servers) => (window as any).T.room.setICEServers(servers), mine)).toEqual({ success: true });
+    await a.evaluate(() => (window as any).T.room.joinRoom());
+    await waitForEvent(b, 'offerReceived');
+    const urls = (p: Page) => p.evaluate(() => (window as any).T.room.pc.getConfiguration().iceServers.map((s: RTCIceServer) => s.urls));
+    expect(await urls(a)).toEqual([['turn:turn.example.com:3478']]);
+    expect(await urls(b)).toEqual([]); // the test server hands out none
+  });
+
+  it('rejects an invalid ICE server list with a CignalError naming the problem', async () => {
+    const p = await page();
+    await enter(p, { roomId: uniqueRoom() });
+    const error = await p.evaluate(() => (window as any).T.room.setICEServers([{ urls: 'http://example.com' }]).catch((e: any) => ({ code: e.code, message: e.message })));
+    expect(error.code).toBe('invalid-argument');
+    expect(error.message).toMatch(/stun:|turn:/);
+  });
+});
+
+describe('leaving versus dropping', () => {
+  it('a dropped signalling connection reconnects by itself; media goes on and nobody hears a hang-up', async () => {
+    const [a, b] = await callBetween(uniqueRoom());
+    const socketBefore = await a.evaluate(() => (window as any).T.room.socket.id);
+    // Cut the transport without a goodbye, as a network change would.
+    await a.evaluate(() => (window as any).T.room.socket.io.engine.close());
+    await a.waitForFunction((before) => {
+      const socket = (window as any).T.room.socket;
+      return socket.connected && socket.id !== before;
+    }, socketBefore, { timeout: 15_000 });
+    await Promise.all([expectVideoFlowing(a), expectVideoFlowing(b)]);
+    expect(await events(a, 'peerHangUp')).toEqual([]);
+    expect(await events(b, 'peerHangUp')).toEqual([]);
+    expect(await state(a)).toBe('in-call');
+    // Messages still flow over the new connection.
+    expect(await a.evaluate(() => (window as any).T.room.inform('still here'))).toEqual({ success: true });
+    await waitForEvent(b, 'information');
+  });
+
+  it('closing the page ends the presence at once: the other side hears peerHangUp long before any grace period', async () => {
+    const [a, b] = await callBetween(uniqueRoom());
+    const started = Date.now();
+    await a.close({ runBeforeUnload: true });
+    await waitForEvent(b, 'peerHangUp', 1, 5_000);
+    expect(Date.now() - started).toBeLessThan(5_000); // the grace period here is 60 s
+    expect((await events(b, 'peerHangUp'))[0]!.arg).toMatchObject({ reason: 'left' });
+    expect(await state(b)).toBe('waiting');
+  });
+});
