@@ -124,6 +124,9 @@ export class Cignal extends Emitter<CignalEvents> {
   #remoteAnnounced = false;
   #rebuilds = 0;
   #failedOnce = false;
+  /** Counts calls, so late answers about an earlier call are told apart. */
+  #callNumber = 0;
+  #signalRefused = false;
   readonly #onPageHide = () => void this.leaveRoom();
 
   private constructor(options: CreateRoomOptions) {
@@ -369,7 +372,10 @@ export class Cignal extends Emitter<CignalEvents> {
         }
       });
       socket.on('replaced', ({ message }) => this.#fail('serverError', new CignalError(ClientErrorCode.Replaced, message)));
-      socket.on('peerJoined', (peer) => this.#peerArrived(peer));
+      socket.on('peerJoined', (peer) => {
+        // A resume can announce the same partner twice: in `joined` and in what was kept for us.
+        if (peer.peerId !== this.#data.remotePeerId) this.#peerArrived(peer);
+      });
       socket.on('peerLeft', ({ peerId, reason }) => {
         if (peerId === this.#data.remotePeerId) this.#peerGone(reason);
       });
@@ -439,6 +445,8 @@ export class Cignal extends Emitter<CignalEvents> {
     this.#remoteAnnounced = false;
     this.#rebuilds = 0;
     this.#failedOnce = false;
+    this.#callNumber++;
+    this.#signalRefused = false;
     this.#setState('calling');
     this.#replaceSession(initiator);
   }
@@ -476,13 +484,14 @@ export class Cignal extends Emitter<CignalEvents> {
     if (!socket) return;
     // Signals are acknowledged so that a refusal (rate limit, size) is reported, once per call.
     // `no-peer` is not a failure here: the other side left while we were still sending.
-    const call = this.#call;
+    const callNumber = this.#callNumber;
     const onAck = (error: Error | null, response?: AckResponse) => {
-      if (call !== this.#call || call?.signalError) return;
+      if (callNumber !== this.#callNumber || this.#signalRefused) return;
       if (error) return log.warn('no acknowledgement for a %s signal', signal.kind);
       if (response && !response.ok && response.error.code !== 'no-peer') {
-        call!.signalError = true;
-        this.#fail('serverError', new CignalError(response.error.code, `The server refused a ${signal.kind}: ${response.error.message}`));
+        this.#signalRefused = true;
+        const what = { offer: 'an offer', answer: 'an answer', candidate: 'a network candidate' }[signal.kind];
+        this.#fail('serverError', new CignalError(response.error.code, `The server refused ${what}: ${response.error.message}`));
       }
     };
     const sender = socket.timeout(this.#timeoutMs);

@@ -33,8 +33,6 @@ export class PeerSession {
   readonly polite: boolean;
   /** The other side's connection id, learned from its first description. */
   remoteConnection: string | null = null;
-  /** Set once a refused signal of this call has been reported. */
-  signalError = false;
 
   readonly #options: PeerSessionOptions;
   readonly #log: Logger;

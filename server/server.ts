@@ -17,10 +17,11 @@ export function socketServerOptions(config: Pick<ServerConfig, 'allowedOrigins'>
   const allowed = config.allowedOrigins;
   return {
     // CORS headers only govern HTTP long-polling; a browser's WebSocket is checked here, by its
-    // Origin header. Clients that are not browsers send none and are not subject to it.
+    // Origin header. Clients that are not browsers send none and are not subject to it, and the
+    // server's own pages (same host) are always welcome.
     allowRequest: (request, callback) => {
       const origin = request.headers.origin;
-      callback(null, allowed === '*' || origin === undefined || allowed.includes(origin));
+      callback(null, allowed === '*' || origin === undefined || allowed.includes(origin) || sameHost(origin, request.headers.host));
     },
     // The largest message is an offer: its SDP plus a little JSON around it.
     maxHttpBufferSize: Limits.sdpMaxLength + 8 * 1024,
@@ -29,6 +30,14 @@ export function socketServerOptions(config: Pick<ServerConfig, 'allowedOrigins'>
     connectTimeout: 10_000,
     serveClient: false,
   };
+}
+
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 export interface CignalServer {

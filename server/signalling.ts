@@ -134,7 +134,8 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     const queue = away.get(seatKey(roomId, seat.peerId));
     if (!queue) {
       server.to(seat.socketId).emit(...(message as [keyof ServerToClientEvents, never]));
-    } else if (queue.length < AWAY_QUEUE_LIMIT) {
+    } else if (queue.length < AWAY_QUEUE_LIMIT || message[0] === 'peerJoined' || message[0] === 'peerLeft') {
+      // Who is in the room is always kept: a resumed peer must not believe in a partner who left.
       queue.push(message);
     } else {
       log('dropped a %s for %s: too much queued while away', message[0], seat.peerId);
@@ -144,9 +145,11 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
   /** Frees the seat if this socket still holds it, and tells the partner. */
   async function vacate(socket: CignalSocket, reason: 'left' | 'dropped') {
     const { roomId, peerId } = socket.data;
+    // Whatever happens to the seat, this node stops keeping messages for this socket's absence
+    // (the peer may have resumed on another node).
+    if (reason === 'dropped') away.delete(seatKey(roomId, peerId));
     const seat = await store.leave(roomId, peerId, socket.id);
     if (!seat) return;
-    away.delete(seatKey(roomId, peerId));
     log('%s left room %s (%s)', peerId, roomId, reason);
     const partner = await store.partner(roomId, peerId);
     if (partner) deliver(roomId, partner, 'peerLeft', { peerId, reason });
@@ -261,11 +264,12 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
       }
     }
 
+    const partner = await store.partner(roomId, peerId);
+    const me = peerInfo(socket.data);
+    // Taken only now, after the last await, so nothing relayed meanwhile can overtake it.
     const key = seatKey(roomId, peerId);
     const missed = resumed ? (away.get(key) ?? []) : [];
     away.delete(key);
-    const partner = await store.partner(roomId, peerId);
-    const me = peerInfo(socket.data);
     log('%s %s room %s', peerId, resumed ? 'resumed in' : 'joined', roomId);
     socket.emit('joined', {
       roomId,

@@ -199,5 +199,7 @@ describe('the running server', () => {
       });
     expect(await attempt('https://evil.example')).toBe('refused');
     expect(await attempt('https://app.example')).toBe('joined');
+    // The server's own demo page is always allowed, whatever the list says.
+    expect(await attempt(server!.url)).toBe('joined');
   });
 });
