@@ -88,6 +88,19 @@ export interface CignalEvents {
   stateChange: [detail: { state: CallState; previous: CallState }];
 }
 
+/** Every event name, in the order a call usually produces them. */
+export const cignalEventNames = [
+  'localStream',
+  'remoteStream',
+  'peerJoined',
+  'offerReceived',
+  'peerHangUp',
+  'information',
+  'clientError',
+  'serverError',
+  'stateChange',
+] as const satisfies readonly (keyof CignalEvents)[];
+
 export interface Result {
   success: boolean;
 }

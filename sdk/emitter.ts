@@ -1,21 +1,19 @@
-// A typed event emitter that can hold events while nobody listens yet, so that events fired while
-// `Cignal.createRoom` runs reach listeners attached right after it resolves.
+// A typed event emitter that holds its events until released, so that events fired while
+// `Cignal.createRoom` runs reach listeners attached right after it resolves, in the order they
+// happened.
 
 type Listener<A extends unknown[]> = (...args: A) => void;
 export type EventMap = { [event: string]: unknown[] };
 
 export class Emitter<Events extends EventMap> {
   readonly #listeners = new Map<keyof Events, Set<Listener<never>>>();
-  /** Events emitted with no listener while holding; null once released. */
+  /** Events emitted before release; null once released. */
   #held: Array<{ event: keyof Events; args: unknown[] }> | null = [];
 
   on<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this {
     let set = this.#listeners.get(event);
     if (!set) this.#listeners.set(event, (set = new Set()));
     set.add(listener as Listener<never>);
-    for (const held of this.#held ?? []) {
-      if (held.event === event) queueMicrotask(() => this.#call(listener as Listener<unknown[]>, held.args));
-    }
     return this;
   }
 
@@ -37,17 +35,18 @@ export class Emitter<Events extends EventMap> {
   }
 
   protected emit<E extends keyof Events>(event: E, ...args: Events[E]): void {
-    const set = this.#listeners.get(event);
-    if (!set?.size) {
-      this.#held?.push({ event, args });
+    if (this.#held) {
+      this.#held.push({ event, args });
       return;
     }
-    for (const listener of [...set]) this.#call(listener as Listener<unknown[]>, args);
+    for (const listener of [...(this.#listeners.get(event) ?? [])]) this.#call(listener as Listener<unknown[]>, args);
   }
 
-  /** Stops holding events; those still unheard are dropped. */
+  /** Delivers the held events, in order, to the listeners attached by now; then stops holding. */
   protected release(): void {
+    const held = this.#held ?? [];
     this.#held = null;
+    for (const { event, args } of held) this.emit(event, ...(args as Events[typeof event]));
   }
 
   #call(listener: Listener<unknown[]>, args: unknown[]) {

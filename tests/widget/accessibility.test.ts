@@ -1,0 +1,142 @@
+/// <reference types="mocha" />
+// <cignal-call> for keyboard and screen-reader users: tab order, Enter/Space on the call
+// buttons, focus kept when a button turns off, and no axe-core violations in any state.
+import { expect } from '@esm-bundle/chai';
+import { emulateMedia, sendKeys } from '@web/test-runner-commands';
+import type { AxeResults } from 'axe-core';
+import 'axe-core/axe.min.js';
+import { CignalError } from '../../sdk/index.js';
+import type { CignalCall } from '../../widget/index.js';
+import { mount, settle, unmountAll, waitFor } from './fakes.js';
+
+declare global {
+  interface Window {
+    axe: typeof import('axe-core');
+  }
+}
+
+/** The part (or id, for slotted controls) of whatever has keyboard focus. */
+function focused(el: CignalCall): string | null {
+  const inside = el.shadowRoot!.activeElement;
+  if (inside) return inside.getAttribute('part');
+  return document.activeElement?.id || null;
+}
+
+async function tab(): Promise<void> {
+  await sendKeys({ press: 'Tab' });
+}
+
+async function violations(el: CignalCall): Promise<string[]> {
+  const results: AxeResults = await window.axe.run(el);
+  return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+afterEach(async () => {
+  unmountAll();
+  document.getElementById('before')?.remove();
+  await emulateMedia({ colorScheme: 'light' });
+});
+
+describe('<cignal-call> from the keyboard', () => {
+  async function mountAfterButton(children = '') {
+    const before = document.createElement('button');
+    before.id = 'before';
+    before.textContent = 'Before';
+    document.body.prepend(before);
+    const mounted = await mount({}, { children });
+    before.focus();
+    return mounted;
+  }
+
+  it('Tab reaches the controls in reading order, slotted controls included', async () => {
+    const { el, rooms } = await mountAfterButton('<button id="extra">Raise hand</button>');
+    rooms.last.peerArrives('Ada');
+    await settle(el);
+    const order: Array<string | null> = [];
+    for (let i = 0; i < 6; i++) {
+      await tab();
+      order.push(focused(el));
+    }
+    expect(order).to.deep.equal(['mic-button', 'camera-button', 'call-button', 'extra', 'message-input', 'send-button']);
+  });
+
+  it('waiting alone, Tab goes through the share link and its copy button first', async () => {
+    const { el } = await mountAfterButton();
+    const order: Array<string | null> = [];
+    for (let i = 0; i < 4; i++) {
+      await tab();
+      const active = el.shadowRoot!.activeElement;
+      order.push(active?.getAttribute('part') ?? active?.tagName ?? null);
+    }
+    expect(order).to.deep.equal(['A', 'copy-link-button', 'mic-button', 'camera-button']);
+  });
+
+  it('Enter calls, focus moves to Hang up, Space hangs up, focus returns to Call', async () => {
+    const { el, rooms } = await mountAfterButton();
+    rooms.last.peerArrives('Ada');
+    await settle(el);
+    await tab();
+    await tab();
+    await tab();
+    expect(focused(el)).to.equal('call-button');
+
+    await sendKeys({ press: 'Enter' });
+    await waitFor(() => el.state === 'calling');
+    await settle(el);
+    expect(rooms.last.calls).to.deep.equal(['joinRoom']);
+    expect(focused(el)).to.equal('hangup-button');
+
+    await sendKeys({ press: 'Space' });
+    await waitFor(() => el.state === 'ended');
+    await settle(el);
+    expect(rooms.last.calls).to.deep.equal(['joinRoom', 'leaveRoom']);
+    expect(focused(el)).to.equal('call-button');
+  });
+
+  it('Enter in the message box sends the message', async () => {
+    const { el, rooms } = await mountAfterButton();
+    rooms.last.peerArrives('Ada');
+    await settle(el);
+    el.shadowRoot!.querySelector<HTMLInputElement>('[part=message-input]')!.focus();
+    await sendKeys({ type: 'hello' });
+    await sendKeys({ press: 'Enter' });
+    await waitFor(() => rooms.last.informed.length);
+    expect(rooms.last.informed).to.deep.equal(['hello']);
+  });
+});
+
+describe('<cignal-call> passes axe-core', () => {
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`in every state, ${scheme} colours`, async () => {
+      await emulateMedia({ colorScheme: scheme });
+      const { el, rooms } = await mount({ 'peer-name': 'Grace' });
+      const room = rooms.last;
+      const found: Record<string, string[]> = {};
+      const check = async (state: string) => {
+        await settle(el);
+        found[state] = await violations(el);
+      };
+      await check('waiting');
+      room.peerArrives('Ada');
+      await check('ready');
+      await el.call();
+      room.fire('remoteStream', new MediaStream());
+      room.setState('in-call');
+      room.fire('information', 'hello');
+      await check('in-call');
+      await el.hangUp();
+      await check('ended');
+      room.fire('serverError', { code: 'room-full', reason: 'full', error: new CignalError('room-full', 'full') });
+      room.setState('error');
+      await check('error');
+      expect(found).to.deep.equal({ waiting: [], ready: [], 'in-call': [], ended: [], error: [] });
+    });
+  }
+
+  it('while starting', async () => {
+    const { el } = await mount({}, { wait: false });
+    await el.updateComplete;
+    expect(await violations(el)).to.deep.equal([]);
+    await waitFor(() => el.cignal);
+  });
+});

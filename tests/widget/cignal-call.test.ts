@@ -1,0 +1,458 @@
+/// <reference types="mocha" />
+// <cignal-call> with a hand-driven SDK: what a person sees in each state, attributes → SDK options,
+// events, methods, messages, media toggles, auto-call, cleanup and errors.
+import { expect } from '@esm-bundle/chai';
+import { CignalError } from '../../sdk/index.js';
+import { AUTO_CALL_GRACE_MS } from '../../widget/call-controller.js';
+import { eventName, type CignalCall } from '../../widget/index.js';
+import { FakeRooms, mount, part, settle, textOf, unmountAll, waitFor } from './fakes.js';
+
+const button = (el: CignalCall, name: string) => part<HTMLButtonElement>(el, name)!;
+const enabled = (el: CignalCall) =>
+  [...el.shadowRoot!.querySelectorAll<HTMLButtonElement | HTMLInputElement>('button, input')]
+    .filter((control) => !control.disabled)
+    .map((control) => control.getAttribute('part'));
+
+afterEach(unmountAll);
+
+describe('<cignal-call> shows where the call stands', () => {
+  it('says it is starting, with every control off, until the room is entered', async () => {
+    const rooms = new FakeRooms();
+    let open!: () => void;
+    rooms.gate = new Promise((resolve) => (open = resolve));
+    const { el } = await mount({}, { rooms, wait: false });
+    await waitFor(() => rooms.options.length);
+    expect(el.getAttribute('state')).to.equal('waiting');
+    expect(textOf(el, 'status')).to.equal('Starting the camera and joining…');
+    expect(enabled(el)).to.deep.equal([]);
+    expect(part(el, 'share-link')).to.equal(null);
+    open();
+    await waitFor(() => el.cignal);
+  });
+
+  it('waiting alone: asks to share the link, which is shown with a copy button', async () => {
+    const { el, rooms } = await mount();
+    expect(el.getAttribute('state')).to.equal('waiting');
+    expect(textOf(el, 'status')).to.equal('Waiting for the other person. Share the link.');
+    expect(part<HTMLAnchorElement>(el, 'share-link')!.querySelector('a')!.href).to.equal(rooms.last.shareLink);
+    expect(enabled(el)).to.deep.equal(['copy-link-button', 'mic-button', 'camera-button']);
+    button(el, 'copy-link-button').click();
+    await waitFor(() => textOf(el, 'status').endsWith('Link copied.'));
+    expect(rooms.last.calls).to.deep.equal(['copyLink']);
+  });
+
+  it('ready: names the other person and offers the call and the message box', async () => {
+    const { el, rooms } = await mount();
+    rooms.last.peerArrives('Ada');
+    await settle(el);
+    expect(el.getAttribute('state')).to.equal('ready');
+    expect(textOf(el, 'status')).to.equal('Ada is here. You can call now.');
+    expect(part(el, 'share-link')).to.equal(null);
+    expect(enabled(el)).to.deep.equal(['mic-button', 'camera-button', 'call-button', 'message-input', 'send-button']);
+  });
+
+  it('calling, then in a call: hang up replaces call, and the remote video plays', async () => {
+    const { el, rooms } = await mount();
+    rooms.last.peerArrives('Ada');
+    await settle(el);
+    button(el, 'call-button').click();
+    await waitFor(() => el.state === 'calling');
+    await el.updateComplete;
+    expect(textOf(el, 'status')).to.equal('Calling Ada…');
+    expect(enabled(el)).to.deep.equal(['mic-button', 'camera-button', 'hangup-button', 'message-input', 'send-button']);
+
+    const remote = new MediaStream(rooms.last.localMedia!.getVideoTracks().map((t) => t.clone()));
+    rooms.last.fire('remoteStream', remote);
+    rooms.last.setState('in-call');
+    await settle(el);
+    expect(el.getAttribute('state')).to.equal('in-call');
+    expect(textOf(el, 'status')).to.equal('In a call with Ada.');
+    expect(part<HTMLVideoElement>(el, 'remote-video')!.srcObject).to.equal(remote);
+    expect(part<HTMLVideoElement>(el, 'local-video')!.srcObject).to.equal(rooms.last.localMedia);
+    expect(part<HTMLVideoElement>(el, 'local-video')!.muted).to.equal(true);
+    remote.getTracks().forEach((t) => t.stop());
+  });
+
+  it('ended: says so, and the call button can start again', async () => {
+    const { el, rooms } = await mount();
+    rooms.last.peerArrives('Ada');
+    await el.call();
+    await el.updateComplete;
+    button(el, 'hangup-button').click();
+    await waitFor(() => el.state === 'ended');
+    await el.updateComplete;
+    expect(rooms.last.calls).to.deep.equal(['joinRoom', 'leaveRoom']);
+    expect(textOf(el, 'status')).to.equal('The call has ended.');
+    expect(enabled(el)).to.include('call-button').and.not.include('hangup-button');
+    expect(part<HTMLVideoElement>(el, 'remote-video')!.srcObject).to.equal(null);
+  });
+
+  it('error: explains in plain words, and Retry starts over with a new room session', async () => {
+    const { el, rooms } = await mount({ 'room-id': 'busy' });
+    const first = rooms.last;
+    first.fire('serverError', { code: 'room-full', reason: 'Room busy is full', error: new CignalError('room-full', 'Room busy is full') });
+    first.setState('error');
+    await settle(el);
+    expect(el.getAttribute('state')).to.equal('error');
+    expect(textOf(el, 'status')).to.equal('The call could not start.');
+    expect(textOf(el, 'error')).to.equal('This room is full. Retry');
+    expect(part(el, 'error')!.getAttribute('role')).to.equal('alert');
+    expect(enabled(el)).to.deep.equal(['retry-button', 'mic-button', 'camera-button']);
+
+    button(el, 'retry-button').click();
+    await waitFor(() => rooms.rooms.length === 2);
+    await settle(el);
+    expect(first.calls).to.include('leaveRoom');
+    expect(first.localMedia!.getTracks().every((t) => t.readyState === 'ended')).to.equal(true);
+    expect(rooms.options[1]!.roomId).to.equal('busy');
+    expect(el.getAttribute('state')).to.equal('waiting');
+    expect(part(el, 'error')).to.equal(null);
+  });
+
+  it('names a denied camera and an unreachable server in plain words', async () => {
+    const { el, rooms } = await mount();
+    rooms.last.fire('clientError', { code: 'media-denied', reason: 'x', error: new CignalError('media-denied', 'x') });
+    await settle(el);
+    expect(textOf(el, 'error')).to.match(/^Camera or microphone access was blocked\./);
+    rooms.last.fire('serverError', { code: 'server-unreachable', reason: 'x', error: new CignalError('server-unreachable', 'x') });
+    rooms.last.setState('error');
+    await settle(el);
+    expect(textOf(el, 'error')).to.equal('The call server could not be reached. Check the connection, then retry. Retry');
+  });
+
+  it('shows the SDK sentence for errors without a label, with no retry while the call goes on', async () => {
+    const { el, rooms } = await mount();
+    rooms.last.fire('clientError', { code: 'no-peer', reason: 'Nobody else is in the room yet', error: new CignalError('no-peer', 'Nobody else is in the room yet') });
+    await settle(el);
+    expect(textOf(el, 'error')).to.equal('Nobody else is in the room yet');
+    expect(part(el, 'retry-button')).to.equal(null);
+    rooms.last.peerArrives();
+    await settle(el);
+    expect(part(el, 'error')).to.equal(null);
+  });
+
+  it('shows an error with Retry when createRoom rejects', async () => {
+    const rooms = new FakeRooms();
+    rooms.failWith = new CignalError('invalid-argument', 'roomId: Invalid');
+    const errors: unknown[] = [];
+    document.addEventListener('cignal-client-error', (e) => errors.push(e.detail), { once: true });
+    const { el } = await mount({ 'room-id': 'bad id!' }, { rooms, wait: false });
+    await waitFor(() => el.state === 'error');
+    await el.updateComplete;
+    expect(textOf(el, 'error')).to.equal('roomId: Invalid Retry');
+    expect(errors).to.have.length(1);
+    expect((errors[0] as { code: string }).code).to.equal('invalid-argument');
+    rooms.failWith = null;
+    button(el, 'retry-button').click();
+    await waitFor(() => el.cignal);
+  });
+
+  it('uses labels given for another language, keeping English for the rest', async () => {
+    const { el, rooms } = await mount();
+    el.labels = { call: 'Appeler', ready: '{name} est là.', errors: { 'room-full': 'Salle pleine.' } };
+    rooms.last.peerArrives('Ada');
+    await settle(el);
+    expect(textOf(el, 'call-button')).to.equal('Appeler');
+    expect(textOf(el, 'status')).to.equal('Ada est là.');
+    expect(textOf(el, 'hangup-button')).to.equal('Hang up');
+  });
+});
+
+describe('<cignal-call> attributes become SDK options', () => {
+  it('passes room-id, server, peer-name, peer-id, role, audio and video', async () => {
+    const { rooms } = await mount({
+      'room-id': 'room-42',
+      server: 'https://calls.example.com/',
+      'peer-name': 'Grace',
+      'peer-id': 'grace-1',
+      role: 'host',
+      audio: 'false',
+      video: 'off',
+    });
+    expect(rooms.options[0]).to.deep.equal({
+      url: 'https://calls.example.com/',
+      roomId: 'room-42',
+      peerId: 'grace-1',
+      peerName: 'Grace',
+      role: 'host',
+      mediaConstraints: { audio: false, video: false },
+    });
+  });
+
+  it('peer-role passes the role without touching the element’s ARIA role, and wins over role', async () => {
+    const { el, rooms } = await mount({ 'room-id': 'room-42', 'peer-role': 'guest', role: 'host' });
+    expect(rooms.options[0]!.role).to.equal('guest');
+    const plain = await mount({ 'room-id': 'room-43', 'peer-role': 'guest' });
+    expect(plain.el.getAttribute('role')).to.equal(null);
+    expect(el.getAttribute('peer-role')).to.equal('guest');
+  });
+
+  it('defaults: the script’s origin, a new room, audio and video on', async () => {
+    const { rooms } = await mount({ audio: '', video: 'true' });
+    expect(rooms.options[0]).to.deep.equal({
+      url: location.origin,
+      roomId: undefined,
+      peerId: undefined,
+      peerName: undefined,
+      role: undefined,
+      mediaConstraints: { audio: true, video: true },
+    });
+  });
+
+  it('takes the room from ?roomId= in the page URL when room-id is absent', async () => {
+    const original = location.href;
+    history.replaceState(null, '', `${location.pathname}?roomId=from-link`);
+    try {
+      const { rooms } = await mount();
+      expect(rooms.options[0]!.roomId).to.equal('from-link');
+      const { rooms: explicit } = await mount({ 'room-id': 'attribute-wins' });
+      expect(explicit.options[0]!.roomId).to.equal('attribute-wins');
+    } finally {
+      history.replaceState(null, '', original);
+    }
+  });
+
+  it('reads audio and video as properties too, with "no" and "0" meaning off', async () => {
+    const { el } = await mount({ audio: 'no', video: '0' });
+    expect([el.audio, el.video]).to.deep.equal([false, false]);
+    el.setAttribute('audio', 'yes');
+    el.removeAttribute('video');
+    expect([el.audio, el.video]).to.deep.equal([true, true]);
+  });
+});
+
+describe('<cignal-call> re-dispatches every SDK event', () => {
+  const error = new CignalError('room-full', 'full');
+  const stream = new MediaStream();
+  const cases: Array<[string, unknown[], unknown]> = [
+    ['localStream', [stream], stream],
+    ['remoteStream', [stream], stream],
+    ['peerJoined', ['Ada'], 'Ada'],
+    ['offerReceived', [], null],
+    ['peerHangUp', [{ peerId: 'zzz', reason: 'left' }], undefined],
+    ['information', [{ any: ['json'] }], undefined],
+    ['clientError', [{ code: 'timeout', reason: 'slow', error }], undefined],
+    ['serverError', [{ code: 'room-full', reason: 'full', error }], undefined],
+    ['stateChange', [{ state: 'ready', previous: 'waiting' }], undefined],
+  ];
+
+  it('derives cignal-kebab-case names in one place', () => {
+    expect(eventName('peerHangUp')).to.equal('cignal-peer-hang-up');
+    expect(eventName('stateChange')).to.equal('cignal-state-change');
+  });
+
+  for (const [event, args, expected] of cases) {
+    const name = eventName(event as 'stateChange');
+    it(`${event} → ${name}, bubbling out of shadow roots, detail = the SDK payload`, async () => {
+      // Put the element inside another component's shadow root: the event must still reach the page.
+      const outer = document.createElement('div');
+      outer.attachShadow({ mode: 'open' });
+      document.body.append(outer);
+      const rooms = new FakeRooms();
+      const el = document.createElement('cignal-call');
+      el.createRoom = rooms.createRoom;
+      outer.shadowRoot!.append(el);
+      try {
+        await waitFor(() => el.cignal);
+        await settle(el);
+        // Plain records: chai must never try to print a DOM node.
+        const heard: Array<{ detail: unknown; bubbles: boolean; composed: boolean; fromElement: boolean }> = [];
+        const listener = (e: Event) =>
+          heard.push({ detail: (e as CustomEvent).detail, bubbles: e.bubbles, composed: e.composed, fromElement: e.composedPath()[0] === el });
+        document.addEventListener(name, listener);
+        rooms.last.fire(event as 'offerReceived', ...(args as []));
+        document.removeEventListener(name, listener);
+        expect(heard.length).to.equal(1);
+        expect(heard[0]!.detail === (expected === undefined ? args[0] : expected)).to.equal(true, 'detail is the SDK payload itself');
+        expect(heard[0]).to.include({ bubbles: true, composed: true, fromElement: true });
+      } finally {
+        outer.remove();
+      }
+    });
+  }
+
+  it('delivers events that happened while createRoom ran (replayed by the SDK)', async () => {
+    const rooms = new FakeRooms();
+    const created = rooms.createRoom;
+    rooms.createRoom = async (options) => {
+      const cignal = await created(options);
+      rooms.last.peerArrives('Early');
+      return cignal;
+    };
+    const heard: string[] = [];
+    const listen = (e: Event) => heard.push(e.type);
+    document.addEventListener('cignal-peer-joined', listen);
+    document.addEventListener('cignal-state-change', listen);
+    try {
+      const { el } = await mount({}, { rooms });
+      await settle(el);
+      expect(heard).to.deep.equal(['cignal-peer-joined', 'cignal-state-change']);
+      expect(el.state).to.equal('ready');
+    } finally {
+      document.removeEventListener('cignal-peer-joined', listen);
+      document.removeEventListener('cignal-state-change', listen);
+    }
+  });
+});
+
+describe('<cignal-call> methods and controls', () => {
+  it('call(), hangUp() and inform() delegate to the SDK; cignal is the instance', async () => {
+    const { el, rooms } = await mount();
+    expect(el.cignal).to.equal(rooms.last);
+    rooms.last.peerArrives();
+    expect(await el.call()).to.deep.equal({ success: true });
+    const data = { cursor: [1, 2] };
+    await el.inform(data);
+    expect(rooms.last.informed[0]).to.equal(data);
+    await el.hangUp();
+    expect(rooms.last.calls).to.deep.equal(['joinRoom', 'inform', 'leaveRoom']);
+  });
+
+  it('call() made while the room is still being entered waits for it', async () => {
+    const rooms = new FakeRooms();
+    let open!: () => void;
+    rooms.gate = new Promise((resolve) => (open = resolve));
+    const { el } = await mount({}, { rooms, wait: false });
+    const calling = el.call();
+    await waitFor(() => rooms.options.length);
+    open();
+    expect(await calling).to.deep.equal({ success: false });
+    expect(rooms.last.calls).to.deep.equal(['joinRoom']);
+  });
+
+  it('the microphone and camera buttons switch the local tracks on and off', async () => {
+    const { el, rooms } = await mount();
+    const [audio] = rooms.last.localMedia!.getAudioTracks();
+    const [video] = rooms.last.localMedia!.getVideoTracks();
+    button(el, 'mic-button').click();
+    await el.updateComplete;
+    expect([audio!.enabled, video!.enabled]).to.deep.equal([false, true]);
+    expect(button(el, 'mic-button').getAttribute('aria-pressed')).to.equal('false');
+    button(el, 'camera-button').click();
+    button(el, 'mic-button').click();
+    await el.updateComplete;
+    expect([audio!.enabled, video!.enabled]).to.deep.equal([true, false]);
+    expect(button(el, 'camera-button').getAttribute('aria-pressed')).to.equal('false');
+    expect(button(el, 'mic-button').getAttribute('aria-pressed')).to.equal('true');
+  });
+
+  it('a new camera stream (after calling again) keeps the person’s mute choice', async () => {
+    const { el, rooms } = await mount();
+    button(el, 'camera-button').click();
+    const again = await navigator.mediaDevices.getUserMedia({ video: true });
+    rooms.last.fire('localStream', again);
+    await settle(el);
+    expect(again.getVideoTracks()[0]!.enabled).to.equal(false);
+    expect(part<HTMLVideoElement>(el, 'local-video')!.srcObject).to.equal(again);
+    again.getTracks().forEach((t) => t.stop());
+  });
+
+  it('sends a typed message with inform and lists both sides, newest first', async () => {
+    const { el, rooms } = await mount({ 'peer-name': 'Grace' });
+    rooms.last.peerArrives('Ada');
+    await settle(el);
+    const input = part<HTMLInputElement>(el, 'message-input')!;
+    input.value = 'hello';
+    button(el, 'send-button').click();
+    await waitFor(() => textOf(el, 'messages'));
+    expect(rooms.last.informed).to.deep.equal(['hello']);
+    expect(input.value).to.equal('');
+    rooms.last.fire('information', 'hi there');
+    rooms.last.fire('information', { notText: true });
+    await settle(el);
+    const lines = [...part(el, 'messages')!.querySelectorAll('li')].map((li) => li.textContent!.replace(/\s+/g, ' ').trim());
+    expect(lines).to.deep.equal(['Ada: hi there', 'You: hello']);
+  });
+
+  it('custom controls in the default slot are shown in the controls row', async () => {
+    const { el } = await mount({}, { children: '<button id="extra">Raise hand</button>' });
+    const slot = part(el, 'controls')!.querySelector('slot')!;
+    expect(slot.assignedElements().map((e) => e.id)).to.deep.equal(['extra']);
+  });
+});
+
+describe('<cignal-call> auto-call', () => {
+  it('the side with the smaller peer id calls as soon as the other arrives', async () => {
+    const { el, rooms } = await mount({ 'peer-id': 'aaa', 'auto-call': '' });
+    rooms.last.peerArrives('Ada', 'zzz');
+    await waitFor(() => el.state === 'calling');
+    expect(rooms.last.calls).to.deep.equal(['joinRoom']);
+  });
+
+  it('the other side waits for that call, and calls itself only when none came', async () => {
+    const { el, rooms } = await mount({ 'peer-id': 'zzz', 'auto-call': '' });
+    rooms.last.peerArrives('Ada', 'aaa');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(rooms.last.calls).to.deep.equal([]);
+    await waitFor(() => el.state === 'calling', 'the fallback call', AUTO_CALL_GRACE_MS + 2000);
+    expect(rooms.last.calls).to.deep.equal(['joinRoom']);
+  }).timeout(AUTO_CALL_GRACE_MS + 4000);
+
+  it('the waiting side does not call when the other side’s call arrives', async () => {
+    const { el, rooms } = await mount({ 'peer-id': 'zzz', 'auto-call': '' });
+    rooms.last.peerArrives('Ada', 'aaa');
+    rooms.last.fire('offerReceived');
+    rooms.last.setState('calling');
+    el.removeAttribute('auto-call');
+    await settle(el);
+    expect(rooms.last.calls).to.deep.equal([]);
+  });
+
+  it('without auto-call nobody calls', async () => {
+    const { rooms } = await mount({ 'peer-id': 'aaa' });
+    rooms.last.peerArrives('Ada', 'zzz');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(rooms.last.calls).to.deep.equal([]);
+  });
+});
+
+describe('<cignal-call> removal', () => {
+  it('leaves the room, stops every local track and stops listening', async () => {
+    const { el, rooms } = await mount();
+    const room = rooms.last;
+    el.remove();
+    await settle(el);
+    expect(room.calls).to.deep.equal(['leaveRoom']);
+    expect(room.localMedia!.getTracks().map((t) => t.readyState)).to.deep.equal(['ended', 'ended']);
+    expect(room.listenerCount('stateChange') + room.listenerCount('remoteStream')).to.equal(0);
+    expect(el.cignal).to.equal(null);
+  });
+
+  it('starts again with a new session when added back', async () => {
+    const { el, rooms } = await mount();
+    el.remove();
+    await settle(el);
+    document.body.append(el);
+    await waitFor(() => el.cignal);
+    expect(rooms.rooms).to.have.length(2);
+    expect(el.cignal).to.equal(rooms.rooms[1]);
+    el.remove();
+  });
+
+  it('keeps the call when the element is only moved', async () => {
+    const { el, rooms } = await mount();
+    const box = document.createElement('div');
+    document.body.append(box);
+    box.append(el);
+    await settle(el);
+    expect(rooms.last.calls).to.deep.equal([]);
+    expect(el.cignal).to.equal(rooms.last);
+    box.remove();
+  });
+
+  it('removed while starting: the late session is left and its camera turned off', async () => {
+    const rooms = new FakeRooms();
+    let open!: () => void;
+    rooms.gate = new Promise((resolve) => (open = resolve));
+    const { el } = await mount({}, { rooms, wait: false });
+    await waitFor(() => rooms.options.length);
+    el.remove();
+    await settle(el);
+    open();
+    await waitFor(() => rooms.rooms.length);
+    await settle(el);
+    expect(rooms.last.calls).to.deep.equal(['leaveRoom']);
+    expect(rooms.last.localMedia!.getTracks().every((t) => t.readyState === 'ended')).to.equal(true);
+    expect(el.cignal).to.equal(null);
+  });
+});

@@ -1,0 +1,163 @@
+// Test doubles and helpers for <cignal-call>: a hand-driven stand-in for the SDK, fixtures, and
+// ways to read what a person sees inside the element.
+import { Emitter } from '../../sdk/emitter.js';
+import type { CallState, Cignal, CignalData, CignalEvents, CreateRoomOptions, Result } from '../../sdk/index.js';
+import type { CignalCall } from '../../widget/index.js';
+import '../../widget/index.js';
+
+/** The SDK as the element uses it, driven by the test: it records calls and emits on demand. */
+export class FakeCignal extends Emitter<CignalEvents> {
+  state: CallState = 'waiting';
+  readonly id = 'room-1';
+  readonly calls: string[] = [];
+  readonly informed: unknown[] = [];
+  readonly data: CignalData;
+
+  constructor(
+    readonly options: CreateRoomOptions,
+    public localMedia: MediaStream | null,
+  ) {
+    super();
+    this.data = {
+      myPeerId: options.peerId ?? 'me',
+      myDisplayName: options.peerName ?? 'Peer',
+      myRole: options.role ?? null,
+      remotePeerId: null,
+      remoteDisplayName: null,
+      remoteRole: null,
+    };
+  }
+
+  get shareLink(): string {
+    return `${location.origin}/call?roomId=${this.id}`;
+  }
+
+  fire<E extends keyof CignalEvents>(event: E, ...args: CignalEvents[E]): void {
+    this.emit(event, ...args);
+  }
+
+  setState(state: CallState): void {
+    const previous = this.state;
+    this.state = state;
+    this.emit('stateChange', { state, previous });
+  }
+
+  /** The other person enters the room, as the SDK reports it. */
+  peerArrives(displayName = 'Ada', peerId = 'zzz'): void {
+    this.data.remotePeerId = peerId;
+    this.data.remoteDisplayName = displayName;
+    this.emit('peerJoined', displayName);
+    this.setState('ready');
+  }
+
+  async joinRoom(): Promise<Result> {
+    this.calls.push('joinRoom');
+    if (!this.data.remotePeerId) return { success: false };
+    this.setState('calling');
+    return { success: true };
+  }
+
+  async leaveRoom(): Promise<Result> {
+    this.calls.push('leaveRoom');
+    for (const track of this.localMedia?.getTracks() ?? []) track.stop();
+    this.setState('ended');
+    return { success: true };
+  }
+
+  async inform(data: unknown): Promise<Result> {
+    this.calls.push('inform');
+    this.informed.push(data);
+    return { success: true };
+  }
+
+  async copyLink(): Promise<Result> {
+    this.calls.push('copyLink');
+    return { success: true };
+  }
+
+  /** Stops holding events for late listeners, as the SDK does once createRoom has resolved. */
+  releaseHeld(): void {
+    this.release();
+  }
+}
+
+/** Hands out FakeCignals through `createRoom`, one per start, with real (fake-device) media. */
+export class FakeRooms {
+  readonly rooms: FakeCignal[] = [];
+  readonly options: CreateRoomOptions[] = [];
+  /** Set to make the next createRoom wait until the test resolves it. */
+  gate: Promise<void> | null = null;
+  /** Set to make createRoom reject. */
+  failWith: unknown = null;
+
+  createRoom = async (options: CreateRoomOptions): Promise<Cignal> => {
+    this.options.push(options);
+    if (this.failWith) throw this.failWith;
+    const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+    await this.gate;
+    const cignal = new FakeCignal(options, media);
+    this.rooms.push(cignal);
+    setTimeout(() => cignal.releaseHeld(), 0);
+    return cignal as unknown as Cignal;
+  };
+
+  get last(): FakeCignal {
+    const room = this.rooms.at(-1);
+    if (!room) throw new Error('no room was created');
+    return room;
+  }
+}
+
+const mounted = new Set<Element>();
+
+/**
+ * Adds `<cignal-call>` with the given attributes (and light-DOM children) to the page, with a
+ * FakeRooms factory, and waits until it has entered its (fake) room unless `wait` is false.
+ */
+export async function mount(
+  attributes: Record<string, string> = {},
+  { children = '', wait = true, rooms = new FakeRooms() }: { children?: string; wait?: boolean; rooms?: FakeRooms } = {},
+): Promise<{ el: CignalCall; rooms: FakeRooms }> {
+  const el = document.createElement('cignal-call');
+  for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
+  el.innerHTML = children;
+  el.createRoom = rooms.createRoom;
+  document.body.append(el);
+  mounted.add(el);
+  if (wait) await waitFor(() => el.cignal);
+  await el.updateComplete;
+  return { el, rooms };
+}
+
+/** Removes everything `mount` added. */
+export function unmountAll(): void {
+  for (const el of mounted) el.remove();
+  mounted.clear();
+}
+
+/** Polls until `check` returns something truthy. */
+export async function waitFor<T>(check: () => T, what = String(check), timeoutMs = 4000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The element inside the shadow root with `part="name"`, or null. */
+export function part<T extends HTMLElement = HTMLElement>(el: CignalCall, name: string): T | null {
+  return el.shadowRoot!.querySelector<T>(`[part~="${name}"]`);
+}
+
+/** The text a person reads in a part, whitespace collapsed. */
+export function textOf(el: CignalCall, name: string): string {
+  return (part(el, name)?.textContent ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** Lets a fake's state change render. */
+export async function settle(el: CignalCall): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await el.updateComplete;
+}

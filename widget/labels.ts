@@ -1,0 +1,57 @@
+// The texts <cignal-call> shows and announces, in English; its `labels` property replaces any of them.
+import type { CallState, ErrorCode } from '../sdk/index.js';
+
+/** Every text of the element. `{name}` stands for the other person's display name. */
+export interface CignalLabels extends Record<CallState, string> {
+  /** Status while the camera starts and the room is joined. */
+  starting: string;
+  /** The other person when their name is not known yet. */
+  peer: string;
+  /** The local video, and the sender of one's own messages. */
+  you: string;
+  call: string;
+  hangUp: string;
+  microphone: string;
+  camera: string;
+  shareLink: string;
+  copyLink: string;
+  /** Announced after the link was copied. */
+  copied: string;
+  retry: string;
+  /** The message box's accessible name. */
+  message: string;
+  send: string;
+  /** The message list's accessible name. */
+  messages: string;
+  /** Plain-language errors by code; any code not listed shows the SDK's own sentence. */
+  errors: Partial<Record<ErrorCode, string>>;
+}
+
+export const defaultLabels: CignalLabels = {
+  starting: 'Starting the camera and joining…',
+  waiting: 'Waiting for the other person. Share the link.',
+  ready: '{name} is here. You can call now.',
+  calling: 'Calling {name}…',
+  'in-call': 'In a call with {name}.',
+  ended: 'The call has ended.',
+  error: 'The call could not start.',
+  peer: 'The other person',
+  you: 'You',
+  call: 'Call',
+  hangUp: 'Hang up',
+  microphone: 'Microphone',
+  camera: 'Camera',
+  shareLink: 'Share this link:',
+  copyLink: 'Copy link',
+  copied: 'Link copied.',
+  retry: 'Retry',
+  message: 'Message',
+  send: 'Send',
+  messages: 'Messages',
+  errors: {
+    'media-denied': 'Camera or microphone access was blocked. Allow it in the site settings, then retry.',
+    'media-unavailable': 'No camera or microphone could be used.',
+    'room-full': 'This room is full.',
+    'server-unreachable': 'The call server could not be reached. Check the connection, then retry.',
+  },
+};
