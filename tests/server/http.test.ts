@@ -62,7 +62,7 @@ describe('the Koa app', () => {
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toMatch(/^text\/html/);
     const html = reply.body.toString('utf8');
-    expect(html).toContain(`/cignal@${version}/cignal.js`);
+    expect(html).toContain(`/cignal@${version}/cignal-call.js`);
     expect(html).not.toContain('__CIGNAL_VERSION__');
   });
 

@@ -1,0 +1,64 @@
+// The demo page at / as a visitor uses it: start a room, send the link, call, hang up.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openPage } from '../helpers/browser.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+let browser: Browser;
+let contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+afterEach(async () => {
+  await Promise.all(contexts.map((c) => c.close()));
+  contexts = [];
+});
+
+async function visit(url: string): Promise<Page> {
+  const { context, page } = await openPage(browser, url);
+  contexts.push(context);
+  return page;
+}
+
+const stateOf = (page: Page) => page.locator('cignal-call').getAttribute('state');
+const text = (page: Page, part: string) => page.locator(`cignal-call [part~="${part}"]`).textContent();
+
+describe('the demo page', () => {
+  it('starts a room, shares a link that brings the second person in, and carries the call', async () => {
+    const alice = await visit(`${server.url}/`);
+    await alice.fill('#name', 'Alice');
+    await alice.click('#start-button');
+    await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('waiting');
+    await alice.waitForSelector('cignal-call [part~="share-link"] a');
+    const link = await alice.locator('cignal-call [part~="share-link"] a').getAttribute('href');
+    expect(link).toMatch(new RegExp(`^${server.url}/\\?roomId=[A-Za-z0-9_-]{22,}$`));
+    expect(await alice.locator('#start').isVisible()).toBe(false);
+
+    const bob = await visit(link!);
+    expect(await bob.locator('#start-button').textContent()).toBe('Join the room');
+    await bob.fill('#name', 'Bob');
+    await bob.click('#start-button');
+
+    await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('ready');
+    expect(await text(alice, 'status')).toContain('Bob is here');
+    await alice.click('cignal-call [part~="call-button"]');
+    await expect.poll(() => stateOf(alice), { timeout: 20_000 }).toBe('in-call');
+    await expect.poll(() => stateOf(bob), { timeout: 20_000 }).toBe('in-call');
+    expect(await text(bob, 'status')).toContain('In a call with Alice');
+    await bob.waitForFunction(() => {
+      const video = document.querySelector('cignal-call')!.shadowRoot!.querySelector<HTMLVideoElement>('[part~="remote-video"]')!;
+      return video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames > 5;
+    }, null, { timeout: 20_000 });
+
+    await alice.click('cignal-call [part~="hangup-button"]');
+    await expect.poll(() => stateOf(alice)).toBe('ended');
+    await expect.poll(() => stateOf(bob), { timeout: 10_000 }).toBe('waiting');
+  }, 90_000);
+});
