@@ -6,13 +6,24 @@ import terser from '@rollup/plugin-terser';
 const plugins = [
   // The "browser" condition picks socket.io-client's build without the debug module.
   nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] }),
-  terser({ ecma: 2020, module: true, format: { comments: false } }),
+  terser({ ecma: 2020, module: true, compress: { passes: 2 }, format: { comments: false } }),
 ];
 
 export default [
   {
+    // The SDK alone, for pages that build their own UI.
     input: 'dist/sdk/index.js',
     output: { file: 'dist/cdn/cignal.js', format: 'es', sourcemap: true },
+    plugins,
+  },
+  {
+    // <cignal-call> with everything inside: Lit, the SDK, socket.io-client.
+    input: 'dist/widget/index.js',
+    output: [
+      { file: 'dist/cdn/cignal-call.js', format: 'es', sourcemap: true },
+      // For pages that cannot load modules: the same code, run at once, exposing `Cignal`.
+      { file: 'dist/cdn/cignal-call.iife.js', format: 'iife', name: 'Cignal', sourcemap: true },
+    ],
     plugins,
   },
 ];

@@ -120,7 +120,7 @@ describe('<cignal-call> embedded on another origin', () => {
     const carol = await visit(`/module.html?room=${room}`);
     await expect.poll(() => stateOf(carol), { timeout: 15_000 }).toBe('error');
     expect(await part(carol, 'error').isVisible()).toBe(true);
-    expect(await part(carol, 'error').textContent()).toMatch(/already has two people/i);
+    expect(await part(carol, 'error').textContent()).toMatch(/room is full/i);
     expect((await seen(carol, 'cignal-server-error')).map((e: { detail: { code: string } }) => e.detail.code)).toEqual(['room-full']);
     await Promise.all([expectRemoteVideo(alice), expectRemoteVideo(bob)]);
 
