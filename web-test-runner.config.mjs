@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
+import { CHROMIUM, chromiumArgs } from './tests/helpers/chromium.mjs';
 
 export default {
   files: 'tests/widget/**/*.test.ts',
@@ -18,15 +19,9 @@ export default {
     playwrightLauncher({
       product: 'chromium',
       launchOptions: {
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        executablePath: CHROMIUM,
         headless: true,
-        args: [
-          '--no-sandbox',
-          '--use-fake-ui-for-media-stream',
-          '--use-fake-device-for-media-stream',
-          '--disable-background-networking',
-          '--disable-component-update',
-        ],
+        args: chromiumArgs,
       },
     }),
   ],

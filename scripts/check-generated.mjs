@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), 'cignal-cem-'));
-execFileSync('npx', ['cem', 'analyze', '--litelement', '--globs', 'widget/**/*.ts', '--outdir', relative(root, out), '--quiet'], { cwd: root, stdio: 'ignore' });
+execFileSync('npx', ['cem', 'analyze', '--outdir', relative(root, out), '--quiet'], { cwd: root, stdio: 'ignore' });
 const fresh = readFileSync(join(out, 'custom-elements.json'), 'utf8');
 const committed = readFileSync(join(root, 'custom-elements.json'), 'utf8');
 let stale = false;

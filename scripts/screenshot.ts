@@ -1,13 +1,14 @@
 // Makes docs/screenshot.png: the demo page mid-call, two Chromium pages with fake cameras.
 // Run with `npm run screenshot` after a build.
-import { launchBrowser } from '../tests/helpers/browser.js';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, chromiumArgs } from '../tests/helpers/chromium.mjs';
 import { createServer } from '../server/server.js';
 import type { Page } from 'playwright-core';
 
 const out = new URL('../docs/screenshot.png', import.meta.url).pathname;
 const server = await createServer({ config: { port: 0, host: '127.0.0.1', iceServers: [] } });
 const url = await server.listen();
-const browser = await launchBrowser();
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs });
 
 async function person(name: string, link: string, scheme: 'light' | 'dark'): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 960, height: 720 }, deviceScaleFactor: 1, colorScheme: scheme });

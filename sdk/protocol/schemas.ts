@@ -17,11 +17,12 @@ export const Limits = {
 
 const idPattern = /^[A-Za-z0-9_-]+$/;
 
-const Id = (what: string) =>
+/** A URL-safe identifier: room and peer ids, session and connection ids. */
+const Id = (what: string, max: number = Limits.idMaxLength) =>
   v.pipe(
     v.string(`${what} must be a string`),
     v.minLength(1, `${what} must not be empty`),
-    v.maxLength(Limits.idMaxLength, `${what} must be at most ${Limits.idMaxLength} characters`),
+    v.maxLength(max, `${what} must be at most ${max} characters`),
     v.regex(idPattern, `${what} may contain only letters, digits, "-" and "_"`),
   );
 
@@ -36,17 +37,10 @@ const Label = (what: string, max: number) =>
 
 export const RoomIdSchema = Id('roomId');
 export const PeerIdSchema = Id('peerId');
-const Token = (what: string) =>
-  v.pipe(
-    v.string(`${what} must be a string`),
-    v.minLength(1, `${what} must not be empty`),
-    v.maxLength(Limits.sessionMaxLength, `${what} must be at most ${Limits.sessionMaxLength} characters`),
-    v.regex(idPattern, `${what} may contain only letters, digits, "-" and "_"`),
-  );
 /** One presence of a peer in a room (see JoinRequestSchema). */
-export const SessionIdSchema = Token('session');
+export const SessionIdSchema = Id('session', Limits.sessionMaxLength);
 /** One RTCPeerConnection of the sender; a rebuilt connection gets a new id. */
-export const ConnectionIdSchema = Token('connection');
+export const ConnectionIdSchema = Id('connection', Limits.sessionMaxLength);
 
 /**
  * The join request, carried in the socket.io handshake (`auth`).

@@ -1,31 +1,15 @@
 // Two real Chromium pages hold a call through a real server, using the SDK from its CDN URL.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { packageVersion } from '../../server/paths.js';
-import { launchBrowser, openPage } from '../helpers/browser.js';
+import { browserSuite } from '../helpers/browser.js';
 import { events, expectVideoFlowing, installHarness, state, waitForEvent } from '../helpers/harness.js';
-import { startServer, uniqueRoom, type TestServer } from '../helpers/server.js';
+import { uniqueRoom } from '../helpers/server.js';
 
-let server: TestServer;
-let browser: Browser;
-let contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  server = await startServer({ reconnectGraceMs: 2_000 });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async () => {
-  await Promise.all(contexts.map((c) => c.close()));
-  contexts = [];
-});
+const suite = browserSuite({ reconnectGraceMs: 2_000 });
 
 async function page(): Promise<Page> {
-  const { context, page } = await openPage(browser, `${server.url}/healthz`);
-  contexts.push(context);
+  const page = await suite.open(`${suite.server.url}/healthz`);
   await installHarness(page, packageVersion);
   return page;
 }
@@ -160,8 +144,7 @@ describe('both sides calling at the same moment (glare)', () => {
       if (received === 0) collisions++;
       expect(await events(a, 'remoteStream')).toHaveLength(1);
       expect(await events(b, 'remoteStream')).toHaveLength(1);
-      await Promise.all(contexts.map((c) => c.close()));
-      contexts = [];
+      await suite.closePages();
     }
     // The test is only worth something if the offers really collided.
     console.log(`glare: ${collisions} of ${rounds} rounds collided`);

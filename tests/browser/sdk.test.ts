@@ -1,32 +1,16 @@
 // The SDK's behaviour around the call, in a real browser: options, errors, logging, drops, page close.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { packageVersion } from '../../server/paths.js';
-import { launchBrowser, openPage } from '../helpers/browser.js';
+import { browserSuite } from '../helpers/browser.js';
 import { events, expectVideoFlowing, installHarness, state, waitForEvent } from '../helpers/harness.js';
-import { startServer, uniqueRoom, type TestServer } from '../helpers/server.js';
+import { uniqueRoom } from '../helpers/server.js';
 
-let server: TestServer;
-let browser: Browser;
-let contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  // A long grace period: anything that frees a seat quickly here did so on purpose.
-  server = await startServer({ reconnectGraceMs: 60_000 });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async () => {
-  await Promise.all(contexts.map((c) => c.close()));
-  contexts = [];
-});
+// A long grace period: anything that frees a seat quickly here did so on purpose.
+const suite = browserSuite({ reconnectGraceMs: 60_000 });
 
 async function page(path = '/healthz'): Promise<Page> {
-  const { context, page } = await openPage(browser, `${server.url}${path}`);
-  contexts.push(context);
+  const page = await suite.open(`${suite.server.url}${path}`);
   await installHarness(page, packageVersion);
   return page;
 }
@@ -76,7 +60,7 @@ describe('the SDK module', () => {
     const p = await page();
     const created = await enter(p, {});
     expect(created.id).toMatch(/^[A-Za-z0-9_-]{22,}$/);
-    expect(await p.evaluate(() => (window as any).T.room.shareLink)).toBe(`${server.url}/healthz?roomId=${created.id}`);
+    expect(await p.evaluate(() => (window as any).T.room.shareLink)).toBe(`${suite.server.url}/healthz?roomId=${created.id}`);
   });
 
   it('reports a denied camera as clientError media-denied and does not join the room', async () => {
@@ -89,7 +73,7 @@ describe('the SDK module', () => {
     await waitForEvent(p, 'clientError');
     expect((await events(p, 'clientError'))[0]!.arg).toMatchObject({ code: 'media-denied', reason: 'Camera or microphone access was denied' });
     expect(await state(p)).toBe('error');
-    expect(await server.server.signalling.allRooms()).not.toContainEqual(expect.objectContaining({ id: roomId }));
+    expect(await suite.server.server.signalling.allRooms()).not.toContainEqual(expect.objectContaining({ id: roomId }));
   });
 
   it('reports an unreachable server as serverError server-unreachable', async () => {

@@ -1,44 +1,23 @@
 // The demo page at / as a visitor uses it: start a room, send the link, call, hang up.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage } from '../helpers/browser.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSuite } from '../helpers/browser.js';
 
-let server: TestServer;
-let browser: Browser;
-let contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async () => {
-  await Promise.all(contexts.map((c) => c.close()));
-  contexts = [];
-});
-
-async function visit(url: string): Promise<Page> {
-  const { context, page } = await openPage(browser, url);
-  contexts.push(context);
-  return page;
-}
+const suite = browserSuite();
+const visit = (url: string): Promise<Page> => suite.open(url);
 
 const stateOf = (page: Page) => page.locator('cignal-call').getAttribute('state');
 const text = (page: Page, part: string) => page.locator(`cignal-call [part~="${part}"]`).textContent();
 
 describe('the demo page', () => {
   it('starts a room, shares a link that brings the second person in, and carries the call', async () => {
-    const alice = await visit(`${server.url}/`);
+    const alice = await visit(`${suite.server.url}/`);
     await alice.fill('#name', 'Alice');
     await alice.click('#start-button');
     await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('waiting');
     await alice.waitForSelector('cignal-call [part~="share-link"] a');
     const link = await alice.locator('cignal-call [part~="share-link"] a').getAttribute('href');
-    expect(link).toMatch(new RegExp(`^${server.url}/\\?roomId=[A-Za-z0-9_-]{22,}$`));
+    expect(link).toMatch(new RegExp(`^${suite.server.url}/\\?roomId=[A-Za-z0-9_-]{22,}$`));
     expect(await alice.locator('#start').isVisible()).toBe(false);
 
     const bob = await visit(link!);

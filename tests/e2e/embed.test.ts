@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../server/paths.js';
-import { launchBrowser, openPage } from '../helpers/browser.js';
-import { startServer, uniqueRoom, type TestServer } from '../helpers/server.js';
+import { browserSuite } from '../helpers/browser.js';
+import { uniqueRoom } from '../helpers/server.js';
 
 const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
 function snippet(name: string): string {
@@ -17,19 +17,17 @@ function snippet(name: string): string {
   return match[1]!;
 }
 
-let cignal: TestServer;
+const suite = browserSuite({ reconnectGraceMs: 30_000 });
 let site: Server;
 let siteUrl: string;
-let browser: Browser;
-let contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  cignal = await startServer({ reconnectGraceMs: 30_000 });
+  const cignalUrl = suite.server.url;
   // The embedding site: another origin (localhost vs 127.0.0.1, another port), plain HTML only.
   site = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const kind = url.pathname === '/classic.html' ? 'embed-classic' : 'embed-module';
-    let html = snippet(kind).replaceAll('https://calls.example.com', cignal.url);
+    let html = snippet(kind).replaceAll('https://calls.example.com', cignalUrl);
     const room = url.searchParams.get('room');
     if (kind === 'embed-module' && room) html = html.replace(/room-id="[^"]*"/, `room-id="${room}"`);
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -37,22 +35,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => site.listen(0, 'localhost', resolve));
   siteUrl = `http://localhost:${(site.address() as AddressInfo).port}`;
-  browser = await launchBrowser();
 });
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => site?.close(resolve));
-  await cignal?.close();
-});
-afterEach(async () => {
-  await Promise.all(contexts.map((c) => c.close()));
-  contexts = [];
-});
+afterAll(() => new Promise((resolve) => site?.close(resolve)));
 
 /** Opens an embedding page and records every cignal-* event that reaches the document. */
 async function visit(path: string): Promise<Page> {
-  const { context, page } = await openPage(browser);
-  contexts.push(context);
+  const page = await suite.open();
   await page.addInitScript(() => {
     const names = ['local-stream', 'remote-stream', 'peer-joined', 'offer-received', 'peer-hang-up', 'information', 'client-error', 'server-error', 'state-change'];
     (window as any).seen = [];
@@ -101,7 +89,7 @@ describe('<cignal-call> embedded on another origin', () => {
 
     await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('ready');
     await expect.poll(() => stateOf(bob), { timeout: 15_000 }).toBe('ready');
-    expect(new URL(await alice.evaluate(() => document.querySelector('script')!.src)).origin).toBe(cignal.url);
+    expect(new URL(await alice.evaluate(() => document.querySelector('script')!.src)).origin).toBe(suite.server.url);
 
     await part(alice, 'call-button').click();
     await Promise.all([expectRemoteVideo(alice), expectRemoteVideo(bob)]);

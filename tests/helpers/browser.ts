@@ -1,27 +1,15 @@
-// Launches Debian's Chromium through playwright-core with fake camera and microphone.
+// Browser tests' plumbing: Debian's Chromium through playwright-core with fake camera and
+// microphone, and a suite helper that owns a server, a browser and the pages a test opens.
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { ServerConfig } from '../../server/config.js';
+import { CHROMIUM, chromiumArgs } from './chromium.mjs';
+import { startServer, type TestServer } from './server.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM };
 
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--no-first-run',
-      // Background pages must keep decoding video at full rate.
-      '--disable-background-timer-throttling',
-      '--disable-renderer-backgrounding',
-      '--disable-backgrounding-occluded-windows',
-    ],
-  });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs });
 }
 
 /** A page in its own context (its own storage), forwarding page errors to the test output. */
@@ -31,4 +19,47 @@ export async function openPage(browser: Browser, url?: string): Promise<{ contex
   page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
   if (url) await page.goto(url);
   return { context, page };
+}
+
+export interface BrowserSuite {
+  readonly server: TestServer;
+  readonly browser: Browser;
+  /** Opens a page (in a fresh context) that is closed after the test. */
+  open(url?: string): Promise<Page>;
+  /** Closes every page opened so far. */
+  closePages(): Promise<void>;
+}
+
+/** One Cignal server and one Chromium for the file; the pages of each test closed after it. */
+export function browserSuite(config: Partial<ServerConfig> = {}): BrowserSuite {
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  let contexts: BrowserContext[] = [];
+  const suite: BrowserSuite = {
+    get server() {
+      return server!;
+    },
+    get browser() {
+      return browser!;
+    },
+    async open(url) {
+      const { context, page } = await openPage(browser!, url);
+      contexts.push(context);
+      return page;
+    },
+    async closePages() {
+      const closing = contexts;
+      contexts = [];
+      await Promise.all(closing.map((c) => c.close()));
+    },
+  };
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer(config), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  afterEach(() => suite.closePages());
+  return suite;
 }

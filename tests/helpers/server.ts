@@ -1,5 +1,6 @@
 // Starts a real Cignal server on a free port and opens real socket.io-client sockets to it.
 import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach } from 'vitest';
 import type { AckResponse, ClientToServerEvents, ServerToClientEvents, JoinedPayload, WireError } from '../../sdk/protocol/index.js';
 import { createServer, type CignalServer, type CreateServerOptions } from '../../server/server.js';
 import type { ServerConfig } from '../../server/config.js';
@@ -136,4 +137,18 @@ export function record(socket: ClientSocket): Array<[string, unknown]> {
   const seen: Array<[string, unknown]> = [];
   socket.onAny((event: string, payload: unknown) => seen.push([event, payload]));
   return seen;
+}
+
+/**
+ * For suites that start a server per test: returns `start(config?)`, and after each test closes
+ * the sockets the test opened and the server it started.
+ */
+export function serverPerTest(): (...args: Parameters<typeof startServer>) => Promise<TestServer> {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    closeAll();
+    await server?.close();
+    server = undefined;
+  });
+  return async (...args) => (server = await startServer(...args));
 }

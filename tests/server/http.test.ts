@@ -5,12 +5,12 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import type { AddressInfo } from 'node:net';
 import { join as joinPath } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { loadAssets } from '../../server/cdn.js';
 import { cdnDir, packageRoot } from '../../server/paths.js';
 import { io as ioClient } from 'socket.io-client';
-import { closeAll, join, startServer, uniqueRoom, type TestServer } from '../helpers/server.js';
+import { join, serverPerTest, uniqueRoom } from '../helpers/server.js';
 
 const version: string = JSON.parse(readFileSync(joinPath(packageRoot, 'package.json'), 'utf8')).version;
 const bundlePath = joinPath(cdnDir, 'cignal.js');
@@ -164,15 +164,10 @@ describe('the Koa app', () => {
 });
 
 describe('the running server', () => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    closeAll();
-    await server?.close();
-    server = undefined;
-  });
+  const startServer = serverPerTest();
 
   test('serves HTTP and signalling on one port, and /healthz counts the live rooms', async () => {
-    server = await startServer();
+    const server = await startServer();
     await join(server.url, { roomId: uniqueRoom(), peerId: 'alice' });
 
     const health = await fetch(`${server.url}/healthz`);
@@ -184,10 +179,10 @@ describe('the running server', () => {
   });
 
   test('with CIGNAL_ALLOWED_ORIGINS set, a browser WebSocket from another origin is refused and a listed one admitted', async () => {
-    server = await startServer({ allowedOrigins: ['https://app.example'] });
+    const server = await startServer({ allowedOrigins: ['https://app.example'] });
     const attempt = (origin: string) =>
       new Promise<'joined' | 'refused'>((resolve) => {
-        const socket = ioClient(server!.url, {
+        const socket = ioClient(server.url, {
           transports: ['websocket'],
           forceNew: true,
           reconnection: false,
@@ -200,6 +195,6 @@ describe('the running server', () => {
     expect(await attempt('https://evil.example')).toBe('refused');
     expect(await attempt('https://app.example')).toBe('joined');
     // The server's own demo page is always allowed, whatever the list says.
-    expect(await attempt(server!.url)).toBe('joined');
+    expect(await attempt(server.url)).toBe('joined');
   });
 });

@@ -1,20 +1,15 @@
 // ICE configuration handed to each peer on join: the configured servers plus, with a TURN secret,
 // short-lived credentials in the TURN REST API scheme that coturn's use-auth-secret checks.
 import { createHmac } from 'node:crypto';
-import { afterEach, expect, test } from 'vitest';
-import { closeAll, join, next, startServer, uniqueRoom, type TestServer } from '../helpers/server.js';
+import { expect, test } from 'vitest';
+import { join, next, serverPerTest, uniqueRoom } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  closeAll();
-  await server?.close();
-  server = undefined;
-});
+const startServer = serverPerTest();
 
 test('with a TURN secret configured, each peer gets its own credentials that a TURN server can verify', async () => {
   const stun = { urls: 'stun:stun.example.org:3478' };
   const turn = { secret: 'correct horse battery staple', urls: ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349'], ttlSeconds: 3_600 };
-  server = await startServer({ iceServers: [stun], turn });
+  const server = await startServer({ iceServers: [stun], turn });
   const roomId = uniqueRoom();
 
   const before = Math.floor(Date.now() / 1000);
@@ -41,7 +36,7 @@ test('with a TURN secret configured, each peer gets its own credentials that a T
 
 test('without a TURN secret, peers get exactly the configured ICE servers', async () => {
   const iceServers = [{ urls: ['stun:a.example.org', 'stun:b.example.org'] }, { urls: 'turn:turn.example.org', username: 'static', credential: 'pw' }];
-  server = await startServer({ iceServers, turn: null });
+  const server = await startServer({ iceServers, turn: null });
 
   const { joined } = await join(server.url, { roomId: uniqueRoom(), peerId: 'alice' });
 

@@ -1,33 +1,21 @@
 // Relaying: signals and information reach the room partner only, stamped with the sender's real
 // identity, and a socket that floods the server is slowed down without hurting anyone else.
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { AckResponse } from '../../sdk/protocol/index.js';
 import {
   arrives,
   ask,
-  closeAll,
   join,
   loose,
   next,
   pair,
   record,
-  startServer,
+  serverPerTest,
   uniqueRoom,
   type ClientSocket,
-  type TestServer,
 } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  closeAll();
-  await server?.close();
-  server = undefined;
-});
-
-async function start(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  server = await startServer(...args);
-  return server;
-}
+const start = serverPerTest();
 
 const offer = { description: { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' }, connection: 'pc-a1' };
 const answer = { description: { type: 'answer', sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' }, connection: 'pc-a1' };

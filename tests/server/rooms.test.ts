@@ -1,5 +1,5 @@
 // Rooms: who gets a seat, what each peer is told, and how seats are given up (leave, drop, resume, reload).
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { PROTOCOL_VERSION, ServerErrorCode } from '../../sdk/protocol/index.js';
 import { allRooms, totalRoomsRunning } from '../../server/index.js';
 import { MemoryRoomStore } from '../../server/rooms/memory.js';
@@ -8,29 +8,18 @@ import {
   arrives,
   ask,
   client,
-  closeAll,
   dropConnection,
   join,
   next,
   pair,
   record,
   refusal,
-  startServer,
+  serverPerTest,
   uniqueRoom,
   type TestServer,
 } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  closeAll();
-  await server?.close();
-  server = undefined;
-});
-
-async function start(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  server = await startServer(...args);
-  return server;
-}
+const start = serverPerTest();
 
 /** The peer ids seated in `roomId`, as the server's operator view reports them. */
 async function seated(roomId: string): Promise<string[]> {

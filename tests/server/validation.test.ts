@@ -1,36 +1,24 @@
 // Hostile and broken input: every client event and the join handshake are validated, bad input is
 // answered with a coded error (or dropped when there is no ack), and the server keeps serving.
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { Limits } from '../../sdk/protocol/index.js';
 import { allRooms } from '../../server/index.js';
 import {
   arrives,
   ask,
   client,
-  closeAll,
   join,
   loose,
   next,
   pair,
   record,
   refusal,
-  startServer,
+  serverPerTest,
   uniqueRoom,
   type ClientSocket,
-  type TestServer,
 } from '../helpers/server.js';
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  closeAll();
-  await server?.close();
-  server = undefined;
-});
-
-async function start(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  server = await startServer(...args);
-  return server;
-}
+const start = serverPerTest();
 
 const connection = 'pc-alice';
 const sdp = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n';
