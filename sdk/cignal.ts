@@ -1,21 +1,17 @@
 // The Cignal class: one person's presence in a two-person room, and the calls made from it.
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import {
-  InformSchema,
-  IceServersSchema,
-  PROTOCOL_VERSION,
-  PeerIdSchema,
-  RoomIdSchema,
-  describeIssues,
-  isWireError,
-  safeParse,
-  type AckResponse,
-  type ClientToServerEvents,
-  type JoinedPayload,
-  type JoinRequest,
-  type LeaveReason,
-  type PeerInfo,
-  type ServerToClientEvents,
+// Only dependency-free parts of the protocol: the validation library stays on the server.
+import { iceServersProblem, idProblem, informDataProblem, toIceServers } from './protocol/checks.js';
+import { isWireError } from './protocol/errors.js';
+import { PROTOCOL_VERSION } from './protocol/events.js';
+import type {
+  AckResponse,
+  ClientToServerEvents,
+  JoinedPayload,
+  JoinRequest,
+  LeaveReason,
+  PeerInfo,
+  ServerToClientEvents,
 } from './protocol/index.js';
 import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode, type ErrorDetail } from './errors.js';
@@ -150,10 +146,8 @@ export class Cignal extends Emitter<CignalEvents> {
     if (typeof options !== 'object' || options === null) fail('createRoom expects an options object');
     const roomId = options.roomId === undefined || options.roomId === null || options.roomId === '' ? randomId() : String(options.roomId);
     const peerId = options.peerId === undefined || options.peerId === null || options.peerId === '' ? randomId(12) : options.peerId;
-    for (const [schema, value] of [[RoomIdSchema, roomId], [PeerIdSchema, peerId]] as const) {
-      const parsed = safeParse(schema, value);
-      if (!parsed.success) fail(describeIssues(parsed.issues));
-    }
+    const idError = idProblem('roomId', roomId) ?? idProblem('peerId', peerId);
+    if (idError) fail(idError);
     if (options.peerName !== undefined && typeof options.peerName !== 'string') fail('peerName must be a string');
     if (options.role !== undefined && options.role !== null && typeof options.role !== 'string') fail('role must be a string');
     let url = options.url ?? `${globalThis.location?.origin}/`;
@@ -246,8 +240,8 @@ export class Cignal extends Emitter<CignalEvents> {
 
   /** Sends any JSON-serialisable data to the other person (`information` on their side). */
   async inform(data: unknown): Promise<Result> {
-    const parsed = safeParse(InformSchema, { data });
-    if (!parsed.success) throw new CignalError(ClientErrorCode.InvalidArgument, describeIssues(parsed.issues));
+    const problem = informDataProblem(data);
+    if (problem) throw new CignalError(ClientErrorCode.InvalidArgument, problem);
     if (!this.#socket?.connected) {
       this.#fail('clientError', new CignalError(ClientErrorCode.NotConnected, 'Not connected to the room'));
       return { success: false };
@@ -264,10 +258,10 @@ export class Cignal extends Emitter<CignalEvents> {
    * Nobody else's configuration changes.
    */
   async setICEServers(iceServers: RTCIceServer[]): Promise<Result> {
-    const parsed = safeParse(IceServersSchema, iceServers);
-    if (!parsed.success) throw new CignalError(ClientErrorCode.InvalidArgument, `iceServers: ${describeIssues(parsed.issues)}`);
-    this.#ownIceServers = parsed.output;
-    this.#call?.pc.setConfiguration({ ...this.#call.pc.getConfiguration(), iceServers: parsed.output });
+    const problem = iceServersProblem(iceServers);
+    if (problem) throw new CignalError(ClientErrorCode.InvalidArgument, problem);
+    this.#ownIceServers = toIceServers(iceServers);
+    this.#call?.pc.setConfiguration({ ...this.#call.pc.getConfiguration(), iceServers: this.#ownIceServers });
     return { success: true };
   }
 

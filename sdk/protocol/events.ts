@@ -1,9 +1,9 @@
 // Event names and their signatures, for typed socket.io on both ends of the wire.
+import type { IceServer } from './checks.js';
 import type { WireError } from './errors.js';
 import type {
   AnswerPayload,
   CandidatePayload,
-  IceServer,
   InformPayload,
   OfferPayload,
 } from './schemas.js';

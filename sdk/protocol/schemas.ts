@@ -1,29 +1,13 @@
 // Validation schemas for every payload a client sends; the payload types are inferred from them.
+// Rules that the SDK also applies live in checks.ts and are used here, so both agree.
 import * as v from 'valibot';
-
-/** Limits shared by the server (enforcement) and the SDK (early, clearer errors). */
-export const Limits = {
-  /** Room and peer ids: URL-safe characters only. */
-  idMaxLength: 64,
-  displayNameMaxLength: 64,
-  roleMaxLength: 32,
-  /** A full audio+video+data SDP with candidates is 5–15 KB; leave headroom, refuse megabytes. */
-  sdpMaxLength: 32 * 1024,
-  candidateMaxLength: 1024,
-  /** `inform` data, measured as JSON. */
-  informMaxBytes: 16 * 1024,
-  sessionMaxLength: 64,
-} as const;
-
-const idPattern = /^[A-Za-z0-9_-]+$/;
+import { Limits, iceServersProblem, idProblem, informDataProblem, toIceServers, type IceServer } from './checks.js';
 
 /** A URL-safe identifier: room and peer ids, session and connection ids. */
 const Id = (what: string, max: number = Limits.idMaxLength) =>
   v.pipe(
     v.string(`${what} must be a string`),
-    v.minLength(1, `${what} must not be empty`),
-    v.maxLength(max, `${what} must be at most ${max} characters`),
-    v.regex(idPattern, `${what} may contain only letters, digits, "-" and "_"`),
+    v.check((value) => idProblem(what, value, max) === null, (issue) => idProblem(what, issue.input, max) ?? ''),
   );
 
 /** Free text shown to the other person: no control characters, bounded length. */
@@ -91,43 +75,19 @@ export const CandidateSchema = v.object({
 });
 export type CandidatePayload = v.InferOutput<typeof CandidateSchema>;
 
-/** Measures a value as JSON; undefined when it cannot be serialised (cycles, BigInt). */
-export function jsonSize(value: unknown): number | undefined {
-  try {
-    const text = JSON.stringify(value);
-    return text === undefined ? undefined : new TextEncoder().encode(text).length;
-  } catch {
-    return undefined;
-  }
-}
-
 export const InformSchema = v.object({
   data: v.pipe(
     v.unknown(),
-    v.check((d) => d !== undefined, 'data is required'),
-    v.check((d) => jsonSize(d) !== undefined, 'data must be JSON-serialisable'),
-    v.check((d) => (jsonSize(d) ?? Infinity) <= Limits.informMaxBytes, `data must be at most ${Limits.informMaxBytes} bytes as JSON`),
+    v.check((data) => informDataProblem(data) === null, (issue) => informDataProblem(issue.input) ?? ''),
   ),
 });
 export type InformPayload = v.InferOutput<typeof InformSchema>;
 
-const IceUrl = v.pipe(
-  v.string('iceServers[].urls must be strings'),
-  v.maxLength(512),
-  v.regex(/^(stun|stuns|turn|turns):/, 'ICE server URLs start with stun:, stuns:, turn: or turns:'),
-);
-
-/** RTCIceServer as configured by operators and by `setICEServers`. */
-export const IceServerSchema = v.object({
-  urls: v.union([IceUrl, v.pipe(v.array(IceUrl), v.minLength(1), v.maxLength(8))], 'iceServers[].urls must be a URL or a list of URLs'),
-  username: v.optional(v.pipe(v.string(), v.maxLength(512))),
-  credential: v.optional(v.pipe(v.string(), v.maxLength(512))),
-});
+/** A list of RTCIceServer, reduced to the fields RTCIceServer knows. */
 export const IceServersSchema = v.pipe(
-  v.array(IceServerSchema, 'iceServers must be an array'),
-  v.maxLength(8, 'at most 8 ICE servers'),
+  v.custom<IceServer[]>((value) => iceServersProblem(value) === null, (issue) => iceServersProblem(issue.input) ?? ''),
+  v.transform((servers: IceServer[]) => toIceServers(servers)),
 );
-export type IceServer = v.InferOutput<typeof IceServerSchema>;
 
 /** Turns valibot issues into one readable sentence. */
 export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {

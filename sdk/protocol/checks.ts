@@ -1,0 +1,90 @@
+// The rules for values a person or a page hands us (ids, inform data, ICE servers), as plain
+// functions with no dependency: the server's schemas apply them, and the SDK applies them early
+// to give clear errors without shipping a validation library to browsers.
+
+/** Limits shared by the server (enforcement) and the SDK (early, clearer errors). */
+export const Limits = {
+  /** Room and peer ids: URL-safe characters only. */
+  idMaxLength: 64,
+  displayNameMaxLength: 64,
+  roleMaxLength: 32,
+  /** A full audio+video+data SDP with candidates is 5–15 KB; leave headroom, refuse megabytes. */
+  sdpMaxLength: 32 * 1024,
+  candidateMaxLength: 1024,
+  /** `inform` data, measured as JSON. */
+  informMaxBytes: 16 * 1024,
+  sessionMaxLength: 64,
+  iceServers: 8,
+  iceFieldMaxLength: 512,
+} as const;
+
+const idPattern = /^[A-Za-z0-9_-]+$/;
+
+/** Why `value` is not a valid id (room, peer, session, connection), or null when it is. */
+export function idProblem(what: string, value: unknown, max: number = Limits.idMaxLength): string | null {
+  if (typeof value !== 'string') return `${what} must be a string`;
+  if (value.length === 0) return `${what} must not be empty`;
+  if (value.length > max) return `${what} must be at most ${max} characters`;
+  if (!idPattern.test(value)) return `${what} may contain only letters, digits, "-" and "_"`;
+  return null;
+}
+
+/** Measures a value as JSON; undefined when it cannot be serialised (cycles, BigInt). */
+export function jsonSize(value: unknown): number | undefined {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? undefined : new TextEncoder().encode(text).length;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why `data` cannot be sent with `inform`, or null when it can. */
+export function informDataProblem(data: unknown): string | null {
+  if (data === undefined) return 'data is required';
+  const size = jsonSize(data);
+  if (size === undefined) return 'data must be JSON-serialisable';
+  if (size > Limits.informMaxBytes) return `data must be at most ${Limits.informMaxBytes} bytes as JSON`;
+  return null;
+}
+
+/** RTCIceServer as configured by operators and by `setICEServers`. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+const iceUrlPattern = /^(stun|stuns|turn|turns):/;
+
+/** Why `value` is not a usable list of ICE servers, or null when it is. */
+export function iceServersProblem(value: unknown): string | null {
+  if (!Array.isArray(value)) return 'iceServers must be an array';
+  if (value.length > Limits.iceServers) return `at most ${Limits.iceServers} ICE servers`;
+  for (const [index, server] of value.entries()) {
+    const at = `iceServers[${index}]`;
+    if (typeof server !== 'object' || server === null || Array.isArray(server)) return `${at} must be an object`;
+    const { urls, username, credential } = server as Record<string, unknown>;
+    const list = Array.isArray(urls) ? urls : [urls];
+    if (list.length === 0 || list.length > Limits.iceServers) return `${at}.urls must be a URL or a list of 1 to ${Limits.iceServers} URLs`;
+    for (const url of list) {
+      if (typeof url !== 'string' || url.length > Limits.iceFieldMaxLength) return `${at}.urls must be a URL or a list of URLs`;
+      if (!iceUrlPattern.test(url)) return `${at}.urls: ICE server URLs start with stun:, stuns:, turn: or turns:`;
+    }
+    for (const [name, field] of [['username', username], ['credential', credential]] as const) {
+      if (field !== undefined && (typeof field !== 'string' || field.length > Limits.iceFieldMaxLength)) {
+        return `${at}.${name} must be a string of at most ${Limits.iceFieldMaxLength} characters`;
+      }
+    }
+  }
+  return null;
+}
+
+/** A checked list reduced to the fields RTCIceServer knows. */
+export function toIceServers(value: readonly IceServer[]): IceServer[] {
+  return value.map(({ urls, username, credential }) => ({
+    urls,
+    ...(username !== undefined ? { username } : {}),
+    ...(credential !== undefined ? { credential } : {}),
+  }));
+}
