@@ -18,7 +18,7 @@ const after = before.replace(
 
 if (process.argv.includes('--check')) {
   if (after !== before) {
-    console.error('README.md embed snippets are out of date: run `npm run readme`');
+    console.error('README.md embed snippets are out of date: run `npm run docs`');
     process.exit(1);
   }
   console.log('README.md embed snippets match the build');

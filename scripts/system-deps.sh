@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Makes sure the system programs the tests use are present: Debian's Chromium (browser tests)
-# and redis-server (multi-node tests). Installs them with apt-get when run as root; otherwise
-# says exactly what to install. Used by `npm test` and by .ci/run.
+# Makes sure the system programs named as arguments are present: `chromium` (browser tests) and
+# `redis-server` (for multi-node runs). Installs the missing ones with apt-get when run as root;
+# otherwise says exactly what to install. `npm test` asks for chromium; .ci/run for both.
 set -euo pipefail
 
 missing=()
-[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+for program in "$@"; do
+  case "$program" in
+    chromium) [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium) ;;
+    *) command -v "$program" >/dev/null 2>&1 || missing+=("$program") ;;
+  esac
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

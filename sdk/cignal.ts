@@ -1,8 +1,8 @@
 // The Cignal class: one person's presence in a two-person room, and the calls made from it.
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 // Only dependency-free parts of the protocol: the validation library stays on the server.
-import { iceServersProblem, idProblem, informDataProblem, toIceServers } from './protocol/checks.js';
-import { isWireError } from './protocol/errors.js';
+import { displayNameFor, iceServersProblem, idProblem, informDataProblem, toIceServers } from './protocol/checks.js';
+import { ServerErrorCode, isWireError } from './protocol/errors.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
 import type {
   AckResponse,
@@ -163,7 +163,7 @@ export class Cignal extends Emitter<CignalEvents> {
     const role = options.role || null;
     this.#data = {
       myPeerId: peerId,
-      myDisplayName: options.peerName?.trim() || role || 'Peer',
+      myDisplayName: displayNameFor(options.peerName, role),
       myRole: role,
       remotePeerId: null,
       remoteDisplayName: null,
@@ -219,7 +219,7 @@ export class Cignal extends Emitter<CignalEvents> {
       if (!(await this.#enter())) return { success: false };
     }
     if (!this.#data.remotePeerId) {
-      this.#fail('clientError', new CignalError('no-peer', 'Nobody else is in the room yet; share the link and wait for them to join'));
+      this.#fail('clientError', new CignalError(ServerErrorCode.NoPeer, 'Nobody else is in the room yet; share the link and wait for them to join'));
       return { success: false };
     }
     if (!this.#call) this.#beginCall(true);
@@ -228,13 +228,7 @@ export class Cignal extends Emitter<CignalEvents> {
 
   /** Hangs up and leaves the room at once; the other side gets `peerHangUp`. */
   async leaveRoom(): Promise<Result> {
-    if (this.#state === 'ended') return { success: true };
-    this.#endCall();
-    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
-    this.#socket?.disconnect();
-    for (const track of this.#localStream?.getTracks() ?? []) track.stop();
-    this.#setRemote(null);
-    this.#setState('ended');
+    if (this.#state !== 'ended') this.#release('ended');
     return { success: true };
   }
 
@@ -247,7 +241,7 @@ export class Cignal extends Emitter<CignalEvents> {
       return { success: false };
     }
     if (!this.#data.remotePeerId) {
-      this.#fail('clientError', new CignalError('no-peer', 'Nobody else is in the room to inform'));
+      this.#fail('clientError', new CignalError(ServerErrorCode.NoPeer, 'Nobody else is in the room to inform'));
       return { success: false };
     }
     return { success: await this.#request(() => this.#socket!.timeout(this.#timeoutMs).emitWithAck('inform', { data })) };
@@ -348,19 +342,18 @@ export class Cignal extends Emitter<CignalEvents> {
         resolve(ok);
       };
       const unreachable = (cause?: unknown) => {
-        socket.disconnect();
         this.#fail('serverError', new CignalError(ClientErrorCode.ServerUnreachable, `Could not reach the Cignal server at ${origin}`, { cause }));
-        this.#setState('error');
+        this.#release('error');
         settle(false);
       };
       const giveUp = setTimeout(() => unreachable(), this.#timeoutMs);
 
       socket.on('connect_error', (error: Error & { data?: unknown }) => {
         if (isWireError(error.data)) {
-          // The server refused the join (room full, bad id, not authorised): final, no retry.
-          socket.disconnect();
+          // The server refused the join (room full, bad id, not authorised), at first or on a
+          // reconnect after the seat was lost: final, no retry; joinRoom() tries again.
           this.#fail('serverError', new CignalError(error.data.code, error.data.message));
-          this.#setState('error');
+          this.#release('error');
           settle(false);
         } else if (!settled) {
           log.debug('connect attempt failed: %s', error.message);
@@ -372,11 +365,8 @@ export class Cignal extends Emitter<CignalEvents> {
       });
       socket.on('disconnect', (reason) => {
         log.debug('socket disconnected: %s', reason);
-        if (reason === 'io server disconnect' && this.#state !== 'ended') {
-          this.#endCall();
-          this.#setRemote(null);
-          this.#setState('ended');
-        }
+        // The server ended this connection (another page took the seat): nothing resumes it.
+        if (reason === 'io server disconnect' && this.#state !== 'ended') this.#release('ended');
       });
       socket.on('replaced', ({ message }) => this.#fail('serverError', new CignalError(ClientErrorCode.Replaced, message)));
       socket.on('peerJoined', (peer) => {
@@ -474,10 +464,7 @@ export class Cignal extends Emitter<CignalEvents> {
       onError: (error) => this.#fail('clientError', error),
       onStall: () => {
         if (this.#call !== session) return;
-        if (++this.#rebuilds > MAX_REBUILDS) {
-          this.#fail('clientError', new CignalError(ClientErrorCode.ConnectionFailed, 'The browser could not gather network candidates for the call'));
-          return;
-        }
+        if (++this.#rebuilds > MAX_REBUILDS) return this.#callFailed('The browser could not gather network candidates for the call');
         log.warn('rebuilding the peer connection (attempt %d)', this.#rebuilds);
         this.#replaceSession(true);
       },
@@ -495,7 +482,7 @@ export class Cignal extends Emitter<CignalEvents> {
     const onAck = (error: Error | null, response?: AckResponse) => {
       if (callNumber !== this.#callNumber || this.#signalRefused) return;
       if (error) return log.warn('no acknowledgement for a %s signal', signal.kind);
-      if (response && !response.ok && response.error.code !== 'no-peer') {
+      if (response && !response.ok && response.error.code !== ServerErrorCode.NoPeer) {
         this.#signalRefused = true;
         const what = { offer: 'an offer', answer: 'an answer', candidate: 'a network candidate' }[signal.kind];
         this.#fail('serverError', new CignalError(response.error.code, `The server refused ${what}: ${response.error.message}`));
@@ -527,11 +514,27 @@ export class Cignal extends Emitter<CignalEvents> {
     log.debug('peer connection %s', state);
     if (state === 'connected') this.#setState('in-call');
     if (state === 'failed') {
-      if (this.#failedOnce) {
-        this.#fail('clientError', new CignalError(ClientErrorCode.ConnectionFailed, 'The connection to the other person failed; a TURN server may be needed'));
-      }
+      // The first failure gets an ICE restart (in PeerSession); a second one ends the call.
+      if (this.#failedOnce) this.#callFailed('The connection to the other person failed; a TURN server may be needed');
       this.#failedOnce = true;
     }
+  }
+
+  /** Ends a call that cannot be made to work, once; the room stays, so calling again is possible. */
+  #callFailed(message: string) {
+    this.#fail('clientError', new CignalError(ClientErrorCode.ConnectionFailed, message));
+    this.#endCall();
+    this.#setState(this.#data.remotePeerId ? 'ready' : 'waiting');
+  }
+
+  /** Gives up this presence: call, socket, camera and microphone, page listener. */
+  #release(state: 'ended' | 'error') {
+    this.#endCall();
+    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
+    this.#socket?.disconnect();
+    for (const track of this.#localStream?.getTracks() ?? []) track.stop();
+    this.#setRemote(null);
+    this.#setState(state);
   }
 
   #endCall() {

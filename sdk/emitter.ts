@@ -7,6 +7,8 @@ export type EventMap = { [event: string]: unknown[] };
 
 export class Emitter<Events extends EventMap> {
   readonly #listeners = new Map<keyof Events, Set<Listener<never>>>();
+  /** `once` listeners by what the caller passed, so that `off` can remove them. */
+  readonly #onceWrappers = new WeakMap<Listener<never>, Listener<never>>();
   /** Events emitted before release; null once released. */
   #held: Array<{ event: keyof Events; args: unknown[] }> | null = [];
 
@@ -18,15 +20,19 @@ export class Emitter<Events extends EventMap> {
   }
 
   off<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this {
-    this.#listeners.get(event)?.delete(listener as Listener<never>);
+    const set = this.#listeners.get(event);
+    set?.delete(listener as Listener<never>);
+    const wrapper = this.#onceWrappers.get(listener as Listener<never>);
+    if (wrapper) set?.delete(wrapper);
     return this;
   }
 
   once<E extends keyof Events>(event: E, listener: Listener<Events[E]>): this {
     const wrapper = ((...args: Events[E]) => {
-      this.off(event, wrapper);
+      this.off(event, listener);
       listener(...args);
     }) as Listener<Events[E]>;
+    this.#onceWrappers.set(listener as Listener<never>, wrapper as Listener<never>);
     return this.on(event, wrapper);
   }
 

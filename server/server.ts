@@ -51,6 +51,7 @@ export interface CignalServer {
 }
 
 export interface CreateServerOptions {
+  /** The configuration; what it leaves out takes the defaults. Without it, the environment is read. */
   config?: Partial<ServerConfig>;
   store?: RoomStore;
   /** Where the browser bundles are read from. Default: dist/cdn of this package. */
@@ -58,7 +59,7 @@ export interface CreateServerOptions {
 }
 
 export async function createServer(options: CreateServerOptions = {}): Promise<CignalServer> {
-  const config = { ...readConfig(), ...options.config };
+  const config = { ...readConfig(options.config ? {} : process.env), ...options.config };
   const assets = await loadAssets(options.assetsDir ?? cdnDir);
   let signalling: Signalling | undefined;
   const app = await createApp({ assets, trustProxy: config.trustProxy, rooms: () => signalling!.totalRoomsRunning() });

@@ -4,6 +4,7 @@ import type { Server, Socket } from 'socket.io';
 import {
   AnswerSchema,
   CandidateSchema,
+  displayNameFor,
   ClientEvents,
   InformSchema,
   JoinRequestSchema,
@@ -92,8 +93,15 @@ export class SignallingError extends Error {
 
 const running = new Set<Signalling>();
 
-/** Messages kept for a peer whose connection dropped, delivered when it resumes. */
-const AWAY_QUEUE_LIMIT = 256;
+/**
+ * Messages kept for a peer whose connection dropped, delivered when it resumes: bounded per seat
+ * (a call's offer, answer and candidates need a few tens of KB) and for the whole process, so
+ * that dropping one end of many rooms cannot be turned into a memory flood.
+ */
+const AWAY_SEAT_BYTES = 256 * 1024;
+const AWAY_TOTAL_BYTES = 32 * 1024 * 1024;
+let awayTotalBytes = 0;
+type AwayQueue = { messages: QueuedMessage[]; bytes: number };
 type QueuedMessage = { [E in keyof ServerToClientEvents]: [E, ...Parameters<ServerToClientEvents[E]>] }[keyof ServerToClientEvents];
 
 function refusal(code: WireError['code'], message: string): Error & { data: WireError } {
@@ -120,7 +128,11 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
   const now = options.now ?? Date.now;
   const graceTimers = new Map<string, NodeJS.Timeout>();
   /** Seats whose socket dropped on this node, with what arrived for them since. */
-  const away = new Map<string, QueuedMessage[]>();
+  const away = new Map<string, AwayQueue>();
+  const forget = (key: string) => {
+    awayTotalBytes -= away.get(key)?.bytes ?? 0;
+    away.delete(key);
+  };
   const seatKey = (roomId: string, peerId: string) => `${roomId}\n${peerId}`;
 
   function cancelGrace(roomId: string, peerId: string) {
@@ -134,12 +146,19 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     const queue = away.get(seatKey(roomId, seat.peerId));
     if (!queue) {
       server.to(seat.socketId).emit(...(message as [keyof ServerToClientEvents, never]));
-    } else if (queue.length < AWAY_QUEUE_LIMIT || message[0] === 'peerJoined' || message[0] === 'peerLeft') {
-      // Who is in the room is always kept: a resumed peer must not believe in a partner who left.
-      queue.push(message);
-    } else {
-      log('dropped a %s for %s: too much queued while away', message[0], seat.peerId);
+      return;
     }
+    // Who is in the room is always kept (a resumed peer must not believe in a partner who
+    // left); those events are small and come only from joins and leaves.
+    const always = message[0] === 'peerJoined' || message[0] === 'peerLeft';
+    const bytes = JSON.stringify(message[1]).length;
+    if (!always && (queue.bytes + bytes > AWAY_SEAT_BYTES || awayTotalBytes + bytes > AWAY_TOTAL_BYTES)) {
+      log('dropped a %s for %s: too much kept while it is away', message[0], seat.peerId);
+      return;
+    }
+    queue.messages.push(message);
+    queue.bytes += bytes;
+    awayTotalBytes += bytes;
   }
 
   /** Frees the seat if this socket still holds it, and tells the partner. */
@@ -147,7 +166,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     const { roomId, peerId } = socket.data;
     // Whatever happens to the seat, this node stops keeping messages for this socket's absence
     // (the peer may have resumed on another node).
-    if (reason === 'dropped') away.delete(seatKey(roomId, peerId));
+    if (reason === 'dropped') forget(seatKey(roomId, peerId));
     const seat = await store.leave(roomId, peerId, socket.id);
     if (!seat) return;
     log('%s left room %s (%s)', peerId, roomId, reason);
@@ -166,7 +185,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
         return next(refusal(ServerErrorCode.UnsupportedProtocol, `This server speaks protocol ${PROTOCOL_VERSION}; the client needs ${protocol}. Load the SDK from this server.`));
       }
       const role = parsed.output.role || null;
-      const displayName = parsed.output.displayName?.trim() || role || 'Peer';
+      const displayName = displayNameFor(parsed.output.displayName, role);
       if (options.authorize && !(await options.authorize({ roomId, peerId, displayName, role, handshake: socket.handshake }))) {
         return next(refusal(ServerErrorCode.Unauthorized, 'This server did not allow the join'));
       }
@@ -248,7 +267,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
       log('%s dropped from room %s (%s); holding the seat for %d ms', peerId, roomId, reason, graceMs);
       const key = seatKey(roomId, peerId);
       clearTimeout(graceTimers.get(key));
-      if (!away.has(key)) away.set(key, []);
+      if (!away.has(key)) away.set(key, { messages: [], bytes: 0 });
       graceTimers.set(key, setTimeout(() => {
         graceTimers.delete(key);
         void vacate(socket, 'dropped').catch((error) => log('leave failed: %O', error));
@@ -268,8 +287,8 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     const me = peerInfo(socket.data);
     // Taken only now, after the last await, so nothing relayed meanwhile can overtake it.
     const key = seatKey(roomId, peerId);
-    const missed = resumed ? (away.get(key) ?? []) : [];
-    away.delete(key);
+    const missed = resumed ? (away.get(key)?.messages ?? []) : [];
+    forget(key);
     log('%s %s room %s', peerId, resumed ? 'resumed in' : 'joined', roomId);
     socket.emit('joined', {
       roomId,
@@ -304,7 +323,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     close() {
       for (const timer of graceTimers.values()) clearTimeout(timer);
       graceTimers.clear();
-      away.clear();
+      for (const key of [...away.keys()]) forget(key);
       running.delete(signalling);
     },
   };

@@ -29,6 +29,11 @@ export function idProblem(what: string, value: unknown, max: number = Limits.idM
   return null;
 }
 
+/** The name a peer is shown by: its display name, else its role, else "Peer". */
+export function displayNameFor(displayName: string | null | undefined, role: string | null | undefined): string {
+  return displayName?.trim() || role || 'Peer';
+}
+
 /** Measures a value as JSON; undefined when it cannot be serialised (cycles, BigInt). */
 export function jsonSize(value: unknown): number | undefined {
   try {

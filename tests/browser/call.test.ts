@@ -106,6 +106,8 @@ describe('a call between two pages', () => {
     expect((await events(carol, 'serverError'))[0].arg).toMatchObject({ code: 'room-full' });
     expect(await state(carol)).toBe('error');
     expect(await carol.evaluate(() => (window as any).T.room.socket.connected)).toBe(false);
+    // Refused means refused: Carol's camera and microphone are turned off again.
+    expect(await carol.evaluate(() => (window as any).T.room.localMedia.getTracks().map((t: MediaStreamTrack) => t.readyState))).toEqual(['ended', 'ended']);
 
     // The call is untouched: frames keep coming on both sides, nobody heard of Carol.
     await Promise.all([expectVideoFlowing(alice), expectVideoFlowing(bob)]);

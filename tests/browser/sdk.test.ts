@@ -98,6 +98,45 @@ describe('the SDK module', () => {
   });
 });
 
+describe('the same person joining from a second page', () => {
+  it('signs the first page out: serverError replaced, state ended, camera off, and leaveRoom has nothing left to do', async () => {
+    const roomId = uniqueRoom();
+    const [first, partner, second] = await Promise.all([page(), page(), page()]);
+    await enter(first, { roomId, peerId: 'ada' });
+    await enter(partner, { roomId, peerId: 'bob' });
+    await enter(second, { roomId, peerId: 'ada' });
+    await waitForEvent(first, 'serverError');
+    expect((await events(first, 'serverError'))[0]!.arg).toMatchObject({ code: 'replaced' });
+    await first.waitForFunction(() => (window as any).T.room.state === 'ended');
+    expect(await first.evaluate(() => (window as any).T.room.localMedia.getTracks().map((t: MediaStreamTrack) => t.readyState))).toEqual(['ended', 'ended']);
+    expect(await first.evaluate(() => (window as any).T.room.leaveRoom())).toEqual({ success: true });
+    // The partner saw the old Ada go and the new one arrive.
+    await waitForEvent(partner, 'peerJoined', 2);
+    expect((await events(partner, 'peerHangUp'))[0]!.arg).toMatchObject({ reason: 'replaced' });
+    expect(await state(second)).toBe('ready');
+  });
+});
+
+describe('listeners', () => {
+  it('off removes a listener added with once, and once fires a single time', async () => {
+    const p = await page();
+    await enter(p, { roomId: uniqueRoom() });
+    const calls = await p.evaluate(async () => {
+      const room = (window as any).T.room;
+      let removed = 0;
+      let kept = 0;
+      const gone = () => removed++;
+      room.once('information', gone);
+      room.off('information', gone);
+      room.once('stateChange', () => kept++);
+      await room.leaveRoom(); // ended
+      await room.leaveRoom(); // no second change
+      return { removed, kept };
+    });
+    expect(calls).toEqual({ removed: 0, kept: 1 });
+  });
+});
+
 describe('ICE servers', () => {
   it('setICEServers changes this client only; the other keeps the server’s list', async () => {
     const roomId = uniqueRoom();

@@ -90,6 +90,8 @@ describe('<cignal-call> embedded on another origin', () => {
     await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('ready');
     await expect.poll(() => stateOf(bob), { timeout: 15_000 }).toBe('ready');
     expect(new URL(await alice.evaluate(() => document.querySelector('script')!.src)).origin).toBe(suite.server.url);
+    // The classic script exposes its exports as one global.
+    expect(await bob.evaluate(() => (window as any).CignalWidget?.CignalCall === customElements.get('cignal-call'))).toBe(true);
 
     await part(alice, 'call-button').click();
     await Promise.all([expectRemoteVideo(alice), expectRemoteVideo(bob)]);

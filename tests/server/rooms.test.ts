@@ -228,6 +228,29 @@ describe('leaving a room', () => {
     expect(seen[3]![1]).toEqual({ data: { text: 'are you there?' }, from: 'bob' });
   });
 
+  test('what is kept for an absent peer is bounded in bytes, and who is in the room is kept regardless', async () => {
+    const srv = await start({ reconnectGraceMs: 5_000, rateLimit: { perSecond: 10_000, burst: 10_000 } });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(srv.url, roomId);
+    await dropConnection(alice, srv);
+    const sdp = `v=0\r\n${'a'.repeat(30_000)}`;
+    for (let i = 0; i < 20; i++) expect(await ask(bob, 'offer', { description: { type: 'offer', sdp }, connection: `pc-${i}` })).toEqual({ ok: true });
+    // A third peer cannot join a full room, but Bob replacing himself produces peer events.
+    await join(srv.url, { roomId, peerId: 'bob', session: 'bob-again' });
+
+    const again = client(srv.url, { roomId, peerId: 'alice', session: 's-alice' });
+    const seen = record(again);
+    const joinedAgain = next(again, 'peerJoined');
+    await next(again, 'joined');
+    await joinedAgain;
+    const offers = seen.filter(([event]) => event === 'offer').length;
+    // 20 offers of 30 KB are 600 KB; a seat keeps at most 256 KB, and the oldest are the ones kept.
+    expect(offers).toBeGreaterThan(0);
+    expect(offers).toBeLessThan(10);
+    expect((seen.find(([event]) => event === 'offer')![1] as { connection: string }).connection).toBe('pc-0');
+    expect(seen.map(([event]) => event).filter((event) => event.startsWith('peer'))).toEqual(['peerLeft', 'peerJoined']);
+  });
+
   test('what was kept for a peer that never came back is discarded, not given to a later peer', async () => {
     const srv = await start({ reconnectGraceMs: 150 });
     const roomId = uniqueRoom();
