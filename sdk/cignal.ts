@@ -82,6 +82,10 @@ export interface CignalEvents {
   clientError: [detail: ErrorDetail];
   serverError: [detail: ErrorDetail];
   stateChange: [detail: { state: CallState; previous: CallState }];
+  /** The connection to the server dropped and is being restored; the call's media goes on. */
+  reconnecting: [detail: { reason: string }];
+  /** The connection to the server is back, in the same room as the same person. */
+  reconnected: [];
 }
 
 /** Every event name, in the order a call usually produces them. */
@@ -95,6 +99,8 @@ export const cignalEventNames = [
   'clientError',
   'serverError',
   'stateChange',
+  'reconnecting',
+  'reconnected',
 ] as const satisfies readonly (keyof CignalEvents)[];
 
 export interface Result {
@@ -136,6 +142,8 @@ export class Cignal extends Emitter<CignalEvents> {
   /** Counts calls, so late answers about an earlier call are told apart. */
   #callNumber = 0;
   #signalRefused = false;
+  /** Between a dropped connection and its return. */
+  #reconnecting = false;
   readonly #onPageHide = () => void this.leaveRoom();
 
   private constructor(options: CreateRoomOptions) {
@@ -362,11 +370,20 @@ export class Cignal extends Emitter<CignalEvents> {
       socket.on('joined', (payload) => {
         this.#onJoined(payload);
         settle(true);
+        if (this.#reconnecting) {
+          this.#reconnecting = false;
+          this.emit('reconnected');
+        }
       });
       socket.on('disconnect', (reason) => {
         log.debug('socket disconnected: %s', reason);
         // The server ended this connection (another page took the seat): nothing resumes it.
         if (reason === 'io server disconnect' && this.#state !== 'ended') this.#release('ended');
+        // socket.io retries by itself after a drop (not after a goodbye from either side).
+        else if (socket.active && settled && !this.#reconnecting) {
+          this.#reconnecting = true;
+          this.emit('reconnecting', { reason });
+        }
       });
       socket.on('replaced', ({ message }) => this.#fail('serverError', new CignalError(ClientErrorCode.Replaced, message)));
       socket.on('peerJoined', (peer) => {
@@ -529,6 +546,7 @@ export class Cignal extends Emitter<CignalEvents> {
 
   /** Gives up this presence: call, socket, camera and microphone, page listener. */
   #release(state: 'ended' | 'error') {
+    this.#reconnecting = false;
     this.#endCall();
     globalThis.removeEventListener?.('pagehide', this.#onPageHide);
     this.#socket?.disconnect();

@@ -38,6 +38,8 @@ export class CallController implements ReactiveController {
   cignal: Cignal | null = null;
   /** True while `createRoom` runs (camera and room join). */
   starting = false;
+  /** The connection to the server dropped and is coming back. */
+  reconnecting = false;
   /** The last error reported, until the state moves on. */
   error: ErrorDetail | null = null;
   local: MediaStream | null = null;
@@ -184,10 +186,13 @@ export class CallController implements ReactiveController {
       this.error = detail as ErrorDetail;
     } else if (event === 'information' && typeof detail === 'string') {
       this.#addMessage({ own: false, name: cignal?.data.remoteDisplayName ?? null, text: detail });
+    } else if (event === 'reconnecting' || event === 'reconnected') {
+      this.reconnecting = event === 'reconnecting';
     } else if (event === 'stateChange') {
       // The SDK's current state, not the payload's: replayed events describe the past.
       const state = cignal?.state ?? (detail as { state: CallState }).state;
       if (state !== 'error') this.error = null;
+      if (state === 'ended' || state === 'error') this.reconnecting = false;
       if (state !== 'calling' && state !== 'in-call') this.remote = null;
       this.copied = false;
       this.#host.state = state;

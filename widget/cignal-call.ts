@@ -47,6 +47,8 @@ const onUnlessOff = {
  * @fires {CustomEvent<ErrorDetail>} cignal-client-error - Something failed on this side (also when the options are unusable).
  * @fires {CustomEvent<ErrorDetail>} cignal-server-error - The server refused or failed a request (e.g. room full).
  * @fires {CustomEvent<{ state: CallState, previous: CallState }>} cignal-state-change - The call state changed.
+ * @fires {CustomEvent<{ reason: string }>} cignal-reconnecting - The connection to the server dropped and is being restored; the call goes on.
+ * @fires {CustomEvent<null>} cignal-reconnected - The connection to the server is back.
  *
  * @slot - Custom controls, placed after the built-in buttons.
  *
@@ -199,7 +201,7 @@ export class CignalCall extends LitElement {
         <video part="remote-video" aria-label=${peer} .srcObject=${call.remote} autoplay playsinline></video>
         <video part="local-video" aria-label=${l.you} .srcObject=${call.local} .muted=${true} autoplay playsinline></video>
         <p part="status" role="status" aria-live="polite">
-          ${(call.starting ? l.starting : l[state]).replace('{name}', peer)} ${call.copied ? l.copied : ''}
+          ${(call.starting ? l.starting : call.reconnecting ? l.reconnecting : l[state]).replace('{name}', peer)} ${call.copied ? l.copied : ''}
         </p>
       </div>
       ${error

@@ -5,6 +5,8 @@ import type { CallState, ErrorCode } from '../sdk/index.js';
 export interface CignalLabels extends Record<CallState, string> {
   /** Status while the camera starts and the room is joined. */
   starting: string;
+  /** Status while the connection to the server is being restored. */
+  reconnecting: string;
   /** The other person when their name is not known yet. */
   peer: string;
   /** The local video, and the sender of one's own messages. */
@@ -29,6 +31,7 @@ export interface CignalLabels extends Record<CallState, string> {
 
 export const defaultLabels: CignalLabels = {
   starting: 'Starting the camera and joining…',
+  reconnecting: 'Connection lost. Reconnecting…',
   waiting: 'Waiting for the other person. Share the link.',
   ready: '{name} is here. You can call now.',
   calling: 'Calling {name}…',

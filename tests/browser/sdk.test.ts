@@ -175,6 +175,10 @@ describe('leaving versus dropping', () => {
     expect(await events(a, 'peerHangUp')).toEqual([]);
     expect(await events(b, 'peerHangUp')).toEqual([]);
     expect(await state(a)).toBe('in-call');
+    // The page can tell people what happened: one reconnecting, then one reconnected.
+    expect((await events(a, 'reconnecting')).map((e) => e.arg)).toEqual([{ reason: expect.any(String) }]);
+    expect(await events(a, 'reconnected')).toHaveLength(1);
+    expect(await events(b, 'reconnecting')).toEqual([]);
     // Messages still flow over the new connection.
     expect(await a.evaluate(() => (window as any).T.room.inform('still here'))).toEqual({ success: true });
     await waitForEvent(b, 'information');

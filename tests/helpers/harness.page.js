@@ -1,8 +1,6 @@
 // Runs inside the test page (not transformed by the test runner): loads the SDK from the
 // server's CDN route, records every event, and counts decoded frames of the remote video.
-const { Cignal } = await import(`/cignal@${document.documentElement.dataset.cignalVersion}/cignal.js`);
-
-const names = ['localStream', 'remoteStream', 'peerJoined', 'offerReceived', 'peerHangUp', 'information', 'clientError', 'serverError', 'stateChange'];
+const { Cignal, cignalEventNames: names } = await import(`/cignal@${document.documentElement.dataset.cignalVersion}/cignal.js`);
 
 function summarize(value) {
   if (value instanceof MediaStream) return { stream: value.id, tracks: value.getTracks().map((t) => t.kind) };

@@ -41,6 +41,18 @@ describe('<cignal-call> shows where the call stands', () => {
     expect(rooms.last.calls).to.deep.equal(['copyLink']);
   });
 
+  it('says so while the connection to the server is being restored, and stops saying it once back', async () => {
+    const { el, rooms } = await mount();
+    rooms.last.peerArrives('Ada');
+    rooms.last.fire('reconnecting', { reason: 'transport close' });
+    await settle(el);
+    expect(textOf(el, 'status')).to.equal('Connection lost. Reconnecting…');
+    expect(el.state).to.equal('ready');
+    rooms.last.fire('reconnected');
+    await settle(el);
+    expect(textOf(el, 'status')).to.equal('Ada is here. You can call now.');
+  });
+
   it('ready: names the other person and offers the call and the message box', async () => {
     const { el, rooms } = await mount();
     rooms.last.peerArrives('Ada');
