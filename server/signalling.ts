@@ -246,14 +246,12 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     });
     for (const event of ['offer', 'answer', 'candidate'] as const) {
       const schema = { offer: OfferSchema, answer: AnswerSchema, candidate: CandidateSchema }[event];
-      socket.on(event, handler(socket, schema, false, async (payload, withAck) => {
-        const partner = await seatedPartner(socket, withAck);
-        if (partner) deliver(roomId, partner, event, { ...payload, from: peerId } as never);
+      socket.on(event, handler(socket, schema, false, async (payload) => {
+        deliver(roomId, await seatedPartner(socket), event, { ...payload, from: peerId } as never);
       }));
     }
     socket.on('inform', handler(socket, InformSchema, true, async ({ data }) => {
-      const partner = await seatedPartner(socket, true);
-      if (partner) deliver(roomId, partner, 'information', { data, from: peerId });
+      deliver(roomId, await seatedPartner(socket), 'information', { data, from: peerId });
     }));
 
     socket.on('disconnect', (reason) => {
@@ -305,14 +303,11 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     }
   }
 
-  /** The partner to relay to; throws a coded error (when an ack wants one) if there is none. */
-  async function seatedPartner(socket: CignalSocket, withAck: boolean): Promise<Seat | null> {
-    if (socket.data.unseated) {
-      if (withAck) throw new SignallingError(ServerErrorCode.NotInRoom, 'This connection no longer holds a seat in the room');
-      return null;
-    }
+  /** The partner to relay to; a coded error (answered in the ack, if any) when there is none. */
+  async function seatedPartner(socket: CignalSocket): Promise<Seat> {
+    if (socket.data.unseated) throw new SignallingError(ServerErrorCode.NotInRoom, 'This connection no longer holds a seat in the room');
     const partner = await store.partner(socket.data.roomId, socket.data.peerId);
-    if (!partner && withAck) throw new SignallingError(ServerErrorCode.NoPeer, 'Nobody else is in the room');
+    if (!partner) throw new SignallingError(ServerErrorCode.NoPeer, 'Nobody else is in the room');
     return partner;
   }
 
@@ -339,7 +334,7 @@ function handler<S extends v.GenericSchema>(
   socket: CignalSocket,
   schema: S,
   ackRequired: boolean,
-  run: (payload: v.InferOutput<S>, withAck: boolean) => Promise<void>,
+  run: (payload: v.InferOutput<S>) => Promise<void>,
 ) {
   return (...args: unknown[]) => {
     const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined;
@@ -359,7 +354,7 @@ function handler<S extends v.GenericSchema>(
       reply(fail({ code: ServerErrorCode.InvalidPayload, message: describeIssues(parsed.issues) }));
       return;
     }
-    run(parsed.output, Boolean(ack)).then(
+    run(parsed.output).then(
       () => reply({ ok: true }),
       (error: unknown) => {
         if (error instanceof SignallingError) return reply(fail(error.toWire()));
