@@ -103,12 +103,28 @@ export const cignalEventNames = [
   'reconnected',
 ] as const satisfies readonly (keyof CignalEvents)[];
 
+// Fails to compile when an event is added to CignalEvents but not to the list above.
+type NamedEvent = keyof { [K in keyof CignalEvents as string extends K ? never : K]: 0 };
+type MustBeEmpty<T extends never> = T;
+export type EveryEventListed = MustBeEmpty<Exclude<NamedEvent, (typeof cignalEventNames)[number]>>;
+
 export interface Result {
   success: boolean;
 }
 
 const log = new Logger('Room');
 const MAX_REBUILDS = 3;
+
+/** One call, from its start until it ends; it outlives the peer connections rebuilt within it. */
+interface Call {
+  session: PeerSession;
+  /** One stream for the whole call: a rebuilt connection's tracks are swapped into it. */
+  remoteStream: MediaStream;
+  announced: boolean;
+  rebuilds: number;
+  failedOnce: boolean;
+  signalRefused: boolean;
+}
 
 export class Cignal extends Emitter<CignalEvents> {
   /** Acquires local media, joins the room, and resolves with the room object. */
@@ -134,14 +150,7 @@ export class Cignal extends Emitter<CignalEvents> {
   #localStream: MediaStream | null = null;
   #serverIceServers: RTCIceServer[] = [];
   #ownIceServers: RTCIceServer[] | null = null;
-  #call: PeerSession | null = null;
-  #remoteStream: MediaStream | null = null;
-  #remoteAnnounced = false;
-  #rebuilds = 0;
-  #failedOnce = false;
-  /** Counts calls, so late answers about an earlier call are told apart. */
-  #callNumber = 0;
-  #signalRefused = false;
+  #call: Call | null = null;
   /** Between a dropped connection and its return. */
   #reconnecting = false;
   readonly #onPageHide = () => void this.leaveRoom();
@@ -185,7 +194,7 @@ export class Cignal extends Emitter<CignalEvents> {
   }
   /** The current call's peer connection, or null between calls. */
   get pc(): RTCPeerConnection | null {
-    return this.#call?.pc ?? null;
+    return this.#call?.session.pc ?? null;
   }
   /** True once a call has ended (until the next one starts). */
   get closed(): boolean {
@@ -199,7 +208,7 @@ export class Cignal extends Emitter<CignalEvents> {
   }
   /** The stream carrying the other person's audio and video during a call. */
   get remoteMedia(): MediaStream | null {
-    return this.#remoteStream;
+    return this.#call?.remoteStream ?? null;
   }
   get data(): CignalData {
     return this.#data;
@@ -263,7 +272,8 @@ export class Cignal extends Emitter<CignalEvents> {
     const problem = iceServersProblem(iceServers);
     if (problem) throw new CignalError(ClientErrorCode.InvalidArgument, problem);
     this.#ownIceServers = toIceServers(iceServers);
-    this.#call?.pc.setConfiguration({ ...this.#call.pc.getConfiguration(), iceServers: this.#ownIceServers });
+    const pc = this.#call?.session.pc;
+    pc?.setConfiguration({ ...pc.getConfiguration(), iceServers: this.#ownIceServers });
     return { success: true };
   }
 
@@ -395,10 +405,10 @@ export class Cignal extends Emitter<CignalEvents> {
       });
       socket.on('offer', ({ from, description, connection }) => void this.#onOffer(from, description, connection));
       socket.on('answer', ({ from, description, connection }) => {
-        if (from === this.#data.remotePeerId) void this.#call?.handleDescription(description, connection);
+        if (from === this.#data.remotePeerId) void this.#call?.session.handleDescription(description, connection);
       });
       socket.on('candidate', ({ from, candidate, connection }) => {
-        if (from === this.#data.remotePeerId) void this.#call?.handleCandidate(candidate, connection);
+        if (from === this.#data.remotePeerId) void this.#call?.session.handleCandidate(candidate, connection);
       });
       socket.on('information', ({ from, data }) => {
         if (from === this.#data.remotePeerId) this.emit('information', data);
@@ -442,32 +452,32 @@ export class Cignal extends Emitter<CignalEvents> {
 
   async #onOffer(from: string, description: RTCSessionDescriptionInit, connection: string) {
     if (from !== this.#data.remotePeerId || this.#state === 'ended' || this.#state === 'error') return;
-    if (!this.#call) {
-      this.#beginCall(false);
+    let call = this.#call;
+    if (!call) {
+      call = this.#beginCall(false);
       this.emit('offerReceived');
-    } else if (this.#call.remoteConnection && this.#call.remoteConnection !== connection && this.#call.pc.remoteDescription) {
+    } else if (call.session.remoteConnection && call.session.remoteConnection !== connection && call.session.pc.remoteDescription) {
       // The other side replaced its peer connection: start afresh to match.
       log.debug('remote peer connection was rebuilt; rebuilding ours');
-      this.#replaceSession(false);
+      this.#openSession(call, false);
     }
-    await this.#call!.handleDescription(description, connection);
+    await call.session.handleDescription(description, connection);
   }
 
-  #beginCall(initiator: boolean) {
+  #beginCall(initiator: boolean): Call {
     this.#closed = false;
-    this.#remoteStream = new MediaStream();
-    this.#remoteAnnounced = false;
-    this.#rebuilds = 0;
-    this.#failedOnce = false;
-    this.#callNumber++;
-    this.#signalRefused = false;
+    const call = { remoteStream: new MediaStream(), announced: false, rebuilds: 0, failedOnce: false, signalRefused: false } as Call;
+    this.#call = call;
     this.#setState('calling');
-    this.#replaceSession(initiator);
+    this.#openSession(call, initiator);
+    return call;
   }
 
-  #replaceSession(initiator: boolean) {
-    this.#call?.close();
-    for (const track of this.#remoteStream?.getTracks() ?? []) this.#remoteStream!.removeTrack(track);
+  /** Gives the call a new peer connection (its first, or one replacing a connection that stalled). */
+  #openSession(call: Call, initiator: boolean) {
+    call.session?.close();
+    for (const track of call.remoteStream.getTracks()) call.remoteStream.removeTrack(track);
+    const current = () => this.#call === call && call.session === session;
     const session: PeerSession = new PeerSession({
       iceServers: this.#ownIceServers ?? this.#serverIceServers,
       // Both sides agree without asking anyone: the larger peer id yields on collision.
@@ -475,32 +485,31 @@ export class Cignal extends Emitter<CignalEvents> {
       localStream: this.#localStream,
       logger: log,
       createPeerConnection: this.#options.createPeerConnection,
-      send: (signal) => this.#sendSignal(signal, session.id),
-      onTrack: (track) => this.#onRemoteTrack(track),
-      onConnectionState: (state) => this.#onConnectionState(session, state),
+      send: (signal) => this.#sendSignal(call, signal, session.id),
+      onTrack: (track) => current() && this.#onRemoteTrack(call, track),
+      onConnectionState: (state) => current() && this.#onConnectionState(call, state),
       onError: (error) => this.#fail('clientError', error),
       onStall: () => {
-        if (this.#call !== session) return;
-        if (++this.#rebuilds > MAX_REBUILDS) return this.#callFailed('The browser could not gather network candidates for the call');
-        log.warn('rebuilding the peer connection (attempt %d)', this.#rebuilds);
-        this.#replaceSession(true);
+        if (!current()) return;
+        if (++call.rebuilds > MAX_REBUILDS) return this.#callFailed('The browser could not gather network candidates for the call');
+        log.warn('rebuilding the peer connection (attempt %d)', call.rebuilds);
+        this.#openSession(call, true);
       },
     });
-    this.#call = session;
+    call.session = session;
     if (initiator) session.start();
   }
 
-  #sendSignal(signal: OutgoingSignal, connection: string) {
+  #sendSignal(call: Call, signal: OutgoingSignal, connection: string) {
     const socket = this.#socket;
     if (!socket) return;
     // Signals are acknowledged so that a refusal (rate limit, size) is reported, once per call.
     // `no-peer` is not a failure here: the other side left while we were still sending.
-    const callNumber = this.#callNumber;
     const onAck = (error: Error | null, response?: AckResponse) => {
-      if (callNumber !== this.#callNumber || this.#signalRefused) return;
+      if (call !== this.#call || call.signalRefused) return;
       if (error) return log.warn('no acknowledgement for a %s signal', signal.kind);
       if (response && !response.ok && response.error.code !== ServerErrorCode.NoPeer) {
-        this.#signalRefused = true;
+        call.signalRefused = true;
         const what = { offer: 'an offer', answer: 'an answer', candidate: 'a network candidate' }[signal.kind];
         this.#fail('serverError', new CignalError(response.error.code, `The server refused ${what}: ${response.error.message}`));
       }
@@ -515,25 +524,23 @@ export class Cignal extends Emitter<CignalEvents> {
     sent.then((response: AckResponse) => onAck(null, response), (error: Error) => onAck(error));
   }
 
-  #onRemoteTrack(track: MediaStreamTrack) {
-    const stream = this.#remoteStream;
-    if (!stream) return;
+  #onRemoteTrack(call: Call, track: MediaStreamTrack) {
+    const stream = call.remoteStream;
     for (const old of stream.getTracks()) if (old.kind === track.kind) stream.removeTrack(old);
     stream.addTrack(track);
-    if (!this.#remoteAnnounced) {
-      this.#remoteAnnounced = true;
+    if (!call.announced) {
+      call.announced = true;
       this.emit('remoteStream', stream);
     }
   }
 
-  #onConnectionState(session: PeerSession, state: RTCPeerConnectionState) {
-    if (this.#call !== session) return;
+  #onConnectionState(call: Call, state: RTCPeerConnectionState) {
     log.debug('peer connection %s', state);
     if (state === 'connected') this.#setState('in-call');
     if (state === 'failed') {
       // The first failure gets an ICE restart (in PeerSession); a second one ends the call.
-      if (this.#failedOnce) this.#callFailed('The connection to the other person failed; a TURN server may be needed');
-      this.#failedOnce = true;
+      if (call.failedOnce) this.#callFailed('The connection to the other person failed; a TURN server may be needed');
+      call.failedOnce = true;
     }
   }
 
@@ -557,7 +564,7 @@ export class Cignal extends Emitter<CignalEvents> {
 
   #endCall() {
     if (!this.#call) return;
-    this.#call.close();
+    this.#call.session.close();
     this.#call = null;
     this.#closed = true;
   }

@@ -85,10 +85,10 @@ export class CallController implements ReactiveController {
     this.#run++;
     clearTimeout(this.#autoCallTimer);
     const cignal = this.cignal;
-    // leaveRoom announces `ended` synchronously, so it is still re-dispatched before the listeners go.
-    if (cignal) release(cignal);
+    // leaveRoom (which turns camera and microphone off) announces `ended` synchronously, so it is
+    // still re-dispatched before the listeners go.
+    if (cignal) void cignal.leaveRoom();
     for (const detach of this.#detach.splice(0)) detach();
-    for (const track of this.local?.getTracks() ?? []) track.stop();
     this.cignal = this.local = this.remote = null;
     this.starting = false;
     this.session = Promise.resolve(null);
@@ -157,7 +157,7 @@ export class CallController implements ReactiveController {
       return null;
     }
     if (run !== this.#run) {
-      release(cignal);
+      void cignal.leaveRoom();
       return null;
     }
     this.cignal = cignal;
@@ -210,10 +210,4 @@ export class CallController implements ReactiveController {
     this.messages = [message, ...this.messages].slice(0, MAX_MESSAGES);
     this.#host.requestUpdate();
   }
-}
-
-/** Leaves the room and makes sure the camera and microphone are off. */
-function release(cignal: Cignal): void {
-  void cignal.leaveRoom();
-  for (const track of cignal.localMedia?.getTracks() ?? []) track.stop();
 }

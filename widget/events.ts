@@ -6,11 +6,6 @@ export const sdkEvents = cignalEventNames;
 
 export type SdkEvent = (typeof sdkEvents)[number];
 
-// Fails to compile when the SDK gains an event that the list above does not re-dispatch.
-type NamedSdkEvent = keyof { [K in keyof CignalEvents as string extends K ? never : K]: 0 };
-type MustBeEmpty<T extends never> = T;
-type EverySdkEventListed = MustBeEmpty<Exclude<NamedSdkEvent, SdkEvent>>;
-
 type Kebab<S extends string> = S extends `${infer C}${infer Rest}`
   ? `${C extends Lowercase<C> ? C : `-${Lowercase<C>}`}${Kebab<Rest>}`
   : '';
