@@ -5,28 +5,42 @@ const APP = 'cignal-client';
 
 export type LogFunction = (format?: unknown, ...args: unknown[]) => void;
 
-function patterns(): string[] {
+function setting(): string {
   try {
-    return (globalThis.localStorage?.getItem('debug') ?? '').split(/[\s,]+/).filter(Boolean);
+    return globalThis.localStorage?.getItem('debug') ?? '';
   } catch {
-    return []; // storage can be blocked (sandboxed iframes, privacy settings)
+    return ''; // storage can be blocked (sandboxed iframes, privacy settings)
   }
 }
 
-function matches(pattern: string, namespace: string): boolean {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`).test(namespace);
+interface Pattern {
+  exclude: boolean;
+  test: RegExp;
+}
+
+/** The `debug` setting, parsed once per value it takes. */
+let parsed: { from: string; patterns: Pattern[] } = { from: '', patterns: [] };
+
+function patterns(): Pattern[] {
+  const from = setting();
+  if (from !== parsed.from) {
+    const list = from.split(/[\s,]+/).filter(Boolean).map((raw) => {
+      const exclude = raw.startsWith('-');
+      const escaped = (exclude ? raw.slice(1) : raw).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+      return { exclude, test: new RegExp(`^${escaped}$`) };
+    });
+    parsed = { from, patterns: list };
+  }
+  return parsed.patterns;
 }
 
 /** True when the `debug` setting enables `namespace`; `-pattern` entries exclude. */
 export function isEnabled(namespace: string): boolean {
   let enabled = false;
-  for (const pattern of patterns()) {
-    if (pattern.startsWith('-')) {
-      if (matches(pattern.slice(1), namespace)) return false;
-    } else if (matches(pattern, namespace)) {
-      enabled = true;
-    }
+  for (const { exclude, test } of patterns()) {
+    if (!test.test(namespace)) continue;
+    if (exclude) return false;
+    enabled = true;
   }
   return enabled;
 }
