@@ -8,6 +8,7 @@ import {
   ClientEvents,
   InformSchema,
   JoinRequestSchema,
+  MediaStateSchema,
   OfferSchema,
   PROTOCOL_VERSION,
   ServerErrorCode,
@@ -244,14 +245,14 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
       }
       next();
     });
-    for (const event of ['offer', 'answer', 'candidate'] as const) {
-      const schema = { offer: OfferSchema, answer: AnswerSchema, candidate: CandidateSchema }[event];
+    for (const event of ['offer', 'answer', 'candidate', 'mediaState'] as const) {
+      const schema = { offer: OfferSchema, answer: AnswerSchema, candidate: CandidateSchema, mediaState: MediaStateSchema }[event];
       socket.on(event, handler(socket, schema, false, async (payload) => {
         deliver(roomId, await seatedPartner(socket), event, { ...payload, from: peerId } as never);
       }));
     }
-    socket.on('inform', handler(socket, InformSchema, true, async ({ data }) => {
-      deliver(roomId, await seatedPartner(socket), 'information', { data, from: peerId });
+    socket.on('inform', handler(socket, InformSchema, true, async ({ data, id }) => {
+      deliver(roomId, await seatedPartner(socket), 'information', id === undefined ? { data, from: peerId } : { data, id, from: peerId });
     }));
 
     socket.on('disconnect', (reason) => {

@@ -5,11 +5,12 @@ import type {
   AnswerPayload,
   CandidatePayload,
   InformPayload,
+  MediaStatePayload,
   OfferPayload,
 } from './schemas.js';
 
 /** Bump when a change would break an older SDK talking to a newer server. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** What one peer knows of the other. Identity fields are always set by the server. */
 export interface PeerInfo {
@@ -57,6 +58,8 @@ export interface ServerToClientEvents {
   answer: (payload: Relayed<AnswerPayload>) => void;
   candidate: (payload: Relayed<CandidatePayload>) => void;
   information: (payload: Relayed<InformPayload>) => void;
+  /** The partner's microphone, camera and screen share; sent when they change and when a partner arrives. */
+  mediaState: (payload: Relayed<MediaStatePayload>) => void;
   /** This socket's seat was taken by a newer session of the same peer; the server disconnects it next. */
   replaced: (payload: { message: string }) => void;
 }
@@ -67,8 +70,9 @@ export interface ClientToServerEvents {
   answer: (payload: AnswerPayload, ack?: Ack) => void;
   candidate: (payload: CandidatePayload, ack?: Ack) => void;
   inform: (payload: InformPayload, ack: Ack) => void;
+  mediaState: (payload: MediaStatePayload, ack?: Ack) => void;
 }
 
 /** Names of the events a client may send, as a runtime list. */
-export const ClientEvents = ['offer', 'answer', 'candidate', 'inform'] as const satisfies readonly (keyof ClientToServerEvents)[];
+export const ClientEvents = ['offer', 'answer', 'candidate', 'inform', 'mediaState'] as const satisfies readonly (keyof ClientToServerEvents)[];
 export type ClientEventName = (typeof ClientEvents)[number];

@@ -48,15 +48,24 @@ const Sdp = v.pipe(
   v.maxLength(Limits.sdpMaxLength, `sdp must be at most ${Limits.sdpMaxLength} characters`),
 );
 
+/**
+ * Every signal names the sender's peer connection (`connection`) and, once known, the receiver's
+ * peer connection it is meant for (`to`), so that a signal for a connection that has since been
+ * rebuilt is dropped instead of being applied to its successor.
+ */
+const To = v.optional(ConnectionIdSchema);
+
 export const OfferSchema = v.object({
   description: v.object({ type: v.literal('offer', 'description.type must be "offer"'), sdp: Sdp }),
   connection: ConnectionIdSchema,
+  to: To,
 });
 export type OfferPayload = v.InferOutput<typeof OfferSchema>;
 
 export const AnswerSchema = v.object({
   description: v.object({ type: v.literal('answer', 'description.type must be "answer"'), sdp: Sdp }),
   connection: ConnectionIdSchema,
+  to: To,
 });
 export type AnswerPayload = v.InferOutput<typeof AnswerSchema>;
 
@@ -72,6 +81,7 @@ export const CandidateSchema = v.object({
       usernameFragment: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(256)))),
   }),
   connection: ConnectionIdSchema,
+  to: To,
 });
 export type CandidatePayload = v.InferOutput<typeof CandidateSchema>;
 
@@ -80,8 +90,20 @@ export const InformSchema = v.object({
     v.unknown(),
     v.check((data) => informDataProblem(data) === null, (issue) => informDataProblem(issue.input) ?? ''),
   ),
+  /** The message's id, chosen by the sender: the receiver drops a message it already had over the data channel. */
+  id: v.optional(Id('id', Limits.sessionMaxLength)),
 });
 export type InformPayload = v.InferOutput<typeof InformSchema>;
+
+/** What a peer sends of its camera, microphone and screen; the newest `seq` wins. */
+export const MediaStateSchema = v.object({
+  microphone: v.boolean('microphone must be a boolean'),
+  camera: v.boolean('camera must be a boolean'),
+  screenShare: v.boolean('screenShare must be a boolean'),
+  /** Counts up with each change of this presence, so a state that arrives late by another path is ignored. */
+  seq: v.pipe(v.number('seq must be a number'), v.integer('seq must be an integer'), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
+});
+export type MediaStatePayload = v.InferOutput<typeof MediaStateSchema>;
 
 /** A list of RTCIceServer, reduced to the fields RTCIceServer knows. */
 export const IceServersSchema = v.pipe(

@@ -23,6 +23,7 @@ const candidate = {
   candidate: { candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'abcd' },
   connection: 'pc-a1',
 };
+const mediaState = { microphone: false, camera: true, screenShare: true, seq: 7 };
 
 describe('relaying between the two peers of a room', () => {
   let a1: ClientSocket, a2: ClientSocket, b1: ClientSocket, b2: ClientSocket;
@@ -39,6 +40,9 @@ describe('relaying between the two peers of a room', () => {
     ['offer', offer],
     ['answer', answer],
     ['candidate', candidate],
+    ['mediaState', mediaState],
+    // A signal that names the receiver's connection it is meant for keeps that name.
+    ['answer', { ...answer, to: 'pc-a2' }],
   ] as const)('%s reaches the partner only, stamped with the real sender even when the payload claims another', async (event, payload) => {
     const { b1Events, b2Events } = await twoRooms();
     const received = next(a2, event);
@@ -55,6 +59,7 @@ describe('relaying between the two peers of a room', () => {
     ['offer', offer],
     ['answer', answer],
     ['candidate', candidate],
+    ['mediaState', mediaState],
   ] as const)('%s with an ack is answered ok once relayed', async (event, payload) => {
     await twoRooms();
     const received = next(a2, event);
@@ -86,6 +91,15 @@ describe('relaying between the two peers of a room', () => {
     expect(await received).toEqual({ data, from: 'a2' });
     expect(await arrives(b2, 'information')).toBe(false);
     expect([...b1Events, ...b2Events]).toEqual([]);
+  });
+
+  test('inform keeps the id the sender gave the message, so the receiver can drop a copy', async () => {
+    const { url } = await start();
+    const [alice, bob] = await pair(url, uniqueRoom());
+    const received = next(bob, 'information');
+
+    expect(await ask(alice, 'inform', { data: 'once', id: 'm-1' })).toEqual({ ok: true });
+    expect(await received).toEqual({ data: 'once', id: 'm-1', from: 'alice' });
   });
 
   test('inform with nobody else in the room answers no-peer', async () => {

@@ -27,6 +27,7 @@ const valid = {
   answer: { description: { type: 'answer', sdp }, connection },
   candidate: { candidate: { candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 }, connection },
   inform: { data: { text: 'hello' } },
+  mediaState: { microphone: true, camera: false, screenShare: false, seq: 3 },
 } as const;
 
 /** Payloads that are wrong for any event. */
@@ -54,10 +55,12 @@ function description(type: 'offer' | 'answer'): Array<[string, unknown]> {
     ['a connection with a path in it', { ...good, connection: '../x' }],
     ['a connection that is a number', { ...good, connection: 7 }],
     ['a connection over 64 characters', { ...good, connection: 's'.repeat(65) }],
+    ['a target connection with a path in it', { ...good, to: '../x' }],
+    ['a target connection that is a number', { ...good, to: 7 }],
   ];
 }
 
-const badPayloads: Record<'offer' | 'answer' | 'candidate' | 'inform', Array<[string, unknown]>> = {
+const badPayloads: Record<'offer' | 'answer' | 'candidate' | 'inform' | 'mediaState', Array<[string, unknown]>> = {
   offer: description('offer'),
   answer: description('answer'),
   candidate: [
@@ -71,6 +74,17 @@ const badPayloads: Record<'offer' | 'answer' | 'candidate' | 'inform', Array<[st
     ['an m-line index that is a string', { candidate: { candidate: '', sdpMLineIndex: '0' }, connection }],
     ['an sdpMid that is a number', { candidate: { candidate: '', sdpMid: 0 }, connection }],
     ['an oversized username fragment', { candidate: { candidate: '', usernameFragment: 'u'.repeat(257) }, connection }],
+    ['a target connection that is an object', { ...valid.candidate, to: { id: 'x' } }],
+  ],
+  mediaState: [
+    ...notAnObject,
+    ['a missing field', { microphone: true, camera: true, seq: 1 }],
+    ['a flag that is a string', { ...valid.mediaState, camera: 'off' }],
+    ['a flag that is a number', { ...valid.mediaState, microphone: 1 }],
+    ['a missing seq', { microphone: true, camera: true, screenShare: false }],
+    ['a negative seq', { ...valid.mediaState, seq: -1 }],
+    ['a fractional seq', { ...valid.mediaState, seq: 1.5 }],
+    ['a seq that is a string', { ...valid.mediaState, seq: '2' }],
   ],
   inform: [
     ...notAnObject,
@@ -79,6 +93,8 @@ const badPayloads: Record<'offer' | 'answer' | 'candidate' | 'inform', Array<[st
     ['nested data over 16 KiB as JSON', { data: { list: Array.from({ length: 2_000 }, (_, i) => `item-${i}`) } }],
     // Binary travels outside the JSON: the server measures it as JSON too, where it is far larger.
     ['binary data over 16 KiB as JSON', { data: Buffer.alloc(9_000) }],
+    ['a message id with a path in it', { data: 'hi', id: '../1' }],
+    ['a message id that is a number', { data: 'hi', id: 12 }],
   ],
 };
 
@@ -111,7 +127,7 @@ async function expectServerStillServes(url: string) {
 }
 
 describe('malformed client events', () => {
-  test.each(['offer', 'answer', 'candidate'] as const)('a malformed %s is answered invalid-payload with an ack and dropped without one', async (event) => {
+  test.each(['offer', 'answer', 'candidate', 'mediaState'] as const)('a malformed %s is answered invalid-payload with an ack and dropped without one', async (event) => {
     const { url } = await start();
     const [alice, bob] = await pair(url, uniqueRoom());
     const bobEvents = record(bob);
@@ -305,14 +321,14 @@ describe('surviving abuse', () => {
     const daveEvents = record(dave);
     const [vandal, accomplice] = await pair(url, uniqueRoom('vandal'));
 
-    for (const event of ['offer', 'answer', 'candidate', 'inform'] as const) {
+    for (const event of ['offer', 'answer', 'candidate', 'inform', 'mediaState'] as const) {
       sendAll(vandal, event, badPayloads[event]);
       sendAll(accomplice, event, badPayloads[event]);
     }
     for (const name of ['hello', 'joined', '__proto__']) loose(vandal).emit(name, { from: 'carol' });
     // Forged identities aimed at the bystanders' room.
     const forged = next(accomplice, 'offer');
-    loose(vandal).emit('offer', { ...valid.offer, from: 'carol', roomId: bystanderRoom, to: 'dave' });
+    loose(vandal).emit('offer', { ...valid.offer, from: 'carol', roomId: bystanderRoom, peerId: 'dave' });
     expect(await forged).toEqual({ ...valid.offer, from: 'alice' });
     const refusals = await Promise.all(handshakes.slice(0, 8).map(([, auth]) => refusal(url, auth)));
     expect(refusals.map((r) => r?.code)).toEqual(Array(8).fill('invalid-payload'));
