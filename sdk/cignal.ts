@@ -1,40 +1,27 @@
-// The Cignal class: one person's presence in a two-person room, and the calls made from it.
-import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-// Only dependency-free parts of the protocol: the validation library stays on the server.
+// The Cignal class: one person's presence in a two-person room and the calls made from it. A
+// façade over parts with one job each: the signalling connection (SignalClient), this side's
+// media (LocalMedia), the call and its peer connections (Call), and the messages the two SDKs
+// exchange over the data channel or signalling (Messenger).
 import { displayNameFor, iceServersProblem, idProblem, informDataProblem, toIceServers } from './protocol/checks.js';
-import { ServerErrorCode, isWireError } from './protocol/errors.js';
+import { ServerErrorCode } from './protocol/errors.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
-import type {
-  AckResponse,
-  ClientToServerEvents,
-  JoinedPayload,
-  JoinRequest,
-  LeaveReason,
-  PeerInfo,
-  ServerToClientEvents,
-} from './protocol/index.js';
+import type { AckResponse, JoinedPayload, LeaveReason, PeerInfo } from './protocol/index.js';
+import { Call } from './call.js';
+import { payloadSize, type Payload } from './data-channel.js';
 import { Emitter } from './emitter.js';
-import { CignalError, ClientErrorCode, type ErrorDetail } from './errors.js';
+import { CignalError, ClientErrorCode, errorDetail } from './errors.js';
+import type { CallState, CignalEvents, Result } from './events.js';
+import { deviceKinds, LocalMedia, mediaError, type DeviceKind, type MediaState } from './local-media.js';
 import { Logger } from './logger.js';
-import { PeerSession, type OutgoingSignal } from './peer-session.js';
-import { randomId, socketTarget } from './url.js';
+import { Messenger } from './messenger.js';
+import type { OutgoingSignal } from './peer-session.js';
+import { SignalClient, type CignalSocket, type CreateSocket } from './signal-client.js';
+import type { NetworkStatus } from './stats.js';
+import { randomId } from './url.js';
 
-export type CignalSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-/** Where the call stands, as a person would describe it. */
-export type CallState =
-  /** In the room (or getting there), alone. */
-  | 'waiting'
-  /** The other person is in the room; nobody has called yet. */
-  | 'ready'
-  /** A call is being set up. */
-  | 'calling'
-  /** Media is flowing between the two. */
-  | 'in-call'
-  /** This side left the room. */
-  | 'ended'
-  /** Something stopped this side from taking part (refused, no camera, server unreachable). */
-  | 'error';
+export type { CallState, CignalEvents, Result } from './events.js';
+export { cignalEventNames } from './events.js';
+export type { CignalSocket } from './signal-client.js';
 
 export interface CreateRoomOptions {
   /** The Cignal server's base URL. Default: the page's origin. */
@@ -48,12 +35,13 @@ export interface CreateRoomOptions {
   role?: string;
   /** getUserMedia constraints. Default `{ audio: true, video: true }`. */
   mediaConstraints?: MediaStreamConstraints;
-  /** How long to wait for the server to answer a request. Default 10 000 ms. */
+  /** How long to wait for the server (or the other side) to answer a request. Default 10 000 ms. */
   timeoutMs?: number;
   /** Collaborators, for tests and unusual environments. */
-  createSocket?: (origin: string, options: Partial<ManagerOptions & SocketOptions>) => CignalSocket;
+  createSocket?: CreateSocket;
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
   getUserMedia?: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
+  getDisplayMedia?: (options: DisplayMediaStreamOptions) => Promise<MediaStream>;
 }
 
 export interface CignalData {
@@ -65,66 +53,11 @@ export interface CignalData {
   remoteRole: string | null;
 }
 
-/** Every event and the arguments its listeners receive. */
-export interface CignalEvents {
-  [event: string]: unknown[];
-  localStream: [stream: MediaStream];
-  /** Once per call, with one stream that carries the remote audio and video. */
-  remoteStream: [stream: MediaStream];
-  /** The other person entered the room; their display name. */
-  peerJoined: [displayName: string];
-  /** The other person started a call with us. */
-  offerReceived: [];
-  /** The other person hung up, left, or dropped for good. */
-  peerHangUp: [detail: { peerId: string; reason: LeaveReason }];
-  /** What the other person sent with `inform`. */
-  information: [data: unknown];
-  clientError: [detail: ErrorDetail];
-  serverError: [detail: ErrorDetail];
-  stateChange: [detail: { state: CallState; previous: CallState }];
-  /** The connection to the server dropped and is being restored; the call's media goes on. */
-  reconnecting: [detail: { reason: string }];
-  /** The connection to the server is back, in the same room as the same person. */
-  reconnected: [];
-}
-
-/** Every event name, in the order a call usually produces them. */
-export const cignalEventNames = [
-  'localStream',
-  'remoteStream',
-  'peerJoined',
-  'offerReceived',
-  'peerHangUp',
-  'information',
-  'clientError',
-  'serverError',
-  'stateChange',
-  'reconnecting',
-  'reconnected',
-] as const satisfies readonly (keyof CignalEvents)[];
-
-// Fails to compile when an event is added to CignalEvents but not to the list above.
-type NamedEvent = keyof { [K in keyof CignalEvents as string extends K ? never : K]: 0 };
-type MustBeEmpty<T extends never> = T;
-export type EveryEventListed = MustBeEmpty<Exclude<NamedEvent, (typeof cignalEventNames)[number]>>;
-
-export interface Result {
-  success: boolean;
-}
-
 const log = new Logger('Room');
-const MAX_REBUILDS = 3;
-
-/** One call, from its start until it ends; it outlives the peer connections rebuilt within it. */
-interface Call {
-  session: PeerSession;
-  /** One stream for the whole call: a rebuilt connection's tracks are swapped into it. */
-  remoteStream: MediaStream;
-  announced: boolean;
-  rebuilds: number;
-  failedOnce: boolean;
-  signalRefused: boolean;
-}
+const nothingOn = (): MediaState => ({ microphone: false, camera: false, screenShare: false });
+const invalid = (message: string): never => {
+  throw new CignalError(ClientErrorCode.InvalidArgument, message);
+};
 
 export class Cignal extends Emitter<CignalEvents> {
   /** Acquires local media, joins the room, and resolves with the room object. */
@@ -139,39 +72,46 @@ export class Cignal extends Emitter<CignalEvents> {
     return cignal;
   }
 
+  /** The cameras, microphones and speakers of this device (names only once media access was granted). */
+  static async getLocalDevices(kind?: DeviceKind): Promise<MediaDeviceInfo[]> {
+    if (kind !== undefined && !deviceKinds.includes(kind)) invalid(`kind must be one of ${deviceKinds.join(', ')}`);
+    const devices = (await globalThis.navigator?.mediaDevices?.enumerateDevices?.()) ?? [];
+    return kind ? devices.filter((device) => device.kind === kind) : devices;
+  }
+
   readonly #roomId: string;
   readonly #url: string;
   readonly #options: CreateRoomOptions;
   readonly #timeoutMs: number;
   readonly #data: CignalData;
+  readonly #media: LocalMedia;
+  readonly #messenger: Messenger;
   #state: CallState = 'waiting';
   #closed = false;
-  #socket: CignalSocket | null = null;
-  #localStream: MediaStream | null = null;
+  #signal: SignalClient | null = null;
   #serverIceServers: RTCIceServer[] = [];
   #ownIceServers: RTCIceServer[] | null = null;
   #call: Call | null = null;
-  /** Between a dropped connection and its return. */
-  #reconnecting = false;
+  #localMedia: MediaState | null = null;
+  #remoteMedia: MediaState = nothingOn();
+  /** Counts presences: work begun for one that has ended since (leaveRoom during a join) is dropped. */
+  #presence = 0;
   readonly #onPageHide = () => void this.leaveRoom();
 
   private constructor(options: CreateRoomOptions) {
     super();
-    const fail = (message: string): never => {
-      throw new CignalError(ClientErrorCode.InvalidArgument, message);
-    };
-    if (typeof options !== 'object' || options === null) fail('createRoom expects an options object');
+    if (typeof options !== 'object' || options === null) invalid('createRoom expects an options object');
     const roomId = options.roomId === undefined || options.roomId === null || options.roomId === '' ? randomId() : String(options.roomId);
     const peerId = options.peerId === undefined || options.peerId === null || options.peerId === '' ? randomId(12) : options.peerId;
     const idError = idProblem('roomId', roomId) ?? idProblem('peerId', peerId);
-    if (idError) fail(idError);
-    if (options.peerName !== undefined && typeof options.peerName !== 'string') fail('peerName must be a string');
-    if (options.role !== undefined && options.role !== null && typeof options.role !== 'string') fail('role must be a string');
+    if (idError) invalid(idError);
+    if (options.peerName !== undefined && typeof options.peerName !== 'string') invalid('peerName must be a string');
+    if (options.role !== undefined && options.role !== null && typeof options.role !== 'string') invalid('role must be a string');
     let url = options.url ?? `${globalThis.location?.origin}/`;
     try {
       url = new URL(url, globalThis.location?.href).href;
     } catch {
-      fail(`url is not a valid URL: ${String(options.url)}`);
+      invalid(`url is not a valid URL: ${String(options.url)}`);
     }
     this.#options = options;
     this.#roomId = roomId;
@@ -186,6 +126,28 @@ export class Cignal extends Emitter<CignalEvents> {
       remoteDisplayName: null,
       remoteRole: null,
     };
+    this.#media = new LocalMedia({
+      constraints: options.mediaConstraints ?? { audio: true, video: true },
+      getUserMedia: options.getUserMedia,
+      getDisplayMedia: options.getDisplayMedia,
+      logger: log,
+      onOutgoing: async (kind, track) => this.#call?.replaceTrack(kind, track).catch((error) => this.#fail('clientError', mediaError(error))),
+      onStateChange: () => this.#mediaChanged(),
+      onActiveDevice: (change) => this.emit('activeDeviceChanged', change),
+      onDevices: (devices) => this.emit('devicesChanged', devices),
+      onError: (error) => this.#fail('clientError', error),
+    });
+    this.#messenger = new Messenger({
+      signal: () => this.#signal,
+      timeoutMs: this.#timeoutMs,
+      onInformation: (data) => this.emit('information', data),
+      onMediaState: (state) => {
+        this.#remoteMedia = state;
+        this.emit('remoteMediaChanged', { ...state });
+      },
+      onData: (data) => this.emit('dataReceived', data),
+      fail: (event, error) => this.#fail(event, error),
+    });
   }
 
   /** The room id. */
@@ -194,27 +156,35 @@ export class Cignal extends Emitter<CignalEvents> {
   }
   /** The current call's peer connection, or null between calls. */
   get pc(): RTCPeerConnection | null {
-    return this.#call?.session.pc ?? null;
+    return this.#call?.pc ?? null;
   }
   /** True once a call has ended (until the next one starts). */
   get closed(): boolean {
     return this.#closed;
   }
   get socket(): CignalSocket | null {
-    return this.#socket;
+    return this.#signal?.socket ?? null;
   }
   get localMedia(): MediaStream | null {
-    return this.#localStream;
+    return this.#media.stream;
   }
   /** The stream carrying the other person's audio and video during a call. */
   get remoteMedia(): MediaStream | null {
     return this.#call?.remoteStream ?? null;
   }
+  /** What this side sends: microphone, camera, screen share. */
+  get localMediaState(): MediaState {
+    return this.#media.state;
+  }
+  /** What the other person sends, as they last said; all off when nobody is there. */
+  get remoteMediaState(): MediaState {
+    return { ...this.#remoteMedia };
+  }
   get data(): CignalData {
     return this.#data;
   }
   set data(_value: CignalData) {
-    throw new CignalError(ClientErrorCode.InvalidArgument, 'Setting the whole data object is not possible; set its fields');
+    invalid('Setting the whole data object is not possible; set its fields');
   }
   get state(): CallState {
     return this.#state;
@@ -249,19 +219,80 @@ export class Cignal extends Emitter<CignalEvents> {
     return { success: true };
   }
 
-  /** Sends any JSON-serialisable data to the other person (`information` on their side). */
+  /**
+   * Sends any JSON-serialisable data to the other person (`information` on their side): over the
+   * call's data channel when it is open, else through the server. It arrives once.
+   */
   async inform(data: unknown): Promise<Result> {
     const problem = informDataProblem(data);
-    if (problem) throw new CignalError(ClientErrorCode.InvalidArgument, problem);
-    if (!this.#socket?.connected) {
-      this.#fail('clientError', new CignalError(ClientErrorCode.NotConnected, 'Not connected to the room'));
-      return { success: false };
-    }
+    if (problem) invalid(problem);
+    if (this.#state === 'ended' || this.#state === 'error') return this.#notConnected('Not connected to the room');
     if (!this.#data.remotePeerId) {
       this.#fail('clientError', new CignalError(ServerErrorCode.NoPeer, 'Nobody else is in the room to inform'));
       return { success: false };
     }
-    return { success: await this.#request(() => this.#socket!.timeout(this.#timeoutMs).emitWithAck('inform', { data })) };
+    return { success: await this.#messenger.inform(data) };
+  }
+
+  /**
+   * Sends a string or binary data (up to 64 MiB) over the call's data channel (`dataReceived` on
+   * their side); resolves once they have all of it. Called while the call is being set up, it
+   * waits (up to `timeoutMs`) for the channel to open.
+   */
+  async sendData(payload: Payload): Promise<Result> {
+    const size = payloadSize(payload);
+    if (typeof size === 'string') invalid(size);
+    if (this.#call) await this.#messenger.whenOpen(this.#timeoutMs);
+    return { success: await this.#messenger.sendData(payload, size as number) };
+  }
+
+  /** Mutes or unmutes the microphone, without renegotiating; the other side is told. */
+  setMicrophoneEnabled(enabled: boolean): Promise<Result> {
+    return this.#changeMedia('setMicrophoneEnabled', enabled, (on) => this.#media.setMicrophone(on));
+  }
+
+  /** Turns the camera off (released: its light goes off) or on again (the same device); the other side is told. */
+  setCameraEnabled(enabled: boolean): Promise<Result> {
+    return this.#changeMedia('setCameraEnabled', enabled, (on) => this.#media.setCamera(on));
+  }
+
+  /** Sends the screen instead of the camera, or goes back to the camera; the other side is told. */
+  setScreenShareEnabled(enabled: boolean): Promise<Result> {
+    return this.#changeMedia('setScreenShareEnabled', enabled, (on) => this.#media.setScreenShare(on));
+  }
+
+  /** Uses another camera, microphone or speaker; mid-call without a new offer. */
+  async switchActiveDevice(kind: DeviceKind, deviceId: string): Promise<Result> {
+    if (!deviceKinds.includes(kind)) invalid(`kind must be one of ${deviceKinds.join(', ')}`);
+    if (typeof deviceId !== 'string' || !deviceId) invalid('deviceId must be a non-empty string');
+    if (this.#state === 'ended' || this.#state === 'error') return this.#notConnected('Not in the room');
+    try {
+      await this.#media.switchDevice(kind, deviceId);
+    } catch (error) {
+      this.#fail('clientError', mediaError(error));
+      return { success: false };
+    }
+    if (kind === 'audiooutput') this.#applySpeaker(deviceId);
+    return { success: true };
+  }
+
+  /** The device in use (or chosen) for `kind`, if known. */
+  getActiveDevice(kind: DeviceKind): string | undefined {
+    return this.#media.activeDevice(kind);
+  }
+
+  /** The call's network status now; null when there is no connected call. */
+  async getNetworkStatus(): Promise<NetworkStatus | null> {
+    return (await this.#call?.networkStatus()) ?? null;
+  }
+
+  /** Restarts ICE (new network paths) within the same call; resolves once it is connected again. */
+  async restartIce(): Promise<Result> {
+    const call = this.#call;
+    if (!call) return this.#notConnected('There is no call to restart');
+    const success = await call.restartIce(this.#timeoutMs);
+    if (!success && this.#call === call) this.#fail('clientError', new CignalError(ClientErrorCode.ConnectionFailed, 'ICE could not be restarted'));
+    return { success };
   }
 
   /**
@@ -270,9 +301,9 @@ export class Cignal extends Emitter<CignalEvents> {
    */
   async setICEServers(iceServers: RTCIceServer[]): Promise<Result> {
     const problem = iceServersProblem(iceServers);
-    if (problem) throw new CignalError(ClientErrorCode.InvalidArgument, problem);
+    if (problem) invalid(problem);
     this.#ownIceServers = toIceServers(iceServers);
-    const pc = this.#call?.session.pc;
+    const pc = this.pc;
     pc?.setConfiguration({ ...pc.getConfiguration(), iceServers: this.#ownIceServers });
     return { success: true };
   }
@@ -290,130 +321,71 @@ export class Cignal extends Emitter<CignalEvents> {
 
   // --- entering the room -------------------------------------------------------------------
 
-  /** Gets media and joins; false (with an error event) when either fails. */
+  /** Gets media and joins; false (with an error event) when either fails or the presence was given up meanwhile. */
   async #enter(): Promise<boolean> {
+    const presence = ++this.#presence;
     this.#setState('waiting');
-    if (!(await this.#acquireMedia())) return false;
+    const before = this.#media.stream;
+    let stream: MediaStream;
+    try {
+      stream = await this.#media.acquire();
+    } catch (error) {
+      if (presence !== this.#presence) return false;
+      this.#fail('clientError', mediaError(error));
+      this.#setState('error');
+      return false;
+    }
+    if (presence !== this.#presence) {
+      this.#media.release(); // left while the camera was opening: do not leave it on
+      return false;
+    }
+    if (stream !== before) this.emit('localStream', stream);
+    this.#mediaChanged();
     globalThis.addEventListener?.('pagehide', this.#onPageHide);
     return this.#connect();
   }
 
-  async #acquireMedia(): Promise<boolean> {
-    if (this.#localStream?.getTracks().some((track) => track.readyState === 'live')) return true;
-    const constraints = this.#options.mediaConstraints ?? { audio: true, video: true };
-    const getUserMedia =
-      this.#options.getUserMedia ??
-      (typeof navigator !== 'undefined' && navigator.mediaDevices && 'getUserMedia' in navigator.mediaDevices
-        ? (c: MediaStreamConstraints) => navigator.mediaDevices.getUserMedia(c)
-        : null);
-    if (!getUserMedia) {
-      this.#fail('clientError', new CignalError(ClientErrorCode.MediaUnavailable, 'This browser cannot use a camera here; the page must be served over HTTPS or from localhost'));
-      this.#setState('error');
-      return false;
-    }
-    try {
-      this.#localStream = await getUserMedia(constraints);
-    } catch (error) {
-      const denied = (error as Error)?.name === 'NotAllowedError' || (error as Error)?.name === 'SecurityError';
-      this.#fail(
-        'clientError',
-        denied
-          ? new CignalError(ClientErrorCode.MediaDenied, 'Camera or microphone access was denied', { cause: error })
-          : new CignalError(ClientErrorCode.MediaUnavailable, 'No usable camera or microphone was found', { cause: error }),
-      );
-      this.#setState('error');
-      return false;
-    }
-    this.emit('localStream', this.#localStream);
-    return true;
-  }
-
   #connect(): Promise<boolean> {
-    const { origin, path } = socketTarget(this.#url);
-    const auth: JoinRequest = {
-      roomId: this.#roomId,
-      peerId: this.#data.myPeerId,
-      session: randomId(12),
-      protocol: PROTOCOL_VERSION,
-      displayName: this.#data.myDisplayName,
-      ...(this.#data.myRole ? { role: this.#data.myRole } : {}),
-    };
-    const options: Partial<ManagerOptions & SocketOptions> = {
-      path,
-      auth,
-      // WebSocket first; polling when a proxy or firewall blocks WebSockets.
-      transports: ['websocket', 'polling'],
-      tryAllTransports: true,
-      timeout: this.#timeoutMs,
-      reconnectionDelayMax: 5_000,
-      forceNew: true,
-    };
-    const socket = this.#options.createSocket?.(origin, options) ?? (io(origin, options) as CignalSocket);
-    this.#socket = socket;
-
-    return new Promise<boolean>((resolve) => {
-      let settled = false;
-      const settle = (ok: boolean) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(giveUp);
-        resolve(ok);
-      };
-      const unreachable = (cause?: unknown) => {
-        this.#fail('serverError', new CignalError(ClientErrorCode.ServerUnreachable, `Could not reach the Cignal server at ${origin}`, { cause }));
-        this.#release('error');
-        settle(false);
-      };
-      const giveUp = setTimeout(() => unreachable(), this.#timeoutMs);
-
-      socket.on('connect_error', (error: Error & { data?: unknown }) => {
-        if (isWireError(error.data)) {
-          // The server refused the join (room full, bad id, not authorised), at first or on a
-          // reconnect after the seat was lost: final, no retry; joinRoom() tries again.
-          this.#fail('serverError', new CignalError(error.data.code, error.data.message));
+    const remote = (from: string) => from === this.#data.remotePeerId;
+    const signal: SignalClient = new SignalClient(
+      {
+        url: this.#url,
+        auth: {
+          roomId: this.#roomId,
+          peerId: this.#data.myPeerId,
+          session: randomId(12),
+          protocol: PROTOCOL_VERSION,
+          displayName: this.#data.myDisplayName,
+          ...(this.#data.myRole ? { role: this.#data.myRole } : {}),
+        },
+        timeoutMs: this.#timeoutMs,
+        createSocket: this.#options.createSocket,
+        logger: log,
+      },
+      {
+        joined: (payload, afterDrop) => {
+          this.#onJoined(payload);
+          if (afterDrop) this.emit('reconnected');
+        },
+        refused: (error) => {
+          this.#fail('serverError', error);
           this.#release('error');
-          settle(false);
-        } else if (!settled) {
-          log.debug('connect attempt failed: %s', error.message);
-        }
-      });
-      socket.on('joined', (payload) => {
-        this.#onJoined(payload);
-        settle(true);
-        if (this.#reconnecting) {
-          this.#reconnecting = false;
-          this.emit('reconnected');
-        }
-      });
-      socket.on('disconnect', (reason) => {
-        log.debug('socket disconnected: %s', reason);
-        // The server ended this connection (another page took the seat): nothing resumes it.
-        if (reason === 'io server disconnect' && this.#state !== 'ended') this.#release('ended');
-        // socket.io retries by itself after a drop (not after a goodbye from either side).
-        else if (socket.active && settled && !this.#reconnecting) {
-          this.#reconnecting = true;
-          this.emit('reconnecting', { reason });
-        }
-      });
-      socket.on('replaced', ({ message }) => this.#fail('serverError', new CignalError(ClientErrorCode.Replaced, message)));
-      socket.on('peerJoined', (peer) => {
+        },
+        ended: () => this.#state !== 'ended' && this.#release('ended'),
+        dropped: (reason) => this.emit('reconnecting', { reason }),
+        replaced: (message) => this.#fail('serverError', new CignalError(ClientErrorCode.Replaced, message)),
         // A resume can announce the same partner twice: in `joined` and in what was kept for us.
-        if (peer.peerId !== this.#data.remotePeerId) this.#peerArrived(peer);
-      });
-      socket.on('peerLeft', ({ peerId, reason }) => {
-        if (peerId === this.#data.remotePeerId) this.#peerGone(reason);
-      });
-      socket.on('offer', ({ from, description, connection }) => void this.#onOffer(from, description, connection));
-      socket.on('answer', ({ from, description, connection }) => {
-        if (from === this.#data.remotePeerId) void this.#call?.session.handleDescription(description, connection);
-      });
-      socket.on('candidate', ({ from, candidate, connection }) => {
-        if (from === this.#data.remotePeerId) void this.#call?.session.handleCandidate(candidate, connection);
-      });
-      socket.on('information', ({ from, data }) => {
-        if (from === this.#data.remotePeerId) this.emit('information', data);
-      });
-    });
+        peerJoined: (peer) => peer.peerId !== this.#data.remotePeerId && this.#peerArrived(peer),
+        peerLeft: ({ peerId, reason }) => remote(peerId) && this.#peerGone(reason),
+        offer: ({ from, description, connection, to }) => void this.#onOffer(from, description, connection, to),
+        answer: ({ from, description, connection, to }) => remote(from) && void this.#call?.handleDescription(description, connection, to),
+        candidate: ({ from, candidate, connection, to }) => remote(from) && void this.#call?.handleCandidate(candidate, connection, to),
+        information: ({ from, data, id }) => remote(from) && this.#messenger.receiveInformation(data, id),
+        mediaState: ({ from, ...state }) => remote(from) && this.#messenger.receiveMediaState(state),
+      },
+    );
+    this.#signal = signal;
+    return signal.connect();
   }
 
   /** Every (re)connection: learn who we are and who else is here, and reconcile. */
@@ -424,12 +396,14 @@ export class Cignal extends Emitter<CignalEvents> {
     const current = this.#data.remotePeerId;
     if (current && joined.peer?.peerId !== current) this.#peerGone('left');
     if (joined.peer && joined.peer.peerId !== this.#data.remotePeerId) this.#peerArrived(joined.peer);
+    else if (joined.peer) this.#messenger.announce(); // back with the same partner: make sure they know our state
     if (!joined.peer && !this.#call) this.#setState('waiting');
   }
 
   #peerArrived(peer: PeerInfo) {
     this.#setRemote(peer);
     this.emit('peerJoined', peer.displayName);
+    this.#messenger.announce();
     if (!this.#call) this.#setState('ready');
   }
 
@@ -446,145 +420,142 @@ export class Cignal extends Emitter<CignalEvents> {
     this.#data.remotePeerId = peer?.peerId ?? null;
     this.#data.remoteDisplayName = peer?.displayName ?? null;
     this.#data.remoteRole = peer?.role ?? null;
+    this.#remoteMedia = nothingOn();
+    this.#messenger.resetPartner();
   }
 
   // --- the call ------------------------------------------------------------------------------
 
-  async #onOffer(from: string, description: RTCSessionDescriptionInit, connection: string) {
+  async #onOffer(from: string, description: RTCSessionDescriptionInit, connection: string, to?: string) {
     if (from !== this.#data.remotePeerId || this.#state === 'ended' || this.#state === 'error') return;
     let call = this.#call;
     if (!call) {
+      // A renegotiation for a call that has ended here starts nothing.
+      if (to) return log.debug('dropped an offer for a call that has ended');
       call = this.#beginCall(false);
       this.emit('offerReceived');
-    } else if (call.session.remoteConnection && call.session.remoteConnection !== connection && call.session.pc.remoteDescription) {
-      // The other side replaced its peer connection: start afresh to match.
-      log.debug('remote peer connection was rebuilt; rebuilding ours');
-      this.#openSession(call, false);
     }
-    await call.session.handleDescription(description, connection);
+    await call.handleDescription(description, connection, to);
   }
 
   #beginCall(initiator: boolean): Call {
     this.#closed = false;
-    const call = { remoteStream: new MediaStream(), announced: false, rebuilds: 0, failedOnce: false, signalRefused: false } as Call;
+    const call: Call = new Call(
+      {
+        // Both sides agree without asking anyone: the larger peer id yields on collision.
+        polite: this.#data.myPeerId > (this.#data.remotePeerId ?? ''),
+        iceServers: () => this.#ownIceServers ?? this.#serverIceServers,
+        media: this.#media,
+        messenger: this.#messenger,
+        logger: log,
+        createPeerConnection: this.#options.createPeerConnection,
+        send: (signal, connection) => this.#sendSignal(call, signal, connection),
+        onRemoteStream: (stream) => this.emit('remoteStream', stream),
+        onConnected: () => this.#call === call && this.#setState('in-call'),
+        onFailed: (error) => this.#call === call && this.#callFailed(error),
+        onError: (error) => this.#fail('clientError', error),
+        onNetworkStatus: (status) => this.#call === call && this.emit('networkStatus', status),
+      },
+      initiator,
+    );
     this.#call = call;
     this.#setState('calling');
-    this.#openSession(call, initiator);
     return call;
   }
 
-  /** Gives the call a new peer connection (its first, or one replacing a connection that stalled). */
-  #openSession(call: Call, initiator: boolean) {
-    call.session?.close();
-    for (const track of call.remoteStream.getTracks()) call.remoteStream.removeTrack(track);
-    const current = () => this.#call === call && call.session === session;
-    const session: PeerSession = new PeerSession({
-      iceServers: this.#ownIceServers ?? this.#serverIceServers,
-      // Both sides agree without asking anyone: the larger peer id yields on collision.
-      polite: this.#data.myPeerId > (this.#data.remotePeerId ?? ''),
-      localStream: this.#localStream,
-      logger: log,
-      createPeerConnection: this.#options.createPeerConnection,
-      send: (signal) => this.#sendSignal(call, signal, session.id),
-      onTrack: (track) => current() && this.#onRemoteTrack(call, track),
-      onConnectionState: (state) => current() && this.#onConnectionState(call, state),
-      onError: (error) => this.#fail('clientError', error),
-      onStall: () => {
-        if (!current()) return;
-        if (++call.rebuilds > MAX_REBUILDS) return this.#callFailed('The browser could not gather network candidates for the call');
-        log.warn('rebuilding the peer connection (attempt %d)', call.rebuilds);
-        this.#openSession(call, true);
-      },
-    });
-    call.session = session;
-    if (initiator) session.start();
-  }
-
   #sendSignal(call: Call, signal: OutgoingSignal, connection: string) {
-    const socket = this.#socket;
-    if (!socket) return;
+    const client = this.#signal;
+    if (!client) return;
+    const to = signal.to ? { to: signal.to } : {};
     // Signals are acknowledged so that a refusal (rate limit, size) is reported, once per call.
     // `no-peer` is not a failure here: the other side left while we were still sending.
-    const onAck = (error: Error | null, response?: AckResponse) => {
+    const onAck = (response: AckResponse | null) => {
       if (call !== this.#call || call.signalRefused) return;
-      if (error) return log.warn('no acknowledgement for a %s signal', signal.kind);
-      if (response && !response.ok && response.error.code !== ServerErrorCode.NoPeer) {
+      if (!response) return log.warn('no acknowledgement for a %s signal', signal.kind);
+      if (!response.ok && response.error.code !== ServerErrorCode.NoPeer) {
         call.signalRefused = true;
         const what = { offer: 'an offer', answer: 'an answer', candidate: 'a network candidate' }[signal.kind];
         this.#fail('serverError', new CignalError(response.error.code, `The server refused ${what}: ${response.error.message}`));
       }
     };
-    const sender = socket.timeout(this.#timeoutMs);
     const sent =
       signal.kind === 'candidate'
-        ? sender.emitWithAck('candidate', { candidate: signal.candidate as never, connection })
-        : signal.kind === 'offer'
-          ? sender.emitWithAck('offer', { description: signal.description, connection })
-          : sender.emitWithAck('answer', { description: signal.description, connection });
-    sent.then((response: AckResponse) => onAck(null, response), (error: Error) => onAck(error));
-  }
-
-  #onRemoteTrack(call: Call, track: MediaStreamTrack) {
-    const stream = call.remoteStream;
-    for (const old of stream.getTracks()) if (old.kind === track.kind) stream.removeTrack(old);
-    stream.addTrack(track);
-    if (!call.announced) {
-      call.announced = true;
-      this.emit('remoteStream', stream);
-    }
-  }
-
-  #onConnectionState(call: Call, state: RTCPeerConnectionState) {
-    log.debug('peer connection %s', state);
-    if (state === 'connected') this.#setState('in-call');
-    if (state === 'failed') {
-      // The first failure gets an ICE restart (in PeerSession); a second one ends the call.
-      if (call.failedOnce) this.#callFailed('The connection to the other person failed; a TURN server may be needed');
-      call.failedOnce = true;
-    }
+        ? client.request('candidate', { candidate: signal.candidate as never, connection, ...to })
+        : client.request(signal.kind, { description: signal.description as never, connection, ...to });
+    sent.then(onAck, () => onAck(null));
   }
 
   /** Ends a call that cannot be made to work, once; the room stays, so calling again is possible. */
-  #callFailed(message: string) {
-    this.#fail('clientError', new CignalError(ClientErrorCode.ConnectionFailed, message));
+  #callFailed(error: CignalError) {
+    this.#fail('clientError', error);
     this.#endCall();
     this.#setState(this.#data.remotePeerId ? 'ready' : 'waiting');
   }
 
-  /** Gives up this presence: call, socket, camera and microphone, page listener. */
-  #release(state: 'ended' | 'error') {
-    this.#reconnecting = false;
-    this.#endCall();
-    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
-    this.#socket?.disconnect();
-    for (const track of this.#localStream?.getTracks() ?? []) track.stop();
-    this.#setRemote(null);
-    this.#setState(state);
-  }
-
   #endCall() {
     if (!this.#call) return;
-    this.#call.session.close();
+    this.#call.close();
     this.#call = null;
     this.#closed = true;
   }
 
+  /** Gives up this presence: call, socket, camera and microphone, page listener. */
+  #release(state: 'ended' | 'error') {
+    this.#presence++;
+    this.#endCall();
+    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
+    this.#signal?.close();
+    this.#messenger.close();
+    this.#media.release();
+    this.#localMedia = null;
+    this.#setRemote(null);
+    this.#setState(state);
+  }
+
+  // --- media ---------------------------------------------------------------------------------
+
+  async #changeMedia(method: string, enabled: unknown, change: (on: boolean) => Promise<void>): Promise<Result> {
+    if (typeof enabled !== 'boolean') invalid(`${method} expects true or false`);
+    if (this.#state === 'ended' || this.#state === 'error') return this.#notConnected('Not in the room');
+    try {
+      await change(enabled as boolean);
+      return { success: true };
+    } catch (error) {
+      this.#fail('clientError', mediaError(error));
+      return { success: false };
+    } finally {
+      this.#mediaChanged();
+    }
+  }
+
+  /** Tells the page and the other side when what this side sends has changed. */
+  #mediaChanged() {
+    const state = this.#media.state;
+    const before = this.#localMedia;
+    if (before && before.microphone === state.microphone && before.camera === state.camera && before.screenShare === state.screenShare) return;
+    this.#localMedia = state;
+    this.#messenger.sendMediaState(state);
+    this.emit('localMediaChanged', { ...state });
+  }
+
+  /** Plays the other person through `deviceId` on the page's elements that show them. */
+  #applySpeaker(deviceId: string) {
+    const remote = this.remoteMedia;
+    for (const element of globalThis.document?.querySelectorAll<HTMLMediaElement>('audio, video') ?? []) {
+      if (remote && element.srcObject === remote) void element.setSinkId?.(deviceId).catch((error: unknown) => log.warn('setSinkId: %o', error));
+    }
+  }
+
   // --- plumbing --------------------------------------------------------------------------------
 
-  async #request(send: () => Promise<AckResponse>): Promise<boolean> {
-    try {
-      const response = await send();
-      if (response.ok) return true;
-      this.#fail('serverError', new CignalError(response.error.code, response.error.message));
-    } catch (error) {
-      this.#fail('serverError', new CignalError(ClientErrorCode.Timeout, 'The server did not answer in time', { cause: error }));
-    }
-    return false;
+  #notConnected(message: string): Result {
+    this.#fail('clientError', new CignalError(ClientErrorCode.NotConnected, message));
+    return { success: false };
   }
 
   #fail(event: 'clientError' | 'serverError', error: CignalError) {
     log.error('%s: %s (%s)', event, error.message, error.code);
-    this.emit(event, { code: error.code, reason: error.message, error });
+    this.emit(event, errorDetail(error));
   }
 
   #setState(next: CallState) {

@@ -22,6 +22,8 @@ export const ClientErrorCode = {
   ClipboardFailed: 'clipboard-failed',
   /** Another page joined the room as this peer; this one was signed out. */
   Replaced: 'replaced',
+  /** This browser cannot do what was asked (share the screen, choose the speaker). */
+  Unsupported: 'unsupported',
 } as const;
 
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
@@ -38,9 +40,26 @@ export class CignalError extends Error {
   }
 }
 
+/**
+ * The sentence of an error event. A string object, so that `${reason}`, `String(reason)` and the
+ * string methods give the sentence, and so does `reason.message`, as code written for the
+ * original Cignal reads it.
+ */
+export class ErrorReason extends String {
+  constructor(
+    readonly message: string,
+    readonly code: ErrorCode,
+  ) {
+    super(message);
+  }
+}
+
 /** The payload of `clientError` and `serverError`: `reason` is a sentence for people, `code` for code. */
 export interface ErrorDetail {
   code: ErrorCode;
-  reason: string;
+  reason: ErrorReason;
   error: CignalError;
 }
+
+/** The payload of an error event for `error`. */
+export const errorDetail = (error: CignalError): ErrorDetail => ({ code: error.code, reason: new ErrorReason(error.message, error.code), error });

@@ -1,8 +1,13 @@
 // Public entry of the browser SDK (`cignal/sdk`, and cignal.js on the CDN).
 export { Cignal, cignalEventNames } from './cignal.js';
 export type { CallState, CignalData, CignalEvents, CreateRoomOptions, Result, CignalSocket } from './cignal.js';
-export { CignalError, ClientErrorCode } from './errors.js';
+export { CignalError, ClientErrorCode, ErrorReason } from './errors.js';
 export type { ErrorCode, ErrorDetail } from './errors.js';
+export { MAX_DATA_BYTES } from './data-channel.js';
+export type { Payload } from './data-channel.js';
+export type { ActiveDeviceChange, DeviceKind, MediaState } from './local-media.js';
+export { qualityThresholds } from './stats.js';
+export type { NetworkQuality, NetworkStatus } from './stats.js';
 export { ServerErrorCode } from './protocol/errors.js';
 export { Logger } from './logger.js';
 export { getUrlParam } from './url.js';

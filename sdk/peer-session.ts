@@ -1,19 +1,32 @@
 // One RTCPeerConnection for one call, negotiated with the W3C "perfect negotiation" pattern:
 // the polite peer yields (rolls back) when both sides offer at once, the impolite one ignores
-// the colliding offer. Remote ICE candidates wait until the remote description is set.
+// the colliding offer. Remote ICE candidates wait until the remote description is set. It keeps
+// one sender per kind (audio, video) for its whole life, so tracks change by replaceTrack, and
+// opens the call's data channel before the first offer.
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import { randomId } from './url.js';
 
-export type OutgoingSignal =
+/** A signal to send, with the other side's connection it is meant for (`to`), once known. */
+export type OutgoingSignal = { to: string | null } & (
   | { kind: 'offer'; description: { type: 'offer'; sdp: string } }
   | { kind: 'answer'; description: { type: 'answer'; sdp: string } }
-  | { kind: 'candidate'; candidate: RTCIceCandidateInit };
+  | { kind: 'candidate'; candidate: RTCIceCandidateInit }
+);
+type Signal = OutgoingSignal extends infer S ? (S extends unknown ? Omit<S, 'to'> : never) : never;
+
+export type TrackKind = 'audio' | 'video';
+
+/** Where the tracks to send come from (LocalMedia). */
+export interface TrackSource {
+  stream: MediaStream | null;
+  outgoing(kind: TrackKind): MediaStreamTrack | null;
+}
 
 export interface PeerSessionOptions {
   iceServers: RTCIceServer[];
   polite: boolean;
-  localStream: MediaStream | null;
+  media: TrackSource;
   send: (signal: OutgoingSignal) => void;
   onTrack: (track: MediaStreamTrack) => void;
   onConnectionState: (state: RTCPeerConnectionState) => void;
@@ -33,6 +46,8 @@ export class PeerSession {
   readonly polite: boolean;
   /** The other side's connection id, learned from its first description. */
   remoteConnection: string | null = null;
+  /** The call's data channel on this connection (negotiated, id 0). */
+  readonly channel: RTCDataChannel;
 
   readonly #options: PeerSessionOptions;
   readonly #log: Logger;
@@ -40,6 +55,7 @@ export class PeerSession {
   #ignoreOffer = false;
   #answerPending = false;
   #tracksAdded = false;
+  readonly #senders: Partial<Record<TrackKind, RTCRtpSender>> = {};
   #closed = false;
   #pendingCandidates: Array<{ candidate: RTCIceCandidateInit; connection: string }> = [];
   #sawLocalCandidate = false;
@@ -51,13 +67,15 @@ export class PeerSession {
     this.polite = options.polite;
     const create = options.createPeerConnection ?? ((config) => new RTCPeerConnection(config));
     const pc = (this.pc = create({ iceServers: options.iceServers }));
+    // Both sides create it with the same id, so neither has to wait for the other to announce it.
+    this.channel = pc.createDataChannel('cignal', { negotiated: true, id: 0 });
 
     pc.onnegotiationneeded = () => void this.#offer();
     pc.onicecandidate = ({ candidate }) => {
       if (!candidate || !candidate.candidate) return;
       this.#sawLocalCandidate = true;
       clearTimeout(this.#stallTimer);
-      this.#options.send({ kind: 'candidate', candidate: candidate.toJSON() });
+      this.#send({ kind: 'candidate', candidate: candidate.toJSON() });
     };
     pc.onicegatheringstatechange = () => {
       if (pc.iceGatheringState === 'gathering' && !this.#sawLocalCandidate) this.#armStallWatchdog();
@@ -74,11 +92,24 @@ export class PeerSession {
 
   /** Starts the call from this side: adding the local tracks makes the connection offer. */
   start(): void {
-    this.#addLocalTracks();
+    this.#attachMedia();
   }
 
-  async handleDescription(description: RTCSessionDescriptionInit, remoteConnection: string): Promise<void> {
+  /** Sends `track` (or nothing) on this kind's sender, without renegotiating. */
+  async replaceTrack(kind: TrackKind, track: MediaStreamTrack | null): Promise<void> {
+    const sender = this.#senders[kind];
+    if (!sender || this.#closed || sender.track === track) return;
+    await sender.replaceTrack(track);
+  }
+
+  /** True when a signal names a connection of ours other than this one: it is stale. */
+  isStale(to: string | undefined): boolean {
+    return to !== undefined && to !== this.id;
+  }
+
+  async handleDescription(description: RTCSessionDescriptionInit, remoteConnection: string, to?: string): Promise<void> {
     if (this.#closed) return;
+    if (this.isStale(to)) return this.#log.debug('dropped a stale %s', description.type);
     const pc = this.pc;
     this.remoteConnection = remoteConnection;
     try {
@@ -100,10 +131,10 @@ export class PeerSession {
       this.#answerPending = false;
       await this.#flushCandidates();
       if (description.type === 'offer') {
-        this.#addLocalTracks();
+        this.#attachMedia();
         await pc.setLocalDescription();
         const local = pc.localDescription;
-        if (local?.type === 'answer') this.#options.send({ kind: 'answer', description: { type: 'answer', sdp: local.sdp } });
+        if (local?.type === 'answer') this.#send({ kind: 'answer', description: { type: 'answer', sdp: local.sdp } });
       }
     } catch (error) {
       this.#answerPending = false;
@@ -112,8 +143,8 @@ export class PeerSession {
     }
   }
 
-  async handleCandidate(candidate: RTCIceCandidateInit, remoteConnection: string): Promise<void> {
-    if (this.#closed) return;
+  async handleCandidate(candidate: RTCIceCandidateInit, remoteConnection: string, to?: string): Promise<void> {
+    if (this.#closed || this.isStale(to)) return;
     if (this.remoteConnection !== null && remoteConnection !== this.remoteConnection) return; // for a connection we no longer have
     if (!this.pc.remoteDescription) {
       this.#pendingCandidates.push({ candidate, connection: remoteConnection });
@@ -142,7 +173,7 @@ export class PeerSession {
       const local = this.pc.localDescription;
       // A polite rollback may have undone this offer before we got here.
       if (!this.#closed && local?.type === 'offer' && this.pc.signalingState === 'have-local-offer') {
-        this.#options.send({ kind: 'offer', description: { type: 'offer', sdp: local.sdp } });
+        this.#send({ kind: 'offer', description: { type: 'offer', sdp: local.sdp } });
       }
     } catch (error) {
       if (!this.#closed) this.#options.onError(new CignalError(ClientErrorCode.NegotiationFailed, 'Could not create an offer', { cause: error }));
@@ -151,11 +182,31 @@ export class PeerSession {
     }
   }
 
-  #addLocalTracks() {
+  #send(signal: Signal) {
+    this.#options.send({ ...signal, to: this.remoteConnection } as OutgoingSignal);
+  }
+
+  /**
+   * Gives each kind a sender that lives as long as the connection. A kind with nothing to send
+   * yet (camera off) still gets one, so turning it on later is a replaceTrack, not a new offer.
+   * On the answering side, addTrack takes over the transceivers the offer created.
+   */
+  #attachMedia() {
     if (this.#tracksAdded) return;
     this.#tracksAdded = true;
-    const stream = this.#options.localStream;
-    for (const track of stream?.getTracks() ?? []) this.pc.addTrack(track, stream!);
+    const { media } = this.#options;
+    const streams = media.stream ? [media.stream] : [];
+    for (const kind of ['audio', 'video'] as const) {
+      const track = media.outgoing(kind);
+      if (track) {
+        this.#senders[kind] = this.pc.addTrack(track, ...streams);
+        continue;
+      }
+      const offered = this.pc.getTransceivers().find((t) => t.receiver.track.kind === kind && !t.sender.track && t.direction === 'recvonly');
+      if (offered) offered.direction = 'sendrecv';
+      else if (this.pc.signalingState !== 'stable') continue; // the offer has no such kind: nothing to add
+      this.#senders[kind] = (offered ?? this.pc.addTransceiver(kind, { direction: 'sendrecv', streams })).sender;
+    }
   }
 
   async #flushCandidates() {

@@ -2,6 +2,7 @@
 // when the element is removed, re-dispatches SDK events on the element, and holds what it renders.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { CignalError, ClientErrorCode } from '../sdk/index.js';
+import { errorDetail } from '../sdk/errors.js';
 import type { CallState, Cignal, CreateRoomOptions, ErrorDetail } from '../sdk/index.js';
 import { cignalEvents, sdkEvents, type SdkEvent } from './events.js';
 
@@ -44,8 +45,6 @@ export class CallController implements ReactiveController {
   error: ErrorDetail | null = null;
   local: MediaStream | null = null;
   remote: MediaStream | null = null;
-  /** What the person chose to send; applied as `track.enabled` to the local tracks. */
-  sending: Record<MediaKind, boolean> = { audio: true, video: true };
   /** Newest first. */
   messages: Message[] = [];
   /** True after the share link was copied, until the state moves on. */
@@ -101,9 +100,13 @@ export class CallController implements ReactiveController {
     this.start();
   }
 
-  toggle(kind: MediaKind): void {
-    this.sending[kind] = !this.sending[kind];
-    this.#applySending();
+  /** Turns the microphone or the camera on or off through the SDK (the other side is told). */
+  async toggle(kind: MediaKind): Promise<void> {
+    const cignal = this.cignal;
+    if (!cignal) return;
+    const state = cignal.localMediaState;
+    if (kind === 'audio') await cignal.setMicrophoneEnabled(!state.microphone);
+    else await cignal.setCameraEnabled(!state.camera);
     this.#host.requestUpdate();
   }
 
@@ -151,7 +154,7 @@ export class CallController implements ReactiveController {
       if (run === this.#run) {
         this.starting = false;
         const error = cause instanceof CignalError ? cause : new CignalError(ClientErrorCode.InvalidArgument, String(cause), { cause });
-        this.#handle('clientError', { code: error.code, reason: error.message, error });
+        this.#handle('clientError', errorDetail(error));
         this.#handle('stateChange', { state: 'error', previous: this.#host.state });
       }
       return null;
@@ -163,7 +166,6 @@ export class CallController implements ReactiveController {
     this.cignal = cignal;
     this.starting = false;
     this.local = cignal.localMedia;
-    this.#applySending();
     // Events that happened while createRoom ran are replayed to these listeners by the SDK.
     for (const event of sdkEvents) {
       const listener = (detail?: unknown) => this.#handle(event, detail);
@@ -179,7 +181,6 @@ export class CallController implements ReactiveController {
     const cignal = this.cignal;
     if (event === 'localStream') {
       this.local = detail as MediaStream;
-      this.#applySending();
     } else if (event === 'remoteStream') {
       this.remote = detail as MediaStream;
     } else if (event === 'clientError' || event === 'serverError') {
@@ -200,10 +201,6 @@ export class CallController implements ReactiveController {
     }
     this.#host.dispatchEvent(cignalEvents[event]((detail ?? null) as never));
     this.#host.requestUpdate();
-  }
-
-  #applySending(): void {
-    for (const track of this.local?.getTracks() ?? []) track.enabled = this.sending[track.kind as MediaKind] ?? true;
   }
 
   #addMessage(message: Message): void {

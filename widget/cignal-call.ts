@@ -190,9 +190,9 @@ export class CignalCall extends LitElement {
     const peer = cignal?.data.remoteDisplayName || l.peer;
     const active = state === 'calling' || state === 'in-call';
     const present = active || state === 'ready';
-    const live = (kind: string) => !!call.local?.getTracks().some((t) => t.kind === kind && t.readyState === 'live');
+    const media = cignal && state !== 'ended' && state !== 'error' ? cignal.localMediaState : null;
     const toggle = (kind: 'audio' | 'video', part: string, label: string) =>
-      html`<button part=${part} aria-pressed=${call.sending[kind] && live(kind)} ?disabled=${!live(kind)} @click=${() => call.toggle(kind)}>${label}</button>`;
+      html`<button part=${part} aria-pressed=${!!media?.[kind === 'audio' ? 'microphone' : 'camera']} ?disabled=${!media} @click=${() => call.toggle(kind)}>${label}</button>`;
     const error = call.error;
     const link = cignal?.shareLink;
 

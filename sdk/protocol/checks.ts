@@ -53,6 +53,26 @@ export function informDataProblem(data: unknown): string | null {
   return null;
 }
 
+/** A peer's microphone, camera and screen share, with the count that orders its changes. */
+export interface MediaStateMessage {
+  microphone: boolean;
+  camera: boolean;
+  screenShare: boolean;
+  seq: number;
+}
+
+/** Why `value` is not a media state message, or null when it is. */
+export function mediaStateProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the media state must be an object';
+  const state = value as Record<string, unknown>;
+  for (const flag of ['microphone', 'camera', 'screenShare']) if (typeof state[flag] !== 'boolean') return `${flag} must be a boolean`;
+  if (!Number.isSafeInteger(state.seq) || (state.seq as number) < 0) return 'seq must be a whole number, 0 or more';
+  return null;
+}
+
+/** A checked media state reduced to its fields. */
+export const toMediaState = ({ microphone, camera, screenShare, seq }: MediaStateMessage): MediaStateMessage => ({ microphone, camera, screenShare, seq });
+
 /** RTCIceServer as configured by operators and by `setICEServers`. */
 export interface IceServer {
   urls: string | string[];

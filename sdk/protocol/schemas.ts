@@ -1,7 +1,17 @@
 // Validation schemas for every payload a client sends; the payload types are inferred from them.
 // Rules that the SDK also applies live in checks.ts and are used here, so both agree.
 import * as v from 'valibot';
-import { Limits, iceServersProblem, idProblem, informDataProblem, toIceServers, type IceServer } from './checks.js';
+import {
+  Limits,
+  iceServersProblem,
+  idProblem,
+  informDataProblem,
+  mediaStateProblem,
+  toIceServers,
+  toMediaState,
+  type IceServer,
+  type MediaStateMessage,
+} from './checks.js';
 
 /** A URL-safe identifier: room and peer ids, session and connection ids. */
 const Id = (what: string, max: number = Limits.idMaxLength) =>
@@ -96,13 +106,11 @@ export const InformSchema = v.object({
 export type InformPayload = v.InferOutput<typeof InformSchema>;
 
 /** What a peer sends of its camera, microphone and screen; the newest `seq` wins. */
-export const MediaStateSchema = v.object({
-  microphone: v.boolean('microphone must be a boolean'),
-  camera: v.boolean('camera must be a boolean'),
-  screenShare: v.boolean('screenShare must be a boolean'),
-  /** Counts up with each change of this presence, so a state that arrives late by another path is ignored. */
-  seq: v.pipe(v.number('seq must be a number'), v.integer('seq must be an integer'), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
-});
+/** `seq` counts up with each change of one presence, so a state that arrives late by another path is ignored. */
+export const MediaStateSchema = v.pipe(
+  v.custom<MediaStateMessage>((value) => mediaStateProblem(value) === null, (issue) => mediaStateProblem(issue.input) ?? ''),
+  v.transform(toMediaState),
+);
 export type MediaStatePayload = v.InferOutput<typeof MediaStateSchema>;
 
 /** A list of RTCIceServer, reduced to the fields RTCIceServer knows. */

@@ -6,6 +6,7 @@ import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import type { AxeResults } from 'axe-core';
 import 'axe-core/axe.min.js';
 import { CignalError } from '../../sdk/index.js';
+import { errorDetail } from '../../sdk/errors.js';
 import type { CignalCall } from '../../widget/index.js';
 import { mount, settle, unmountAll, waitFor } from './fakes.js';
 
@@ -126,7 +127,7 @@ describe('<cignal-call> passes axe-core', () => {
       await check('in-call');
       await el.hangUp();
       await check('ended');
-      room.fire('serverError', { code: 'room-full', reason: 'full', error: new CignalError('room-full', 'full') });
+      room.fire('serverError', errorDetail(new CignalError('room-full', 'full')));
       room.setState('error');
       await check('error');
       expect(found).to.deep.equal({ waiting: [], ready: [], 'in-call': [], ended: [], error: [] });

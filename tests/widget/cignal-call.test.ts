@@ -3,6 +3,7 @@
 // events, methods, messages, media toggles, auto-call, cleanup and errors.
 import { expect } from '@esm-bundle/chai';
 import { CignalError } from '../../sdk/index.js';
+import { errorDetail } from '../../sdk/errors.js';
 import { AUTO_CALL_GRACE_MS } from '../../widget/call-controller.js';
 import { eventName, type CignalCall } from '../../widget/index.js';
 import { FakeRooms, mount, part, settle, textOf, unmountAll, waitFor } from './fakes.js';
@@ -89,6 +90,8 @@ describe('<cignal-call> shows where the call stands', () => {
     const { el, rooms } = await mount();
     rooms.last.peerArrives('Ada');
     await el.call();
+    // Hang up is enabled only once the element has heard that the call started.
+    await waitFor(() => el.state === 'calling');
     await el.updateComplete;
     button(el, 'hangup-button').click();
     await waitFor(() => el.state === 'ended');
@@ -102,14 +105,15 @@ describe('<cignal-call> shows where the call stands', () => {
   it('error: explains in plain words, and Retry starts over with a new room session', async () => {
     const { el, rooms } = await mount({ 'room-id': 'busy' });
     const first = rooms.last;
-    first.fire('serverError', { code: 'room-full', reason: 'Room busy is full', error: new CignalError('room-full', 'Room busy is full') });
+    first.fire('serverError', errorDetail(new CignalError('room-full', 'Room busy is full')));
     first.setState('error');
     await settle(el);
     expect(el.getAttribute('state')).to.equal('error');
     expect(textOf(el, 'status')).to.equal('The call could not start.');
     expect(textOf(el, 'error')).to.equal('This room is full. Retry');
     expect(part(el, 'error')!.getAttribute('role')).to.equal('alert');
-    expect(enabled(el)).to.deep.equal(['retry-button', 'mic-button', 'camera-button']);
+    // Nothing is sent in this state, so there is nothing to turn on or off.
+    expect(enabled(el)).to.deep.equal(['retry-button']);
 
     button(el, 'retry-button').click();
     await waitFor(() => rooms.rooms.length === 2);
@@ -123,10 +127,10 @@ describe('<cignal-call> shows where the call stands', () => {
 
   it('names a denied camera and an unreachable server in plain words', async () => {
     const { el, rooms } = await mount();
-    rooms.last.fire('clientError', { code: 'media-denied', reason: 'x', error: new CignalError('media-denied', 'x') });
+    rooms.last.fire('clientError', errorDetail(new CignalError('media-denied', 'x')));
     await settle(el);
     expect(textOf(el, 'error')).to.match(/^Camera or microphone access was blocked\./);
-    rooms.last.fire('serverError', { code: 'server-unreachable', reason: 'x', error: new CignalError('server-unreachable', 'x') });
+    rooms.last.fire('serverError', errorDetail(new CignalError('server-unreachable', 'x')));
     rooms.last.setState('error');
     await settle(el);
     expect(textOf(el, 'error')).to.equal('The call server could not be reached. Check the connection, then retry. Retry');
@@ -134,7 +138,7 @@ describe('<cignal-call> shows where the call stands', () => {
 
   it('shows the SDK sentence for errors without a label, with no retry while the call goes on', async () => {
     const { el, rooms } = await mount();
-    rooms.last.fire('clientError', { code: 'no-peer', reason: 'Nobody else is in the room yet', error: new CignalError('no-peer', 'Nobody else is in the room yet') });
+    rooms.last.fire('clientError', errorDetail(new CignalError('no-peer', 'Nobody else is in the room yet')));
     await settle(el);
     expect(textOf(el, 'error')).to.equal('Nobody else is in the room yet');
     expect(part(el, 'retry-button')).to.equal(null);
@@ -243,8 +247,8 @@ describe('<cignal-call> re-dispatches every SDK event', () => {
     ['offerReceived', [], null],
     ['peerHangUp', [{ peerId: 'zzz', reason: 'left' }], undefined],
     ['information', [{ any: ['json'] }], undefined],
-    ['clientError', [{ code: 'timeout', reason: 'slow', error }], undefined],
-    ['serverError', [{ code: 'room-full', reason: 'full', error }], undefined],
+    ['clientError', [errorDetail(new CignalError('timeout', 'slow'))], undefined],
+    ['serverError', [errorDetail(error)], undefined],
     ['stateChange', [{ state: 'ready', previous: 'waiting' }], undefined],
   ];
 
@@ -332,31 +336,29 @@ describe('<cignal-call> methods and controls', () => {
     expect(rooms.last.calls).to.deep.equal(['joinRoom']);
   });
 
-  it('the microphone and camera buttons switch the local tracks on and off', async () => {
+  it('the microphone and camera buttons turn them off and on through the SDK, and show what is sent', async () => {
     const { el, rooms } = await mount();
-    const [audio] = rooms.last.localMedia!.getAudioTracks();
-    const [video] = rooms.last.localMedia!.getVideoTracks();
     button(el, 'mic-button').click();
+    await waitFor(() => rooms.last.calls.includes('microphone:off'));
     await el.updateComplete;
-    expect([audio!.enabled, video!.enabled]).to.deep.equal([false, true]);
     expect(button(el, 'mic-button').getAttribute('aria-pressed')).to.equal('false');
     button(el, 'camera-button').click();
+    await waitFor(() => rooms.last.calls.includes('camera:off'));
     button(el, 'mic-button').click();
+    await waitFor(() => rooms.last.calls.includes('microphone:on'));
     await el.updateComplete;
-    expect([audio!.enabled, video!.enabled]).to.deep.equal([true, false]);
     expect(button(el, 'camera-button').getAttribute('aria-pressed')).to.equal('false');
     expect(button(el, 'mic-button').getAttribute('aria-pressed')).to.equal('true');
+    expect(rooms.last.calls).to.deep.equal(['microphone:off', 'camera:off', 'microphone:on']);
   });
 
-  it('a new camera stream (after calling again) keeps the person’s mute choice', async () => {
+  it('follows changes the SDK reports by itself (the browser ended a screen share, a device went away)', async () => {
     const { el, rooms } = await mount();
-    button(el, 'camera-button').click();
-    const again = await navigator.mediaDevices.getUserMedia({ video: true });
-    rooms.last.fire('localStream', again);
+    rooms.last.localMediaState = { microphone: true, camera: false, screenShare: false };
+    rooms.last.fire('localMediaChanged', rooms.last.localMediaState);
     await settle(el);
-    expect(again.getVideoTracks()[0]!.enabled).to.equal(false);
-    expect(part<HTMLVideoElement>(el, 'local-video')!.srcObject).to.equal(again);
-    again.getTracks().forEach((t) => t.stop());
+    expect(button(el, 'camera-button').getAttribute('aria-pressed')).to.equal('false');
+    expect(button(el, 'mic-button').getAttribute('aria-pressed')).to.equal('true');
   });
 
   it('sends a typed message with inform and lists both sides, newest first', async () => {

@@ -1,7 +1,7 @@
 // Test doubles and helpers for <cignal-call>: a hand-driven stand-in for the SDK, fixtures, and
 // ways to read what a person sees inside the element.
 import { Emitter } from '../../sdk/emitter.js';
-import type { CallState, Cignal, CignalData, CignalEvents, CreateRoomOptions, Result } from '../../sdk/index.js';
+import type { CallState, Cignal, CignalData, CignalEvents, CreateRoomOptions, MediaState, Result } from '../../sdk/index.js';
 import type { CignalCall } from '../../widget/index.js';
 import '../../widget/index.js';
 
@@ -12,12 +12,17 @@ export class FakeCignal extends Emitter<CignalEvents> {
   readonly calls: string[] = [];
   readonly informed: unknown[] = [];
   readonly data: CignalData;
+  localMediaState: MediaState = { microphone: true, camera: true, screenShare: false };
+  /** Resolves once the events held while `createRoom` ran have been delivered (see `releaseHeld`). */
+  readonly released: Promise<void>;
+  #markReleased!: () => void;
 
   constructor(
     readonly options: CreateRoomOptions,
     public localMedia: MediaStream | null,
   ) {
     super();
+    this.released = new Promise((resolve) => (this.#markReleased = resolve));
     this.data = {
       myPeerId: options.peerId ?? 'me',
       myDisplayName: options.peerName ?? 'Peer',
@@ -70,6 +75,21 @@ export class FakeCignal extends Emitter<CignalEvents> {
     return { success: true };
   }
 
+  async setMicrophoneEnabled(on: boolean): Promise<Result> {
+    return this.#setMedia('microphone', on);
+  }
+
+  async setCameraEnabled(on: boolean): Promise<Result> {
+    return this.#setMedia('camera', on);
+  }
+
+  #setMedia(kind: keyof MediaState, on: boolean): Result {
+    this.calls.push(`${kind}:${on ? 'on' : 'off'}`);
+    this.localMediaState = { ...this.localMediaState, [kind]: on };
+    this.emit('localMediaChanged', { ...this.localMediaState });
+    return { success: true };
+  }
+
   async copyLink(): Promise<Result> {
     this.calls.push('copyLink');
     return { success: true };
@@ -78,6 +98,7 @@ export class FakeCignal extends Emitter<CignalEvents> {
   /** Stops holding events for late listeners, as the SDK does once createRoom has resolved. */
   releaseHeld(): void {
     this.release();
+    this.#markReleased();
   }
 }
 
@@ -113,6 +134,11 @@ const mounted = new Set<Element>();
 /**
  * Adds `<cignal-call>` with the given attributes (and light-DOM children) to the page, with a
  * FakeRooms factory, and waits until it has entered its (fake) room unless `wait` is false.
+ *
+ * Entered means the element has its instance *and* the fake has stopped holding events, as the SDK
+ * does one task after createRoom resolves: from then on what the test fires reaches the element at
+ * once. Waiting for `el.cignal` alone is not enough: when the page is busy, waitFor's overdue poll
+ * can run before that release, and events the test fires would then reach the element only later.
  */
 export async function mount(
   attributes: Record<string, string> = {},
@@ -124,7 +150,7 @@ export async function mount(
   el.createRoom = rooms.createRoom;
   document.body.append(el);
   mounted.add(el);
-  if (wait) await waitFor(() => el.cignal);
+  if (wait) await ((await waitFor(() => el.cignal)) as unknown as FakeCignal).released;
   await el.updateComplete;
   return { el, rooms };
 }

@@ -27,6 +27,16 @@ class ScriptedSocket {
     return this;
   }
 
+  /** With no arguments, as socket.io-client's: removes every listener. */
+  off(): this {
+    this.#handlers.clear();
+    return this;
+  }
+
+  connect(): this {
+    return this;
+  }
+
   emit(event: string, payload: unknown): this {
     this.sent.push([event, payload]);
     return this;
@@ -80,7 +90,7 @@ function mountWithSdk(attributes: Record<string, string>, extra: Partial<CreateR
       },
     });
   const heard: Array<[string, unknown]> = [];
-  for (const name of ['cignal-local-stream', 'cignal-peer-joined', 'cignal-state-change', 'cignal-server-error', 'cignal-client-error']) {
+  for (const name of ['cignal-local-stream', 'cignal-local-media-changed', 'cignal-peer-joined', 'cignal-state-change', 'cignal-server-error', 'cignal-client-error']) {
     el.addEventListener(name, (e) => heard.push([e.type, (e as CustomEvent).detail]));
   }
   document.body.append(el);
@@ -110,16 +120,19 @@ describe('<cignal-call> with the real SDK', () => {
     await settle(el);
     expect(el.getAttribute('state')).to.equal('ready');
     expect(textOf(el, 'status')).to.equal('Ada is here. You can call now.');
-    expect(heard.map(([type]) => type)).to.deep.equal(['cignal-local-stream', 'cignal-peer-joined', 'cignal-state-change']);
-    expect(heard[1]![1]).to.equal('Ada');
-    expect(heard[2]![1]).to.deep.equal({ state: 'ready', previous: 'waiting' });
+    expect(heard.map(([type]) => type)).to.deep.equal(['cignal-local-stream', 'cignal-local-media-changed', 'cignal-peer-joined', 'cignal-state-change']);
+    expect(heard[1]![1]).to.deep.equal({ microphone: true, camera: true, screenShare: false });
+    expect(heard[2]![1]).to.equal('Ada');
+    expect(heard[3]![1]).to.deep.equal({ state: 'ready', previous: 'waiting' });
+    // Ada is told what this side sends as soon as she is known.
+    expect(socket.sent).to.deep.include(['mediaState', { microphone: true, camera: true, screenShare: false, seq: 1 }]);
 
     const media = el.cignal!.localMedia!;
     expect(media.getTracks().map((t) => t.readyState)).to.deep.equal(['live', 'live']);
     expect(part<HTMLVideoElement>(el, 'local-video')!.srcObject).to.equal(media);
 
     await el.inform('hello');
-    expect(socket.sent).to.deep.include(['inform', { data: 'hello' }]);
+    expect(socket.sent.find(([event]) => event === 'inform')?.[1]).to.include({ data: 'hello' });
 
     el.remove();
     await settle(el);
@@ -135,8 +148,11 @@ describe('<cignal-call> with the real SDK', () => {
     await waitFor(() => el.getAttribute('state') === 'error');
     await settle(el);
     expect(textOf(el, 'error')).to.equal('This room is full. Retry');
-    const refusal = heard.find(([type]) => type === 'cignal-server-error')![1] as { code: string; reason: string };
-    expect(refusal).to.include({ code: 'room-full', reason: 'Room busy is full' });
+    const refusal = heard.find(([type]) => type === 'cignal-server-error')![1] as { code: string; reason: { message: string } };
+    expect(refusal.code).to.equal('room-full');
+    // The sentence, both as the string it is and as the original SDK's `reason.message`.
+    expect(`${refusal.reason}`).to.equal('Room busy is full');
+    expect(refusal.reason.message).to.equal('Room busy is full');
 
     part<HTMLButtonElement>(el, 'retry-button')!.click();
     const again = await waitFor(() => sockets[1]);

@@ -1,0 +1,176 @@
+// One call, from its start until it ends. It outlives the peer connections rebuilt within it (a
+// connection whose ICE gathering stalled, or one the other side replaced) and keeps one remote
+// stream across them; it owns the current connection's data channel and network monitor.
+import { DataChannel } from './data-channel.js';
+import { CignalError, ClientErrorCode } from './errors.js';
+import type { Logger } from './logger.js';
+import type { Messenger } from './messenger.js';
+import { PeerSession, type OutgoingSignal, type TrackKind, type TrackSource } from './peer-session.js';
+import { NetworkMonitor, type NetworkStatus } from './stats.js';
+
+const MAX_REBUILDS = 3;
+
+export interface CallOptions {
+  polite: boolean;
+  iceServers(): RTCIceServer[];
+  media: TrackSource;
+  messenger: Messenger;
+  logger: Logger;
+  createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+  send(signal: OutgoingSignal, connection: string): void;
+  onRemoteStream(stream: MediaStream): void;
+  onConnected(): void;
+  /** The call cannot be made to work; the owner ends it. */
+  onFailed(error: CignalError): void;
+  onError(error: CignalError): void;
+  onNetworkStatus(status: NetworkStatus): void;
+}
+
+const ufrag = (description: RTCSessionDescription | null) => /a=ice-ufrag:(\S+)/.exec(description?.sdp ?? '')?.[1];
+
+export class Call {
+  /** One stream for the whole call: a rebuilt connection's tracks are swapped into it. */
+  readonly remoteStream = new MediaStream();
+  session!: PeerSession;
+  /** Set once the server refused a signal of this call, so that it is reported once. */
+  signalRefused = false;
+  readonly #options: CallOptions;
+  readonly #log: Logger;
+  #channel: DataChannel | null = null;
+  #monitor: NetworkMonitor | null = null;
+  #announced = false;
+  #rebuilds = 0;
+  #failedOnce = false;
+  #closed = false;
+
+  constructor(options: CallOptions, initiator: boolean) {
+    this.#options = options;
+    this.#log = options.logger;
+    this.#open(initiator);
+  }
+
+  get pc(): RTCPeerConnection {
+    return this.session.pc;
+  }
+
+  /** An offer or answer from the other side; an offer from a connection it rebuilt makes us rebuild too. */
+  async handleDescription(description: RTCSessionDescriptionInit, connection: string, to?: string): Promise<void> {
+    const session = this.session;
+    if (session.isStale(to)) return this.#log.debug('dropped a %s for a connection we replaced', description.type);
+    if (description.type === 'offer' && session.remoteConnection && session.remoteConnection !== connection && session.pc.remoteDescription) {
+      this.#log.debug('remote peer connection was rebuilt; rebuilding ours');
+      this.#open(false);
+    }
+    await this.session.handleDescription(description, connection, to);
+  }
+
+  handleCandidate(candidate: RTCIceCandidateInit, connection: string, to?: string): Promise<void> {
+    return this.session.handleCandidate(candidate, connection, to);
+  }
+
+  replaceTrack(kind: TrackKind, track: MediaStreamTrack | null): Promise<void> {
+    return this.session.replaceTrack(kind, track);
+  }
+
+  /** Restarts ICE; true once both sides use new ICE credentials and the connection is up again. */
+  restartIce(timeoutMs: number): Promise<boolean> {
+    const pc = this.session.pc;
+    const local = ufrag(pc.localDescription);
+    const remote = ufrag(pc.remoteDescription);
+    return new Promise((resolve) => {
+      const events = ['signalingstatechange', 'iceconnectionstatechange', 'connectionstatechange'];
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        for (const event of events) pc.removeEventListener(event, check);
+        resolve(ok);
+      };
+      const check = () => {
+        if (this.#closed || this.session.pc !== pc || pc.connectionState === 'closed') return done(false);
+        const restarted = ufrag(pc.localDescription) !== local && ufrag(pc.remoteDescription) !== remote;
+        if (restarted && pc.signalingState === 'stable' && pc.connectionState === 'connected') done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      for (const event of events) pc.addEventListener(event, check);
+      pc.restartIce();
+    });
+  }
+
+  /** The network status now, or null before the connection is up. */
+  networkStatus(): Promise<NetworkStatus | null> {
+    return this.#monitor?.sample() ?? Promise.resolve(null);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#teardown();
+  }
+
+  #teardown() {
+    this.#monitor?.stop();
+    this.#monitor = null;
+    if (this.#channel) {
+      this.#channel.close();
+      this.#options.messenger.detach(this.#channel);
+    }
+    this.#channel = null;
+    this.session?.close();
+  }
+
+  /** Gives the call a new peer connection (its first, or one replacing a connection that stalled). */
+  #open(initiator: boolean) {
+    this.#teardown();
+    for (const track of this.remoteStream.getTracks()) this.remoteStream.removeTrack(track);
+    const options = this.#options;
+    const messenger = options.messenger;
+    const current = () => !this.#closed && this.session === session;
+    const session: PeerSession = new PeerSession({
+      iceServers: options.iceServers(),
+      polite: options.polite,
+      media: options.media,
+      logger: this.#log,
+      createPeerConnection: options.createPeerConnection,
+      send: (signal) => current() && options.send(signal, session.id),
+      onTrack: (track) => current() && this.#onTrack(track),
+      onConnectionState: (state) => current() && this.#onConnectionState(state),
+      onError: (error) => options.onError(error),
+      onStall: () => {
+        if (!current()) return;
+        if (++this.#rebuilds > MAX_REBUILDS) return options.onFailed(new CignalError(ClientErrorCode.ConnectionFailed, 'The browser could not gather network candidates for the call'));
+        this.#log.warn('rebuilding the peer connection (attempt %d)', this.#rebuilds);
+        this.#open(true);
+      },
+    });
+    this.session = session;
+    const channel: DataChannel = new DataChannel(session.channel, session.pc, {
+      open: () => current() && messenger.attach(channel),
+      close: () => messenger.detach(channel),
+      frame: (frame) => current() && messenger.receiveFrame(frame),
+      payload: (id, data) => current() && messenger.receivePayload(id, data),
+    }, this.#log);
+    this.#channel = channel;
+    if (initiator) session.start();
+  }
+
+  #onTrack(track: MediaStreamTrack) {
+    const stream = this.remoteStream;
+    for (const old of stream.getTracks()) if (old.kind === track.kind) stream.removeTrack(old);
+    stream.addTrack(track);
+    if (!this.#announced) {
+      this.#announced = true;
+      this.#options.onRemoteStream(stream);
+    }
+  }
+
+  #onConnectionState(state: RTCPeerConnectionState) {
+    this.#log.debug('peer connection %s', state);
+    if (state === 'connected') {
+      this.#monitor ??= new NetworkMonitor(this.session.pc, (status) => this.#options.onNetworkStatus(status));
+      this.#options.onConnected();
+    }
+    if (state === 'failed') {
+      // The first failure gets an ICE restart (in PeerSession); a second one ends the call.
+      if (this.#failedOnce) this.#options.onFailed(new CignalError(ClientErrorCode.ConnectionFailed, 'The connection to the other person failed; a TURN server may be needed'));
+      this.#failedOnce = true;
+    }
+  }
+}

@@ -1,0 +1,252 @@
+// This side's camera, microphone and screen: acquiring them, turning them on and off, switching
+// and losing devices, and which track each kind of sender should carry at any moment.
+import { CignalError, ClientErrorCode } from './errors.js';
+import type { Logger } from './logger.js';
+
+/** What a person sends: each is on or off. */
+export interface MediaState {
+  microphone: boolean;
+  camera: boolean;
+  screenShare: boolean;
+}
+
+export type DeviceKind = 'audioinput' | 'videoinput' | 'audiooutput';
+export const deviceKinds: readonly DeviceKind[] = ['audioinput', 'videoinput', 'audiooutput'];
+
+export interface ActiveDeviceChange {
+  kind: DeviceKind;
+  deviceId: string;
+  /** `switched` on request; `unplugged` when the device in use went away and the default one took over. */
+  reason: 'switched' | 'unplugged';
+}
+
+type TrackKind = 'audio' | 'video';
+const inputKind = { audio: 'audioinput', video: 'videoinput' } as const;
+
+export interface LocalMediaOptions {
+  constraints: MediaStreamConstraints;
+  getUserMedia?: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
+  getDisplayMedia?: (options: DisplayMediaStreamOptions) => Promise<MediaStream>;
+  logger: Logger;
+  /** The track a sender of `kind` should carry now changed (null: send nothing). */
+  onOutgoing(kind: TrackKind, track: MediaStreamTrack | null): Promise<void>;
+  /** The state changed without being asked (the browser ended the share, a device went away). */
+  onStateChange(): void;
+  onActiveDevice(change: ActiveDeviceChange): void;
+  onDevices(devices: MediaDeviceInfo[]): void;
+  onError(error: CignalError): void;
+}
+
+const mediaDevices = (): MediaDevices | undefined => (typeof navigator === 'undefined' ? undefined : navigator.mediaDevices);
+
+/** The CignalError for a failed getUserMedia / getDisplayMedia. */
+export function mediaError(error: unknown, what = 'camera or microphone'): CignalError {
+  if (error instanceof CignalError) return error;
+  const name = (error as Error)?.name;
+  return name === 'NotAllowedError' || name === 'SecurityError'
+    ? new CignalError(ClientErrorCode.MediaDenied, `${what[0]!.toUpperCase()}${what.slice(1)} access was denied`, { cause: error })
+    : new CignalError(ClientErrorCode.MediaUnavailable, `No usable ${what} was found`, { cause: error });
+}
+
+export class LocalMedia {
+  /** Camera and microphone, one stream for this presence; tracks come and go within it. */
+  stream: MediaStream | null = null;
+  readonly #options: LocalMediaOptions;
+  #screen: MediaStreamTrack | null = null;
+  /** The devices chosen for each kind, kept while a device is off so that "on" takes it again. */
+  readonly #devices: Partial<Record<DeviceKind, string>> = {};
+  readonly #onDeviceChange = () => void this.#listDevices();
+  /** Changes run one at a time: two quick "camera on" must not open two cameras. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: LocalMediaOptions) {
+    this.#options = options;
+  }
+
+  /** Acquires camera and microphone as the constraints ask, unless live tracks are already here. */
+  async acquire(): Promise<MediaStream> {
+    if (this.stream?.getTracks().some((track) => track.readyState === 'live')) return this.stream;
+    const { audio, video } = this.#options.constraints;
+    const stream = audio || video ? await this.#getUserMedia({ audio, video }) : new MediaStream();
+    for (const track of stream.getTracks()) this.#adopt(track);
+    this.stream = stream;
+    mediaDevices()?.addEventListener?.('devicechange', this.#onDeviceChange);
+    return stream;
+  }
+
+  /** Stops every track (they stay in `stream`, ended) and stops listening for devices. */
+  release(): void {
+    mediaDevices()?.removeEventListener?.('devicechange', this.#onDeviceChange);
+    for (const track of this.stream?.getTracks() ?? []) track.stop();
+    this.#screen?.stop();
+    this.#screen = null;
+  }
+
+  get state(): MediaState {
+    const mic = this.#track('audio');
+    return { microphone: !!mic && mic.enabled, camera: !!this.#track('video'), screenShare: !!this.#screen };
+  }
+
+  /** What a sender of `kind` should carry now: the screen while sharing, else the camera. */
+  outgoing(kind: TrackKind): MediaStreamTrack | null {
+    return (kind === 'video' && this.#screen) || this.#track(kind);
+  }
+
+  activeDevice(kind: DeviceKind): string | undefined {
+    return this.#devices[kind];
+  }
+
+  /** Off mutes the track (no renegotiation, instant on again); on acquires a microphone when there is none. */
+  setMicrophone(on: boolean): Promise<void> {
+    return this.#serial(async () => {
+    const track = this.#track('audio');
+    if (track) track.enabled = on;
+    else if (on) await this.#open('audio');
+    });
+  }
+
+  /** Off stops the camera (its light goes off); on takes the same device again. */
+  setCamera(on: boolean): Promise<void> {
+    return this.#serial(async () => {
+    const track = this.#track('video');
+    if (on && !track) await this.#open('video');
+    if (!on && track) {
+      if (!this.#screen) await this.#options.onOutgoing('video', null);
+      this.#remove(track);
+    }
+    });
+  }
+
+  setScreenShare(on: boolean): Promise<void> {
+    return this.#serial(() => this.#share(on));
+  }
+
+  /** Uses another camera or microphone (mid-call by replaceTrack), or records the speaker to use. */
+  switchDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    return this.#serial(() => this.#switch(kind, deviceId));
+  }
+
+  #serial(change: () => Promise<void>): Promise<void> {
+    const run = this.#queue.then(change);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #share(on: boolean): Promise<void> {
+    if (!on) return this.#endShare();
+    if (this.#screen) return;
+    const getDisplayMedia = this.#options.getDisplayMedia ?? (mediaDevices()?.getDisplayMedia ? (o: DisplayMediaStreamOptions) => mediaDevices()!.getDisplayMedia(o) : null);
+    if (!getDisplayMedia) throw new CignalError(ClientErrorCode.Unsupported, 'This browser cannot share the screen');
+    let track: MediaStreamTrack | undefined;
+    try {
+      [track] = (await getDisplayMedia({ video: true, audio: false })).getVideoTracks();
+    } catch (error) {
+      throw mediaError(error, 'screen');
+    }
+    if (!track) throw new CignalError(ClientErrorCode.MediaUnavailable, 'The screen share had no video');
+    track.contentHint = 'detail';
+    // The browser's own "Stop sharing" ends the track: back to the camera, and say so.
+    track.addEventListener('ended', () => {
+      if (this.#screen !== track) return;
+      this.#endShare();
+      this.#options.onStateChange();
+    });
+    this.#screen = track;
+    await this.#options.onOutgoing('video', track);
+  }
+
+  async #switch(kind: DeviceKind, deviceId: string): Promise<void> {
+    if (kind === 'audiooutput') {
+      if (typeof HTMLMediaElement === 'undefined' || !('setSinkId' in HTMLMediaElement.prototype)) {
+        throw new CignalError(ClientErrorCode.Unsupported, 'This browser cannot choose the speaker');
+      }
+      const devices = (await mediaDevices()?.enumerateDevices()) ?? [];
+      if (!devices.some((d) => d.kind === kind && d.deviceId === deviceId)) throw new CignalError(ClientErrorCode.MediaUnavailable, 'No such speaker');
+      this.#devices.audiooutput = deviceId;
+    } else {
+      const trackKind = kind === 'audioinput' ? 'audio' : 'video';
+      const current = this.#track(trackKind);
+      if (current?.getSettings().deviceId === deviceId) return;
+      // A camera that is off stays off: the choice applies when it is turned on.
+      if (current) await this.#open(trackKind, current, deviceId);
+      this.#devices[kind] = deviceId;
+    }
+    this.#options.onActiveDevice({ kind, deviceId, reason: 'switched' });
+  }
+
+  async #endShare() {
+    const screen = this.#screen;
+    if (!screen) return;
+    this.#screen = null;
+    await this.#options.onOutgoing('video', this.#track('video'));
+    screen.stop();
+  }
+
+  #track(kind: TrackKind): MediaStreamTrack | null {
+    return this.stream?.getTracks().find((track) => track.kind === kind && track.readyState === 'live') ?? null;
+  }
+
+  /** Opens a track of `kind` on the chosen device (else the default one), replacing `previous`. */
+  async #open(kind: TrackKind, previous: MediaStreamTrack | null = null, device = this.#devices[inputKind[kind]]): Promise<MediaStreamTrack> {
+    const base = this.#options.constraints[kind];
+    const constraints = { ...(typeof base === 'object' ? base : {}), ...(device ? { deviceId: { exact: device } } : {}) };
+    const [track] = (await this.#getUserMedia({ [kind]: constraints })).getTracks();
+    if (!track) throw new CignalError(ClientErrorCode.MediaUnavailable, `No ${kind === 'audio' ? 'microphone' : 'camera'} was found`);
+    if (previous) track.enabled = previous.enabled;
+    this.stream ??= new MediaStream();
+    this.#adopt(track);
+    this.stream.addTrack(track);
+    // The sender moves to the new track before the old one stops: no gap, no frozen frame.
+    if (kind === 'audio' || !this.#screen) await this.#options.onOutgoing(kind, track);
+    if (previous) this.#remove(previous);
+    return track;
+  }
+
+  #adopt(track: MediaStreamTrack) {
+    const kind = track.kind as TrackKind;
+    const device = track.getSettings?.().deviceId;
+    if (device) this.#devices[inputKind[kind]] = device;
+    // Ended by the browser, not by us: the device was unplugged or access revoked.
+    track.addEventListener('ended', () => void this.#lost(kind, track));
+  }
+
+  async #lost(kind: TrackKind, track: MediaStreamTrack) {
+    if (!this.stream?.getTracks().includes(track)) return;
+    this.#options.logger.warn('the %s device went away; moving to the default one', kind);
+    try {
+      const next = await this.#open(kind, track, undefined);
+      const deviceId = next.getSettings().deviceId ?? '';
+      this.#options.onActiveDevice({ kind: inputKind[kind], deviceId, reason: 'unplugged' });
+    } catch (error) {
+      this.#remove(track);
+      if (kind === 'audio' || !this.#screen) await this.#options.onOutgoing(kind, null);
+      this.#options.onError(mediaError(error, kind === 'audio' ? 'microphone' : 'camera'));
+    }
+    this.#options.onStateChange();
+  }
+
+  #remove(track: MediaStreamTrack) {
+    track.stop();
+    this.stream?.removeTrack(track);
+  }
+
+  async #getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream> {
+    const getUserMedia = this.#options.getUserMedia ?? (mediaDevices()?.getUserMedia ? (c: MediaStreamConstraints) => mediaDevices()!.getUserMedia(c) : null);
+    if (!getUserMedia) {
+      throw new CignalError(ClientErrorCode.MediaUnavailable, 'This browser cannot use a camera here; the page must be served over HTTPS or from localhost');
+    }
+    try {
+      return await getUserMedia(constraints);
+    } catch (error) {
+      throw mediaError(error);
+    }
+  }
+
+  async #listDevices() {
+    try {
+      this.#options.onDevices((await mediaDevices()?.enumerateDevices()) ?? []);
+    } catch (error) {
+      this.#options.logger.warn('could not list devices: %o', error);
+    }
+  }
+}

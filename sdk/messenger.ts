@@ -1,0 +1,203 @@
+// What the two SDKs tell each other besides signalling: `inform` data, the media state and
+// `sendData` payloads. Messages take the call's data channel when it is open and the signalling
+// server otherwise; ids, acks and a memory of ids already seen make each arrive once, whichever
+// path it took, also when the channel closes between a message and its ack.
+import type { MediaStateMessage } from './protocol/checks.js';
+import type { DataChannel, Payload, PeerFrame } from './data-channel.js';
+import { CignalError, ClientErrorCode } from './errors.js';
+import type { MediaState } from './local-media.js';
+import type { SignalClient } from './signal-client.js';
+import { randomId } from './url.js';
+
+export interface MessengerOptions {
+  signal(): SignalClient | null;
+  timeoutMs: number;
+  onInformation(data: unknown): void;
+  onMediaState(state: MediaState): void;
+  onData(data: string | ArrayBuffer): void;
+  fail(event: 'clientError' | 'serverError', error: CignalError): void;
+}
+
+/** A message waiting for the other side's ack. */
+interface Pending {
+  settle(ok: boolean): void;
+  /** For `inform`: sends it again by signalling when the channel closed before the ack. */
+  reroute?: () => void;
+}
+
+const SEEN_IDS = 512;
+
+export class Messenger {
+  readonly #options: MessengerOptions;
+  #channel: DataChannel | null = null;
+  readonly #pending = new Map<string, Pending>();
+  readonly #seen = new Set<string>();
+  #local: MediaState | null = null;
+  #seq = 0;
+  #remoteSeq = -1;
+  /** Waiting for a channel to open (sendData called while the call is being set up). */
+  #waiting = new Set<() => void>();
+
+  constructor(options: MessengerOptions) {
+    this.#options = options;
+  }
+
+  /** The call's channel opened: messages take it from now on. */
+  attach(channel: DataChannel): void {
+    this.#channel = channel;
+    this.announce();
+    for (const wake of this.#waiting) wake();
+  }
+
+  /** Resolves true once a channel is open, false after `ms`. */
+  whenOpen(ms: number): Promise<boolean> {
+    if (this.#channel?.open) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#waiting.delete(wake);
+        resolve(!!this.#channel?.open);
+      };
+      const timer = setTimeout(wake, ms);
+      this.#waiting.add(wake);
+    });
+  }
+
+  /** The channel closed: what it had not delivered goes by signalling; unfinished payloads fail. */
+  detach(channel: DataChannel): void {
+    if (this.#channel !== channel) return;
+    this.#channel = null;
+    for (const [id, pending] of [...this.#pending]) {
+      if (pending.reroute) pending.reroute();
+      else {
+        this.#pending.delete(id);
+        pending.settle(false);
+      }
+    }
+  }
+
+  /** A new partner (or none): its media state and message ids start afresh. */
+  resetPartner(): void {
+    this.#remoteSeq = -1;
+    this.#seen.clear();
+  }
+
+  /** Delivers `data` once; true when the other side (over the channel) or the server (by signalling) took it. */
+  inform(data: unknown): Promise<boolean> {
+    const id = randomId(9);
+    const { fail, timeoutMs } = this.#options;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        fail('clientError', new CignalError(ClientErrorCode.Timeout, 'The other person did not confirm the message in time'));
+        settle(false);
+      }, timeoutMs);
+      const settle = (ok: boolean) => {
+        clearTimeout(timer);
+        this.#pending.delete(id);
+        resolve(ok);
+      };
+      const bySignal = () => {
+        clearTimeout(timer);
+        delete pending.reroute;
+        const signal = this.#options.signal();
+        if (!signal?.connected) {
+          fail('clientError', new CignalError(ClientErrorCode.NotConnected, 'Not connected to the room'));
+          return settle(false);
+        }
+        signal.request('inform', { data, id }).then(
+          (response) => {
+            if (!response.ok) fail('serverError', new CignalError(response.error.code, response.error.message));
+            settle(response.ok);
+          },
+          (error) => {
+            fail('serverError', new CignalError(ClientErrorCode.Timeout, 'The server did not answer in time', { cause: error }));
+            settle(false);
+          },
+        );
+      };
+      const pending: Pending = { settle, reroute: bySignal };
+      this.#pending.set(id, pending);
+      if (!this.#channel?.send({ t: 'inform', id, data })) bySignal();
+    });
+  }
+
+  /** Tells the other side this side's media state now; `announce` repeats it. */
+  sendMediaState(state: MediaState): void {
+    this.#local = state;
+    this.#seq++;
+    this.announce();
+  }
+
+  /** Sends the current media state again (a partner arrived, a path opened). */
+  announce(): void {
+    if (!this.#local) return;
+    const message: MediaStateMessage = { ...this.#local, seq: this.#seq };
+    if (this.#channel?.send({ t: 'media', ...message })) return;
+    const signal = this.#options.signal();
+    if (signal?.connected) signal.post('mediaState', message);
+  }
+
+  /** Sends a payload over the channel; true once the other side has all of it. */
+  async sendData(payload: Payload, size: number): Promise<boolean> {
+    const channel = this.#channel;
+    if (!channel?.open) {
+      this.#options.fail('clientError', new CignalError(ClientErrorCode.NotConnected, 'sendData needs a call in progress'));
+      return false;
+    }
+    const id = randomId(9);
+    const acked = new Promise<boolean>((resolve) => this.#pending.set(id, { settle: resolve }));
+    try {
+      await channel.sendPayload(id, payload, size);
+    } catch (error) {
+      this.#pending.delete(id);
+      this.#options.fail('clientError', error instanceof CignalError ? error : new CignalError(ClientErrorCode.NotConnected, 'The data could not be sent', { cause: error }));
+      return false;
+    }
+    const ok = await acked;
+    if (!ok) this.#options.fail('clientError', new CignalError(ClientErrorCode.NotConnected, 'The call ended before the other person had all the data'));
+    return ok;
+  }
+
+  // --- what arrives ----------------------------------------------------------------------------
+
+  receiveFrame(frame: PeerFrame): void {
+    if (frame.t === 'ack') {
+      const pending = this.#pending.get(frame.id);
+      this.#pending.delete(frame.id);
+      pending?.settle(true);
+    } else if (frame.t === 'inform') {
+      this.#channel?.send({ t: 'ack', id: frame.id });
+      this.receiveInformation(frame.data, frame.id);
+    } else {
+      this.receiveMediaState(frame);
+    }
+  }
+
+  receivePayload(id: string, data: string | ArrayBuffer): void {
+    this.#channel?.send({ t: 'ack', id });
+    this.#options.onData(data);
+  }
+
+  receiveInformation(data: unknown, id?: string): void {
+    if (id !== undefined) {
+      if (this.#seen.has(id)) return;
+      this.#seen.add(id);
+      if (this.#seen.size > SEEN_IDS) this.#seen.delete(this.#seen.values().next().value!);
+    }
+    this.#options.onInformation(data);
+  }
+
+  receiveMediaState({ microphone, camera, screenShare, seq }: MediaStateMessage): void {
+    if (seq <= this.#remoteSeq) return;
+    this.#remoteSeq = seq;
+    this.#options.onMediaState({ microphone, camera, screenShare });
+  }
+
+  /** Settles what is still waiting as failed (the presence ended). */
+  close(): void {
+    this.#channel = null;
+    for (const wake of this.#waiting) wake();
+    for (const pending of this.#pending.values()) pending.settle(false);
+    this.#pending.clear();
+  }
+}

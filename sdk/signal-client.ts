@@ -1,0 +1,141 @@
+// The connection to the signalling server for one presence in a room: the socket.io socket, the
+// join that rides on its handshake, acknowledged requests, and every listener it added, all
+// removed again on close.
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { isWireError } from './protocol/errors.js';
+import type { AckResponse, ClientToServerEvents, JoinedPayload, JoinRequest, ServerToClientEvents } from './protocol/index.js';
+import { CignalError, ClientErrorCode } from './errors.js';
+import type { Logger } from './logger.js';
+import { socketTarget } from './url.js';
+
+export type CignalSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type CreateSocket = (origin: string, options: Partial<ManagerOptions & SocketOptions>) => CignalSocket;
+
+/** What the server says about the partner and the call, handed on as it comes. */
+const peerEvents = ['peerJoined', 'peerLeft', 'offer', 'answer', 'candidate', 'information', 'mediaState'] as const;
+type PeerEvent = (typeof peerEvents)[number];
+type PeerHandlers = { [E in PeerEvent]: ServerToClientEvents[E] };
+
+export interface SignalHandlers extends PeerHandlers {
+  /** Every (re)join; `afterDrop` when it ends an outage that `dropped` announced. */
+  joined(payload: JoinedPayload, afterDrop: boolean): void;
+  /** The server refused the join, or could not be reached at first: final, nothing retries. */
+  refused(error: CignalError): void;
+  /** The server ended this connection (another page took the seat): nothing resumes it. */
+  ended(): void;
+  /** The connection dropped after the join; socket.io is restoring it. */
+  dropped(reason: string): void;
+  /** Another session of this peer took the seat; `ended` follows. */
+  replaced(message: string): void;
+}
+
+export interface SignalClientOptions {
+  url: string;
+  auth: JoinRequest;
+  timeoutMs: number;
+  createSocket?: CreateSocket;
+  logger: Logger;
+}
+
+type Request = 'inform' | 'offer' | 'answer' | 'candidate';
+
+export class SignalClient {
+  readonly socket: CignalSocket;
+  readonly #timeoutMs: number;
+  readonly #log: Logger;
+  #closed = false;
+  #joined = false;
+  #away = false;
+  #giveUp: ReturnType<typeof setTimeout> | undefined;
+  #settle: (joined: boolean) => void = () => {};
+  readonly #refused: (error: CignalError) => void;
+  readonly #origin: string;
+
+  constructor(options: SignalClientOptions, handlers: SignalHandlers) {
+    const { origin, path } = socketTarget(options.url);
+    this.#timeoutMs = options.timeoutMs;
+    this.#log = options.logger;
+    const socketOptions: Partial<ManagerOptions & SocketOptions> = {
+      path,
+      auth: options.auth,
+      // WebSocket first; polling when a proxy or firewall blocks WebSockets.
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
+      timeout: options.timeoutMs,
+      reconnectionDelayMax: 5_000,
+      forceNew: true,
+      autoConnect: false,
+    };
+    const socket = (this.socket = options.createSocket?.(origin, socketOptions) ?? (io(origin, socketOptions) as CignalSocket));
+    const refused = (this.#refused = (error: CignalError) => {
+      if (this.#closed) return;
+      this.close();
+      handlers.refused(error);
+    });
+    this.#origin = origin;
+
+    socket.on('connect_error', (error: Error & { data?: unknown }) => {
+      // A coded refusal (room full, bad id, not authorised), at first or on a reconnect after the
+      // seat was lost, is final; anything else is a transport failure that socket.io retries.
+      if (isWireError(error.data)) refused(new CignalError(error.data.code, error.data.message));
+      else this.#log.debug('connect attempt failed: %s', error.message);
+    });
+    socket.on('joined', (payload) => {
+      clearTimeout(this.#giveUp);
+      this.#settle(true);
+      const afterDrop = this.#away;
+      this.#joined = true;
+      this.#away = false;
+      handlers.joined(payload, afterDrop);
+    });
+    socket.on('disconnect', (reason) => {
+      this.#log.debug('socket disconnected: %s', reason);
+      if (this.#closed) return;
+      if (reason === 'io server disconnect') {
+        this.close();
+        handlers.ended();
+      } else if (socket.active && this.#joined && !this.#away) {
+        // socket.io retries by itself after a drop (not after a goodbye from either side).
+        this.#away = true;
+        handlers.dropped(reason);
+      }
+    });
+    socket.on('replaced', ({ message }) => handlers.replaced(message));
+    const on = socket.on.bind(socket) as (event: string, listener: (payload: unknown) => void) => void;
+    for (const event of peerEvents) on(event, (payload) => (handlers[event] as (payload: unknown) => void)(payload));
+  }
+
+  /** Connects; resolves true once joined, false if the client closed first (refused, ended, closed). */
+  connect(): Promise<boolean> {
+    const joined = new Promise<boolean>((resolve) => (this.#settle = resolve));
+    const unreachable = new CignalError(ClientErrorCode.ServerUnreachable, `Could not reach the Cignal server at ${this.#origin}`);
+    this.#giveUp = setTimeout(() => this.#refused(unreachable), this.#timeoutMs);
+    this.socket.connect();
+    return joined;
+  }
+
+  get connected(): boolean {
+    return !this.#closed && this.socket.connected;
+  }
+
+  /** Sends a request and resolves with the server's answer; rejects when none comes in time. */
+  request<E extends Request>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<AckResponse> {
+    const sender = this.socket.timeout(this.#timeoutMs) as unknown as { emitWithAck(event: E, payload: unknown): Promise<AckResponse> };
+    return sender.emitWithAck(event, payload);
+  }
+
+  /** Sends without asking for an answer. */
+  post(event: 'mediaState', payload: Parameters<ClientToServerEvents['mediaState']>[0]): void {
+    this.socket.emit(event, payload);
+  }
+
+  /** Says goodbye to the server (the seat is freed at once) and removes every listener. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#giveUp);
+    this.#settle(false);
+    this.socket.off();
+    this.socket.disconnect();
+  }
+}
