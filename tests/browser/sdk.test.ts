@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { packageVersion } from '../../server/paths.js';
 import { browserSuite } from '../helpers/browser.js';
-import { events, expectVideoFlowing, installHarness, state, waitForEvent } from '../helpers/harness.js';
+import { callBetween as call, events, expectVideoFlowing, installHarness, state, waitForEvent } from '../helpers/harness.js';
 import { uniqueRoom } from '../helpers/server.js';
 
 // A long grace period: anything that frees a seat quickly here did so on purpose.
@@ -17,14 +17,7 @@ async function page(path = '/healthz'): Promise<Page> {
 
 const enter = (p: Page, options: Record<string, unknown>) => p.evaluate((options) => (window as any).T.create(options), options);
 
-async function callBetween(roomId: string): Promise<[Page, Page]> {
-  const [a, b] = await Promise.all([page(), page()]);
-  await enter(a, { roomId, peerName: 'A' });
-  await enter(b, { roomId, peerName: 'B' });
-  await a.evaluate(() => (window as any).T.room.joinRoom());
-  await Promise.all([expectVideoFlowing(a), expectVideoFlowing(b)]);
-  return [a, b];
-}
+const callBetween = (roomId: string) => call(() => page(), roomId);
 
 describe('the SDK module', () => {
   it('exports Cignal, getUrlParam and Logger, and getUrlParam reads the page URL', async () => {
@@ -95,6 +88,47 @@ describe('the SDK module', () => {
     await p.evaluate(() => (window as any).T.room.leaveRoom());
     await p.waitForTimeout(100);
     expect(lines.some((line) => line.startsWith('cignal-client:Room state') && line.includes('ended'))).toBe(true);
+  });
+});
+
+describe('code written for the original Cignal', () => {
+  it('the original README handlers show real sentences: alert(`${reason}`) and alert(`${reason.message}`) for a full room', async () => {
+    const roomId = uniqueRoom();
+    const [a, b, late] = await Promise.all([page(), page(), page()]);
+    await enter(a, { roomId });
+    await enter(b, { roomId });
+    // The original README's example, as a migrating user pastes it (alert recorded instead of shown).
+    const alerts = await late.evaluate(async ([roomId, version]) => {
+      const shown: string[] = [];
+      window.alert = (message?: unknown) => void shown.push(String(message));
+      const { Cignal } = await (0, eval)(`import('/cignal@${version}/cignal.js')`);
+      const url = `${location.protocol}//${location.host}/`;
+      const cignal = await Cignal.createRoom({ url, peerId: undefined, roomId, peerName: 'Late', mediaConstraints: { audio: true, video: true } });
+      cignal.on('clientError', ({ reason }: { reason: unknown }) => alert(`${reason}`));
+      cignal.on('serverError', ({ reason }: { reason: { message: string } }) => alert(`${reason.message}`));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await cignal.joinRoom(); // refused again: another serverError
+      await cignal.joinRoom();
+      return shown;
+    }, [roomId, packageVersion] as const);
+    expect(alerts.length).toBeGreaterThanOrEqual(1);
+    for (const text of alerts) expect(text).toBe('This room already has two people in it');
+  });
+
+  it('clientError reason reads as the sentence through `${reason}`, reason.message and string methods, and keeps its code', async () => {
+    const p = await page();
+    await enter(p, { roomId: uniqueRoom() });
+    const read = await p.evaluate(async () => {
+      const room = (window as any).T.room;
+      const detail: any = await new Promise((resolve) => {
+        room.once('clientError', resolve);
+        void room.joinRoom(); // nobody else here
+      });
+      const { reason } = detail;
+      return { template: `${reason}`, message: reason.message, code: reason.code, detailCode: detail.code, starts: reason.startsWith('Nobody'), json: JSON.stringify({ reason }) };
+    });
+    const sentence = 'Nobody else is in the room yet; share the link and wait for them to join';
+    expect(read).toEqual({ template: sentence, message: sentence, code: 'no-peer', detailCode: 'no-peer', starts: true, json: JSON.stringify({ reason: sentence }) });
   });
 });
 

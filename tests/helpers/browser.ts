@@ -8,8 +8,15 @@ import { startServer, type TestServer } from './server.js';
 
 export { CHROMIUM };
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs });
+export interface LaunchOptions {
+  /** Options of Chromium's fake camera and microphone, e.g. `device-count=2` for two of each. */
+  fakeDevices?: string;
+}
+
+export async function launchBrowser({ fakeDevices }: LaunchOptions = {}): Promise<Browser> {
+  const fake = '--use-fake-device-for-media-stream';
+  const args = fakeDevices ? chromiumArgs.map((arg) => (arg === fake ? `${fake}=${fakeDevices}` : arg)) : chromiumArgs;
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
 
 /** A page in its own context (its own storage), forwarding page errors to the test output. */
@@ -31,7 +38,7 @@ export interface BrowserSuite {
 }
 
 /** One Cignal server and one Chromium for the file; the pages of each test closed after it. */
-export function browserSuite(config: Partial<ServerConfig> = {}): BrowserSuite {
+export function browserSuite(config: Partial<ServerConfig> = {}, launch: LaunchOptions = {}): BrowserSuite {
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   let contexts: BrowserContext[] = [];
@@ -54,7 +61,7 @@ export function browserSuite(config: Partial<ServerConfig> = {}): BrowserSuite {
     },
   };
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer(config), launchBrowser()]);
+    [server, browser] = await Promise.all([startServer(config), launchBrowser(launch)]);
   });
   afterAll(async () => {
     await browser?.close();

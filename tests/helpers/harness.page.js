@@ -4,11 +4,12 @@ const { Cignal, cignalEventNames: names } = await import(`/cignal@${document.doc
 
 function summarize(value) {
   if (value instanceof MediaStream) return { stream: value.id, tracks: value.getTracks().map((t) => t.kind) };
-  if (value && typeof value === 'object' && 'error' in value) return { code: value.code, reason: value.reason };
+  if (value && typeof value === 'object' && 'error' in value) return { code: value.code, reason: String(value.reason), message: value.reason?.message };
   return value ?? null;
 }
 
 const T = {
+  Cignal,
   room: null,
   events: [],
   frames: 0,

@@ -2,6 +2,8 @@
 // event, and plays the remote stream in a <video> whose decoded frames are counted.
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import { packageVersion } from '../../server/paths.js';
+import type { BrowserSuite } from './browser.js';
 
 export interface RecordedEvent {
   name: string;
@@ -40,4 +42,33 @@ export function waitForEvent(page: Page, name: string, count = 1, timeout = 15_0
 
 export function state(page: Page): Promise<string> {
   return page.evaluate(() => (window as any).T.room.state);
+}
+
+/** Two pages in `roomId` with decoded video flowing both ways; the first one called. */
+export async function callBetween(open: () => Promise<Page>, roomId: string): Promise<[Page, Page]> {
+  const [a, b] = await Promise.all([open(), open()]);
+  await a.evaluate((roomId) => (window as any).T.create({ roomId, peerName: 'A' }), roomId);
+  await b.evaluate((roomId) => (window as any).T.create({ roomId, peerName: 'B' }), roomId);
+  await a.evaluate(() => (window as any).T.room.joinRoom());
+  await Promise.all([expectVideoFlowing(a), expectVideoFlowing(b)]);
+  return [a, b];
+}
+
+/** Forgets the frames counted so far, so that `expectVideoFlowing` proves new ones. */
+export function resetFrames(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    (window as any).T.frames = 0;
+  });
+}
+
+/** A page of the suite's server with the harness installed (the SDK of this build loaded). */
+export async function harnessPage(suite: BrowserSuite): Promise<Page> {
+  const page = await suite.open(`${suite.server.url}/healthz`);
+  await installHarness(page, packageVersion);
+  return page;
+}
+
+/** Runs `code` as the body of an async function in the page, with `T` and `room` in scope. */
+export function run<T = unknown>(page: Page, code: string): Promise<T> {
+  return page.evaluate(`(async () => { const T = window.T, room = T.room; ${code} })()`) as Promise<T>;
 }

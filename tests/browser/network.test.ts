@@ -1,0 +1,77 @@
+// Network status and ICE restart in a real call between two Chromium pages on loopback.
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSuite } from '../helpers/browser.js';
+import { callBetween, events, expectVideoFlowing, harnessPage, resetFrames, run, waitForEvent } from '../helpers/harness.js';
+import { uniqueRoom } from '../helpers/server.js';
+
+const suite = browserSuite({ reconnectGraceMs: 30_000 });
+
+const page = () => harnessPage(suite);
+
+
+describe('network status', () => {
+  it('arrives every 2 s during a call with finite numbers and a quality level; on loopback the path is direct', async () => {
+    const [a] = await callBetween(page, uniqueRoom());
+    await waitForEvent(a, 'networkStatus', 2);
+    const [first, second] = (await events(a, 'networkStatus')).map((e) => e.arg);
+    for (const status of [first, second]) {
+      expect(['good', 'fair', 'poor', 'lost']).toContain(status.quality);
+      for (const field of ['rttMs', 'packetLoss', 'jitterMs', 'outgoingBitrate', 'incomingBitrate']) expect(Number.isFinite(status[field]), field).toBe(true);
+      expect(status.packetLoss).toBeGreaterThanOrEqual(0);
+      expect(status.packetLoss).toBeLessThanOrEqual(1);
+      expect(status.relayed).toBe(false);
+      expect(status.localCandidateType).toBe('host');
+      expect(status.remoteCandidateType).toMatch(/^(host|prflx)$/);
+    }
+    // Video is flowing both ways: the second sample measured real bitrates.
+    expect(second.outgoingBitrate).toBeGreaterThan(10_000);
+    expect(second.incomingBitrate).toBeGreaterThan(10_000);
+    const now = await run<Record<string, unknown>>(a, 'return room.getNetworkStatus();');
+    expect(now).toMatchObject({ relayed: false, localCandidateType: 'host' });
+  });
+
+  it('getNetworkStatus answers null when there is no call, and the events stop when the call ends', async () => {
+    const [a, b] = await callBetween(page, uniqueRoom());
+    await waitForEvent(a, 'networkStatus');
+    await run(b, 'await room.leaveRoom();');
+    await waitForEvent(a, 'peerHangUp');
+    expect(await run(a, 'return room.getNetworkStatus();')).toBeNull();
+    const count = (await events(a, 'networkStatus')).length;
+    // Two intervals later, no more samples came (the monitor stopped with the call).
+    await a.waitForTimeout(4_500);
+    expect((await events(a, 'networkStatus')).length).toBe(count);
+  });
+});
+
+describe('restartIce', () => {
+  it('changes the ICE credentials on both sides and the video keeps coming', async () => {
+    const [a, b] = await callBetween(page, uniqueRoom());
+    const ufrags = (p: Page) =>
+      run<{ local: string; remote: string }>(p, `const u = (d) => /a=ice-ufrag:(\\S+)/.exec(d.sdp)[1]; return { local: u(room.pc.localDescription), remote: u(room.pc.remoteDescription) };`);
+    const [beforeA, beforeB] = await Promise.all([ufrags(a), ufrags(b)]);
+    const pcBefore = await run(a, 'T.pcBefore = room.pc; return true;');
+    expect(pcBefore).toBe(true);
+
+    expect(await run(a, 'return room.restartIce();')).toEqual({ success: true });
+    await b.waitForFunction((old) => /a=ice-ufrag:(\S+)/.exec((window as any).T.room.pc.localDescription.sdp)![1] !== old, beforeB.local);
+    const [afterA, afterB] = await Promise.all([ufrags(a), ufrags(b)]);
+    expect(afterA.local).not.toBe(beforeA.local);
+    expect(afterA.remote).not.toBe(beforeA.remote);
+    expect(afterB.local).toBe(afterA.remote);
+    expect(afterB.remote).toBe(afterA.local);
+    // The same call and the same peer connection: nothing was torn down.
+    expect(await run(a, 'return T.pcBefore === room.pc && room.state;')).toBe('in-call');
+    expect((await events(b, 'remoteStream')).length).toBe(1);
+    await Promise.all([resetFrames(a), resetFrames(b)]);
+    await Promise.all([expectVideoFlowing(a), expectVideoFlowing(b)]);
+  });
+
+  it('without a call it answers success false with not-connected', async () => {
+    const p = await page();
+    await p.evaluate((roomId) => (window as any).T.create({ roomId }), uniqueRoom());
+    expect(await run(p, 'return room.restartIce();')).toEqual({ success: false });
+    await waitForEvent(p, 'clientError');
+    expect((await events(p, 'clientError'))[0]!.arg).toMatchObject({ code: 'not-connected' });
+  });
+});
