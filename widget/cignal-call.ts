@@ -1,5 +1,6 @@
 // <cignal-call>: a complete 1:1 video call in one element, wrapping the Cignal SDK.
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { live } from 'lit/directives/live.js';
 import { Cignal, getUrlParam } from '../sdk/index.js';
 import type { CallState, CreateRoomOptions, Result } from '../sdk/index.js';
 import { CallController, type CreateRoom } from './call-controller.js';
@@ -44,11 +45,17 @@ const onUnlessOff = {
  * @fires {CustomEvent<null>} cignal-offer-received - The other person started a call with us.
  * @fires {CustomEvent<{ peerId: string, reason: string }>} cignal-peer-hang-up - The other person hung up or left.
  * @fires {CustomEvent<unknown>} cignal-information - The other person sent data with `inform`.
- * @fires {CustomEvent<ErrorDetail>} cignal-client-error - Something failed on this side (also when the options are unusable).
+ * @fires {CustomEvent<ErrorDetail>} cignal-client-error - Something failed on this side (also when the options are unusable); detail is `{ code, reason, error }`, `reason` the sentence.
  * @fires {CustomEvent<ErrorDetail>} cignal-server-error - The server refused or failed a request (e.g. room full).
  * @fires {CustomEvent<{ state: CallState, previous: CallState }>} cignal-state-change - The call state changed.
  * @fires {CustomEvent<{ reason: string }>} cignal-reconnecting - The connection to the server dropped and is being restored; the call goes on.
  * @fires {CustomEvent<null>} cignal-reconnected - The connection to the server is back.
+ * @fires {CustomEvent<MediaState>} cignal-remote-media-changed - The other person turned their microphone, camera or screen share on or off; detail is `{ microphone, camera, screenShare }`.
+ * @fires {CustomEvent<MediaState>} cignal-local-media-changed - What this side sends changed (a button, the browser's "Stop sharing", a device unplugged).
+ * @fires {CustomEvent<MediaDeviceInfo[]>} cignal-devices-changed - A camera, microphone or speaker was plugged in or out; detail is the devices now present.
+ * @fires {CustomEvent<ActiveDeviceChange>} cignal-active-device-changed - The device in use changed: `{ kind, deviceId, reason: 'switched' | 'unplugged' }`.
+ * @fires {CustomEvent<string | ArrayBuffer>} cignal-data-received - The other person sent data with `sendData`.
+ * @fires {CustomEvent<NetworkStatus>} cignal-network-status - Every 2 s during a call: `{ quality, rttMs, packetLoss, jitterMs, outgoingBitrate, incomingBitrate, relayed, ... }`.
  *
  * @slot - Custom controls, placed after the built-in buttons.
  *
@@ -198,15 +205,17 @@ export class CignalCall extends LitElement {
 
     return html`
       <div part="stage">
-        <video part="remote-video" aria-label=${peer} .srcObject=${call.remote} autoplay playsinline></video>
-        <video part="local-video" aria-label=${l.you} .srcObject=${call.local} .muted=${true} autoplay playsinline></video>
+        <!-- live(): Lit sets object-valued properties on every render, and setting srcObject again
+             (even to the same stream) restarts the video: a blink every time anything updates. -->
+        <video part="remote-video" aria-label=${peer} .srcObject=${live(call.remote)} autoplay playsinline></video>
+        <video part="local-video" aria-label=${l.you} .srcObject=${live(call.local)} .muted=${true} autoplay playsinline></video>
         <p part="status" role="status" aria-live="polite">
           ${(call.starting ? l.starting : call.reconnecting ? l.reconnecting : l[state]).replace('{name}', peer)} ${call.copied ? l.copied : ''}
         </p>
       </div>
       ${error
         ? html`<p part="error" role="alert">
-            ${l.errors[error.code] ?? error.reason}
+            ${l.errors[error.code] ?? String(error.reason)}
             ${state === 'error' ? html`<button part="retry-button" @click=${() => call.retry()}>${l.retry}</button>` : nothing}
           </p>`
         : nothing}

@@ -86,6 +86,28 @@ describe('<cignal-call> shows where the call stands', () => {
     remote.getTracks().forEach((t) => t.stop());
   });
 
+  it('the videos play on through later updates: a stream is set once, not again on every render', async () => {
+    const { el, rooms } = await mount();
+    rooms.last.peerArrives('Ada');
+    const remote = new MediaStream(rooms.last.localMedia!.getVideoTracks().map((t) => t.clone()));
+    rooms.last.fire('remoteStream', remote);
+    rooms.last.setState('in-call');
+    await settle(el);
+    const video = part<HTMLVideoElement>(el, 'remote-video')!;
+    // Setting srcObject, even to the same stream, restarts the element's load: a visible blink.
+    const loads: string[] = [];
+    for (const v of [video, part<HTMLVideoElement>(el, 'local-video')!]) v.addEventListener('loadstart', () => loads.push(v.getAttribute('part')!));
+    const status = { quality: 'good', rttMs: 1, packetLoss: 0, jitterMs: 0, outgoingBitrate: 1, incomingBitrate: 1, relayed: false, localCandidateType: 'host', remoteCandidateType: 'host' } as const;
+    for (let i = 0; i < 5; i++) {
+      rooms.last.fire('networkStatus', status);
+      rooms.last.fire('remoteMediaChanged', { microphone: i % 2 === 0, camera: true, screenShare: false });
+      await settle(el);
+    }
+    expect(loads).to.deep.equal([]);
+    expect(video.srcObject).to.equal(remote);
+    remote.getTracks().forEach((t) => t.stop());
+  });
+
   it('ended: says so, and the call button can start again', async () => {
     const { el, rooms } = await mount();
     rooms.last.peerArrives('Ada');
