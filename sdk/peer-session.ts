@@ -166,7 +166,10 @@ export class PeerSession {
   }
 
   async #offer() {
-    if (this.#closed) return;
+    // Creating the data channel asks for negotiation at once. On the answering side that request
+    // can run after the remote offer was applied, and its setLocalDescription() would then make
+    // the answer before our tracks are added. Only a side that has started the call offers.
+    if (this.#closed || !this.#tracksAdded) return;
     try {
       this.#makingOffer = true;
       await this.pc.setLocalDescription();
