@@ -2,11 +2,16 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
-/** Budgets in bytes of gzip, everything inside the bundle included. */
+/**
+ * Budgets in bytes of gzip, everything inside the bundle included. socket.io-client alone is
+ * 12.0 KB of the SDK (WebTransport left out). The roadmap features (media control, devices,
+ * screen share, the data channel with chunking, network status) took the SDK from 18 to 23.3 KB;
+ * the budgets hold that with a little headroom, so that any further growth is a decision.
+ */
 const budgets = {
-  'cignal.js': 20 * 1024,
-  'cignal-call.js': 28 * 1024,
-  'cignal-call.iife.js': 28 * 1024,
+  'cignal.js': 24 * 1024,
+  'cignal-call.js': 32.5 * 1024,
+  'cignal-call.iife.js': 32.5 * 1024,
 };
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

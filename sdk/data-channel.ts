@@ -8,10 +8,10 @@ import type { Logger } from './logger.js';
 
 /** The largest payload `sendData` takes. */
 export const MAX_DATA_BYTES = 64 * 1024 * 1024;
-const CHUNK_BYTES = 64 * 1024;
+const CHUNK_BYTES = 256 * 1024;
 /** Pause sending above this much buffered; go on once it has drained below the low mark. */
-const HIGH_WATER = 4 * 1024 * 1024;
-const LOW_WATER = 1024 * 1024;
+const HIGH_WATER = 8 * 1024 * 1024;
+const LOW_WATER = 2 * 1024 * 1024;
 /** Control frames are small; anything longer is refused unread. */
 const FRAME_MAX_CHARS = Limits.informMaxBytes + 1024;
 
