@@ -42,6 +42,8 @@ export class Call {
   #rebuilds = 0;
   #failedOnce = false;
   #closed = false;
+  /** `restartIce` calls waiting for their outcome; a rebuild or the end of the call settles them with null. */
+  readonly #restarts = new Set<(outcome: boolean | null) => void>();
 
   constructor(options: CallOptions, initiator: boolean) {
     this.#options = options;
@@ -72,24 +74,28 @@ export class Call {
     return this.session.replaceTrack(kind, track);
   }
 
-  /** Restarts ICE; true once both sides use new ICE credentials and the connection is up again. */
-  restartIce(timeoutMs: number): Promise<boolean> {
+  /**
+   * Restarts ICE: true once both sides use new ICE credentials and the connection is up again,
+   * false after `timeoutMs`, null when the connection was rebuilt or the call ended meanwhile.
+   */
+  restartIce(timeoutMs: number): Promise<boolean | null> {
     const pc = this.session.pc;
     const local = ufrag(pc.localDescription);
     const remote = ufrag(pc.remoteDescription);
     return new Promise((resolve) => {
       const events = ['signalingstatechange', 'iceconnectionstatechange', 'connectionstatechange'];
-      const done = (ok: boolean) => {
+      const done = (outcome: boolean | null) => {
         clearTimeout(timer);
         for (const event of events) pc.removeEventListener(event, check);
-        resolve(ok);
+        this.#restarts.delete(done);
+        resolve(outcome);
       };
       const check = () => {
-        if (this.#closed || this.session.pc !== pc || pc.connectionState === 'closed') return done(false);
         const restarted = ufrag(pc.localDescription) !== local && ufrag(pc.remoteDescription) !== remote;
         if (restarted && pc.signalingState === 'stable' && pc.connectionState === 'connected') done(true);
       };
       const timer = setTimeout(() => done(false), timeoutMs);
+      this.#restarts.add(done);
       for (const event of events) pc.addEventListener(event, check);
       pc.restartIce();
     });
@@ -106,6 +112,7 @@ export class Call {
   }
 
   #teardown() {
+    for (const settle of [...this.#restarts]) settle(null);
     this.#monitor?.stop();
     this.#monitor = null;
     if (this.#channel) {
@@ -141,7 +148,7 @@ export class Call {
       },
     });
     this.session = session;
-    const channel: DataChannel = new DataChannel(session.channel, session.pc, {
+    const channel: DataChannel = new DataChannel(...session.channels, session.pc, {
       open: () => current() && messenger.attach(channel),
       close: () => messenger.detach(channel),
       frame: (frame) => current() && messenger.receiveFrame(frame),
@@ -164,6 +171,9 @@ export class Call {
   #onConnectionState(state: RTCPeerConnectionState) {
     this.#log.debug('peer connection %s', state);
     if (state === 'connected') {
+      // Recovered: a later failure gets its ICE restart again.
+      this.#failedOnce = false;
+      this.#rebuilds = 0;
       this.#monitor ??= new NetworkMonitor(this.session.pc, (status) => this.#options.onNetworkStatus(status));
       this.#options.onConnected();
     }

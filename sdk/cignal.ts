@@ -7,7 +7,7 @@ import { ServerErrorCode } from './protocol/errors.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
 import type { AckResponse, JoinedPayload, LeaveReason, PeerInfo } from './protocol/index.js';
 import { Call } from './call.js';
-import { payloadSize, type Payload } from './data-channel.js';
+import { outgoing, type Payload } from './data-channel.js';
 import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode, errorDetail } from './errors.js';
 import type { CallState, CignalEvents, Result } from './events.js';
@@ -131,7 +131,8 @@ export class Cignal extends Emitter<CignalEvents> {
       getUserMedia: options.getUserMedia,
       getDisplayMedia: options.getDisplayMedia,
       logger: log,
-      onOutgoing: async (kind, track) => this.#call?.replaceTrack(kind, track).catch((error) => this.#fail('clientError', mediaError(error))),
+      onOutgoing: async (kind, track) =>
+        this.#call?.replaceTrack(kind, track).catch((error) => this.#fail('clientError', new CignalError(ClientErrorCode.NegotiationFailed, 'Could not send the new track', { cause: error }))),
       onStateChange: () => this.#mediaChanged(),
       onActiveDevice: (change) => this.emit('activeDeviceChanged', change),
       onDevices: (devices) => this.emit('devicesChanged', devices),
@@ -240,10 +241,10 @@ export class Cignal extends Emitter<CignalEvents> {
    * waits (up to `timeoutMs`) for the channel to open.
    */
   async sendData(payload: Payload): Promise<Result> {
-    const size = payloadSize(payload);
-    if (typeof size === 'string') invalid(size);
+    const data = outgoing(payload);
+    if (typeof data === 'string') invalid(data);
     if (this.#call) await this.#messenger.whenOpen(this.#timeoutMs);
-    return { success: await this.#messenger.sendData(payload, size as number) };
+    return { success: await this.#messenger.sendData(data as Exclude<typeof data, string>) };
   }
 
   /** Mutes or unmutes the microphone, without renegotiating; the other side is told. */
@@ -290,9 +291,10 @@ export class Cignal extends Emitter<CignalEvents> {
   async restartIce(): Promise<Result> {
     const call = this.#call;
     if (!call) return this.#notConnected('There is no call to restart');
-    const success = await call.restartIce(this.#timeoutMs);
-    if (!success && this.#call === call) this.#fail('clientError', new CignalError(ClientErrorCode.ConnectionFailed, 'ICE could not be restarted'));
-    return { success };
+    const outcome = await call.restartIce(this.#timeoutMs);
+    // A call that was rebuilt or ended meanwhile has not failed to restart: it moved on.
+    if (outcome === false && this.#call === call) this.#fail('clientError', new CignalError(ClientErrorCode.ConnectionFailed, 'ICE could not be restarted'));
+    return { success: outcome === true };
   }
 
   /**
@@ -410,6 +412,7 @@ export class Cignal extends Emitter<CignalEvents> {
   #peerGone(reason: LeaveReason) {
     const peerId = this.#data.remotePeerId;
     if (!peerId) return;
+    this.#messenger.close(new CignalError(ServerErrorCode.NoPeer, 'The other person left before receiving everything that was sent'));
     this.#endCall();
     this.#setRemote(null);
     this.emit('peerHangUp', { peerId, reason });
@@ -420,8 +423,10 @@ export class Cignal extends Emitter<CignalEvents> {
     this.#data.remotePeerId = peer?.peerId ?? null;
     this.#data.remoteDisplayName = peer?.displayName ?? null;
     this.#data.remoteRole = peer?.role ?? null;
-    this.#remoteMedia = nothingOn();
     this.#messenger.resetPartner();
+    const before = this.#remoteMedia;
+    this.#remoteMedia = nothingOn();
+    if (before.microphone || before.camera || before.screenShare) this.emit('remoteMediaChanged', nothingOn());
   }
 
   // --- the call ------------------------------------------------------------------------------
@@ -502,10 +507,11 @@ export class Cignal extends Emitter<CignalEvents> {
   /** Gives up this presence: call, socket, camera and microphone, page listener. */
   #release(state: 'ended' | 'error') {
     this.#presence++;
+    // First, so that closing the call's channel sends nothing it had pending through the server.
+    this.#messenger.close();
     this.#endCall();
     globalThis.removeEventListener?.('pagehide', this.#onPageHide);
     this.#signal?.close();
-    this.#messenger.close();
     this.#media.release();
     this.#localMedia = null;
     this.#setRemote(null);
@@ -517,14 +523,16 @@ export class Cignal extends Emitter<CignalEvents> {
   async #changeMedia(method: string, enabled: unknown, change: (on: boolean) => Promise<void>): Promise<Result> {
     if (typeof enabled !== 'boolean') invalid(`${method} expects true or false`);
     if (this.#state === 'ended' || this.#state === 'error') return this.#notConnected('Not in the room');
+    const presence = this.#presence;
     try {
       await change(enabled as boolean);
       return { success: true };
     } catch (error) {
-      this.#fail('clientError', mediaError(error));
+      // Left while the device was opening: nothing to report, the device is closed again.
+      if (presence === this.#presence) this.#fail('clientError', mediaError(error));
       return { success: false };
     } finally {
-      this.#mediaChanged();
+      if (presence === this.#presence) this.#mediaChanged();
     }
   }
 

@@ -1,7 +1,9 @@
-// The call's data channel: one ordered, reliable RTCDataChannel (negotiated with id 0, so both
-// sides open it without a handshake of its own) that carries small JSON control frames as text
-// and payloads of up to MAX_DATA_BYTES as binary chunks, paced by the channel's send buffer so
-// that a large payload never overflows it (Chromium closes a channel whose buffer passes 16 MiB).
+// The call's data channels: two ordered, reliable RTCDataChannels, negotiated with fixed ids so
+// that both sides open them without a handshake of their own. `cignal` (id 0) carries small JSON
+// control frames; `cignal-data` (id 1) carries `sendData` payloads of up to MAX_DATA_BYTES as a
+// header and binary chunks, paced by the channel's send buffer so that a large payload never
+// overflows it (Chromium closes a channel whose buffer passes 16 MiB). On their own channel, bulk
+// payloads never hold up a message or an ack behind them.
 import { idProblem, informDataProblem, Limits, mediaStateProblem, toMediaState, type MediaStateMessage } from './protocol/checks.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
@@ -15,17 +17,23 @@ const LOW_WATER = 2 * 1024 * 1024;
 /** Control frames are small; anything longer is refused unread. */
 const FRAME_MAX_CHARS = Limits.informMaxBytes + 1024;
 
-/** The text frames that travel between the two SDKs. */
+/** The text frames of the control channel. */
 export type PeerFrame =
   /** `inform` data; answered with an ack of the same id. */
   | { t: 'inform'; id: string; data: unknown }
   /** The receiver has an `inform` message or a whole `sendData` payload. */
   | { t: 'ack'; id: string }
   | ({ t: 'media' } & MediaStateMessage);
-/** Announces a payload: exactly `size` bytes of binary chunks follow; `text` for a string. */
+/** On the data channel: exactly `size` bytes of binary chunks follow; `text` for a string. */
 type Header = { t: 'data'; id: string; size: number; text: boolean };
 
 export type Payload = string | ArrayBuffer | ArrayBufferView | Blob;
+/** What `sendData` was given, measured once (a string already UTF-8 encoded). */
+export interface Outgoing {
+  body: Uint8Array | Blob;
+  size: number;
+  text: boolean;
+}
 
 export interface DataChannelHandlers {
   open(): void;
@@ -34,7 +42,20 @@ export interface DataChannelHandlers {
   payload(id: string, data: string | ArrayBuffer): void;
 }
 
-/** Why `frame` is not a valid frame, or null. */
+/** Parses a text frame from the other side; null (logged) when it breaks the rules. */
+function parse(text: string, log: Logger): Record<string, unknown> | null {
+  let frame: unknown = null;
+  try {
+    if (text.length <= FRAME_MAX_CHARS) frame = JSON.parse(text);
+  } catch {
+    // reported below
+  }
+  const problem = typeof frame !== 'object' || frame === null ? 'not a JSON object' : frameProblem(frame as Record<string, unknown>);
+  if (!problem) return frame as Record<string, unknown>;
+  log.warn('ignored a data channel frame: %s', problem);
+  return null;
+}
+
 function frameProblem(frame: Record<string, unknown>): string | null {
   if (frame.t === 'media') return mediaStateProblem(frame);
   const id = idProblem('id', frame.id, Limits.sessionMaxLength);
@@ -42,141 +63,150 @@ function frameProblem(frame: Record<string, unknown>): string | null {
   if (frame.t === 'ack') return null;
   if (frame.t === 'inform') return informDataProblem(frame.data);
   if (frame.t === 'data') {
-    return Number.isSafeInteger(frame.size) && (frame.size as number) >= 0 && (frame.size as number) <= MAX_DATA_BYTES && typeof frame.text === 'boolean'
+    const { size } = frame;
+    return Number.isSafeInteger(size) && (size as number) >= 0 && (size as number) <= MAX_DATA_BYTES && typeof frame.text === 'boolean'
       ? null
       : 'a data header needs a size of at most 64 MiB and a text flag';
   }
   return 'unknown frame';
 }
 
-/** The size in bytes of what `sendData` was given, or why it cannot be sent. */
-export function payloadSize(payload: unknown): number | string {
-  const size =
-    typeof payload === 'string' ? new TextEncoder().encode(payload).byteLength
-    : payload instanceof ArrayBuffer || ArrayBuffer.isView(payload) ? payload.byteLength
-    : typeof Blob !== 'undefined' && payload instanceof Blob ? payload.size
-    : -1;
-  if (size < 0) return 'sendData takes a string, an ArrayBuffer, a typed array or DataView, or a Blob';
-  return size > MAX_DATA_BYTES ? `sendData takes at most ${MAX_DATA_BYTES / 1024 / 1024} MiB` : size;
+/** Measures what `sendData` was given, or says why it cannot be sent. */
+export function outgoing(payload: unknown): Outgoing | string {
+  const body =
+    typeof payload === 'string' ? new TextEncoder().encode(payload)
+    : payload instanceof ArrayBuffer ? new Uint8Array(payload)
+    : ArrayBuffer.isView(payload) ? new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)
+    : typeof Blob !== 'undefined' && payload instanceof Blob ? payload
+    : null;
+  if (!body) return 'sendData takes a string, an ArrayBuffer, a typed array or DataView, or a Blob';
+  const size = body instanceof Blob ? body.size : body.byteLength;
+  if (size > MAX_DATA_BYTES) return `sendData takes at most ${MAX_DATA_BYTES / 1024 / 1024} MiB`;
+  return { body, size, text: typeof payload === 'string' };
 }
 
 export class DataChannel {
-  readonly #dc: RTCDataChannel;
-  readonly #chunkBytes: number;
+  readonly #control: RTCDataChannel;
+  readonly #bulk: RTCDataChannel;
+  readonly #pc: RTCPeerConnection;
   readonly #handlers: DataChannelHandlers;
   readonly #log: Logger;
-  /** Transfers go one after another; control frames may pass between their chunks. */
+  #closed = false;
+  /** Transfers go one after another. */
   #sending: Promise<unknown> = Promise.resolve();
-  #incoming: { id: string; text: boolean; bytes: Uint8Array; received: number } | null = null;
+  /** Woken when the send buffer drains or the channels close. */
+  readonly #drainWaiters = new Set<() => void>();
+  /** The payload being received: its chunks, kept as they come, so memory follows what arrived. */
+  #incoming: { id: string; text: boolean; size: number; chunks: ArrayBuffer[]; received: number } | null = null;
 
-  constructor(dc: RTCDataChannel, pc: RTCPeerConnection, handlers: DataChannelHandlers, logger: Logger) {
-    this.#dc = dc;
+  constructor(control: RTCDataChannel, bulk: RTCDataChannel, pc: RTCPeerConnection, handlers: DataChannelHandlers, logger: Logger) {
+    this.#control = control;
+    this.#bulk = bulk;
+    this.#pc = pc;
     this.#handlers = handlers;
     this.#log = logger;
-    this.#chunkBytes = Math.min(CHUNK_BYTES, pc.sctp?.maxMessageSize || CHUNK_BYTES);
-    dc.binaryType = 'arraybuffer';
-    dc.bufferedAmountLowThreshold = LOW_WATER;
-    dc.onopen = () => handlers.open();
-    dc.onclose = () => {
+    bulk.binaryType = 'arraybuffer';
+    bulk.bufferedAmountLowThreshold = LOW_WATER;
+    bulk.onbufferedamountlow = () => this.#wake();
+    control.onopen = bulk.onopen = () => this.open && handlers.open();
+    control.onclose = bulk.onclose = () => {
       this.#incoming = null;
+      this.#wake();
       handlers.close();
     };
-    dc.onmessage = ({ data }) => (typeof data === 'string' ? this.#onText(data) : this.#onChunk(data as ArrayBuffer));
+    control.onmessage = ({ data }) => {
+      const frame = typeof data === 'string' ? parse(data, logger) : null;
+      if (frame && frame.t !== 'data') handlers.frame(frame.t === 'media' ? { t: 'media', ...toMediaState(frame as unknown as MediaStateMessage) } : (frame as PeerFrame));
+    };
+    bulk.onmessage = ({ data }) => (typeof data === 'string' ? this.#onHeader(data) : this.#onChunk(data as ArrayBuffer));
   }
 
   get open(): boolean {
-    return this.#dc.readyState === 'open';
+    return !this.#closed && this.#control.readyState === 'open' && this.#bulk.readyState === 'open';
   }
 
   /** Sends a control frame; false when the channel is not open. */
   send(frame: PeerFrame): boolean {
     if (!this.open) return false;
-    this.#dc.send(JSON.stringify(frame));
+    this.#control.send(JSON.stringify(frame));
     return true;
   }
 
-  /** Sends a payload in chunks after any transfer already under way; rejects if the channel closes first. */
-  sendPayload(id: string, payload: Payload, size: number): Promise<void> {
-    const transfer = this.#sending.then(() => this.#transfer(id, payload, size));
+  /** Sends a payload after any transfer already under way; rejects if the channels close first. */
+  sendPayload(id: string, payload: Outgoing): Promise<void> {
+    const transfer = this.#sending.then(() => this.#transfer(id, payload));
     this.#sending = transfer.catch(() => {});
     return transfer;
   }
 
   close(): void {
-    const dc = this.#dc;
-    dc.onopen = dc.onclose = dc.onmessage = dc.onbufferedamountlow = null;
-    dc.close();
+    this.#closed = true;
+    for (const dc of [this.#control, this.#bulk]) {
+      dc.onopen = dc.onclose = dc.onmessage = dc.onbufferedamountlow = null;
+      dc.close();
+    }
     this.#incoming = null;
+    this.#wake();
   }
 
-  async #transfer(id: string, payload: Payload, size: number) {
-    const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : null;
-    this.#write(JSON.stringify({ t: 'data', id, size, text: typeof payload === 'string' } satisfies Header));
-    for (let offset = 0; offset < size; offset += this.#chunkBytes) {
-      const end = Math.min(size, offset + this.#chunkBytes);
-      const chunk =
-        bytes ? bytes.subarray(offset, end)
-        : payload instanceof Blob ? new Uint8Array(await payload.slice(offset, end).arrayBuffer())
-        : payload instanceof ArrayBuffer ? new Uint8Array(payload, offset, end - offset)
-        : new Uint8Array((payload as ArrayBufferView).buffer, (payload as ArrayBufferView).byteOffset + offset, end - offset);
-      await this.#drained();
+  async #transfer(id: string, { body, size, text }: Outgoing) {
+    // The other side's limit is known once the connection is up: chunks stay within it.
+    const chunkBytes = Math.min(CHUNK_BYTES, this.#pc.sctp?.maxMessageSize || CHUNK_BYTES);
+    this.#write(JSON.stringify({ t: 'data', id, size, text } satisfies Header));
+    for (let offset = 0; offset < size; offset += chunkBytes) {
+      const end = Math.min(size, offset + chunkBytes);
+      const chunk = body instanceof Blob ? new Uint8Array(await body.slice(offset, end).arrayBuffer()) : body.subarray(offset, end);
+      while (this.#bulk.bufferedAmount > HIGH_WATER && !this.#closed && this.#bulk.readyState === 'open') {
+        await new Promise<void>((resolve) => this.#drainWaiters.add(resolve));
+      }
       this.#write(chunk);
     }
   }
 
   #write(data: string | Uint8Array) {
-    if (!this.open) throw new CignalError(ClientErrorCode.NotConnected, 'The data channel closed before everything was sent');
-    this.#dc.send(data as string & Uint8Array<ArrayBuffer>);
+    if (this.#closed || this.#bulk.readyState !== 'open') {
+      throw new CignalError(ClientErrorCode.NotConnected, 'The data channel closed before everything was sent');
+    }
+    this.#bulk.send(data as string & Uint8Array<ArrayBuffer>);
   }
 
-  /** Waits while the channel's send buffer is above the high mark. */
-  #drained(): Promise<void> {
-    const dc = this.#dc;
-    if (dc.bufferedAmount <= HIGH_WATER || !this.open) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        dc.removeEventListener('bufferedamountlow', done);
-        dc.removeEventListener('close', done);
-        resolve();
-      };
-      dc.addEventListener('bufferedamountlow', done);
-      dc.addEventListener('close', done);
-    });
+  #wake() {
+    const waiters = [...this.#drainWaiters];
+    this.#drainWaiters.clear();
+    for (const wake of waiters) wake();
   }
 
-  #onText(text: string) {
-    let frame: Record<string, unknown> | null = null;
-    try {
-      if (text.length <= FRAME_MAX_CHARS) frame = JSON.parse(text);
-    } catch {
-      // reported below
-    }
-    const problem = typeof frame === 'object' && frame !== null ? frameProblem(frame) : 'not a JSON object';
-    if (problem || !frame) return this.#log.warn('ignored a data channel frame: %s', problem);
-    if (frame.t !== 'data') {
-      this.#handlers.frame(frame.t === 'media' ? { t: 'media', ...toMediaState(frame as unknown as MediaStateMessage) } : (frame as PeerFrame));
-      return;
-    }
+  #onHeader(text: string) {
+    const frame = parse(text, this.#log);
+    if (frame?.t !== 'data') return;
     const header = frame as Header;
     if (this.#incoming) this.#log.warn('a payload was cut short by the next one');
-    this.#incoming = { id: header.id, text: header.text, bytes: new Uint8Array(header.size), received: 0 };
+    this.#incoming = { id: header.id, text: header.text, size: header.size, chunks: [], received: 0 };
     if (header.size === 0) this.#complete();
   }
 
   #onChunk(chunk: ArrayBuffer) {
     const incoming = this.#incoming;
-    if (!incoming || incoming.received + chunk.byteLength > incoming.bytes.byteLength) {
+    if (!incoming || incoming.received + chunk.byteLength > incoming.size) {
       this.#incoming = null;
       return this.#log.warn('ignored binary data that no header announced');
     }
-    incoming.bytes.set(new Uint8Array(chunk), incoming.received);
+    incoming.chunks.push(chunk);
     incoming.received += chunk.byteLength;
-    if (incoming.received === incoming.bytes.byteLength) this.#complete();
+    if (incoming.received === incoming.size) this.#complete();
   }
 
   #complete() {
-    const { id, text, bytes } = this.#incoming!;
+    const { id, text, size, chunks } = this.#incoming!;
     this.#incoming = null;
-    this.#handlers.payload(id, text ? new TextDecoder().decode(bytes) : (bytes.buffer as ArrayBuffer));
+    const bytes = chunks.length === 1 ? new Uint8Array(chunks[0]!) : new Uint8Array(size);
+    if (chunks.length > 1) {
+      let offset = 0;
+      for (const chunk of chunks) {
+        bytes.set(new Uint8Array(chunk), offset);
+        offset += chunk.byteLength;
+      }
+    }
+    this.#handlers.payload(id, text ? new TextDecoder().decode(bytes) : bytes.buffer);
   }
 }

@@ -58,6 +58,8 @@ export class LocalMedia {
   readonly #onDeviceChange = () => void this.#listDevices();
   /** Changes run one at a time: two quick "camera on" must not open two cameras. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** Counts releases: a device that opens after a release is closed again at once. */
+  #generation = 0;
 
   constructor(options: LocalMediaOptions) {
     this.#options = options;
@@ -76,6 +78,7 @@ export class LocalMedia {
 
   /** Stops every track (they stay in `stream`, ended) and stops listening for devices. */
   release(): void {
+    this.#generation++;
     mediaDevices()?.removeEventListener?.('devicechange', this.#onDeviceChange);
     for (const track of this.stream?.getTracks() ?? []) track.stop();
     this.#screen?.stop();
@@ -101,7 +104,7 @@ export class LocalMedia {
     return this.#serial(async () => {
     const track = this.#track('audio');
     if (track) track.enabled = on;
-    else if (on) await this.#open('audio');
+    else if (on) await this.#open('audio', null, this.#devices.audioinput);
     });
   }
 
@@ -109,7 +112,7 @@ export class LocalMedia {
   setCamera(on: boolean): Promise<void> {
     return this.#serial(async () => {
     const track = this.#track('video');
-    if (on && !track) await this.#open('video');
+    if (on && !track) await this.#open('video', null, this.#devices.videoinput);
     if (!on && track) {
       if (!this.#screen) await this.#options.onOutgoing('video', null);
       this.#remove(track);
@@ -138,8 +141,9 @@ export class LocalMedia {
     const getDisplayMedia = this.#options.getDisplayMedia ?? (mediaDevices()?.getDisplayMedia ? (o: DisplayMediaStreamOptions) => mediaDevices()!.getDisplayMedia(o) : null);
     if (!getDisplayMedia) throw new CignalError(ClientErrorCode.Unsupported, 'This browser cannot share the screen');
     let track: MediaStreamTrack | undefined;
+    const generation = this.#generation;
     try {
-      [track] = (await getDisplayMedia({ video: true, audio: false })).getVideoTracks();
+      [track] = this.#current(generation, await getDisplayMedia({ video: true, audio: false })).getVideoTracks();
     } catch (error) {
       throw mediaError(error, 'screen');
     }
@@ -186,11 +190,12 @@ export class LocalMedia {
     return this.stream?.getTracks().find((track) => track.kind === kind && track.readyState === 'live') ?? null;
   }
 
-  /** Opens a track of `kind` on the chosen device (else the default one), replacing `previous`. */
-  async #open(kind: TrackKind, previous: MediaStreamTrack | null = null, device = this.#devices[inputKind[kind]]): Promise<MediaStreamTrack> {
+  /** Opens a track of `kind` on `device` (else the default one), replacing `previous`. */
+  async #open(kind: TrackKind, previous: MediaStreamTrack | null, device: string | undefined): Promise<MediaStreamTrack> {
     const base = this.#options.constraints[kind];
     const constraints = { ...(typeof base === 'object' ? base : {}), ...(device ? { deviceId: { exact: device } } : {}) };
-    const [track] = (await this.#getUserMedia({ [kind]: constraints })).getTracks();
+    const generation = this.#generation;
+    const [track] = this.#current(generation, await this.#getUserMedia({ [kind]: constraints })).getTracks();
     if (!track) throw new CignalError(ClientErrorCode.MediaUnavailable, `No ${kind === 'audio' ? 'microphone' : 'camera'} was found`);
     if (previous) track.enabled = previous.enabled;
     this.stream ??= new MediaStream();
@@ -213,6 +218,7 @@ export class LocalMedia {
   async #lost(kind: TrackKind, track: MediaStreamTrack) {
     if (!this.stream?.getTracks().includes(track)) return;
     this.#options.logger.warn('the %s device went away; moving to the default one', kind);
+    delete this.#devices[inputKind[kind]];
     try {
       const next = await this.#open(kind, track, undefined);
       const deviceId = next.getSettings().deviceId ?? '';
@@ -223,6 +229,13 @@ export class LocalMedia {
       this.#options.onError(mediaError(error, kind === 'audio' ? 'microphone' : 'camera'));
     }
     this.#options.onStateChange();
+  }
+
+  /** `stream`, unless a release came while it was opening: then its tracks are stopped. */
+  #current(generation: number, stream: MediaStream): MediaStream {
+    if (generation === this.#generation) return stream;
+    for (const track of stream.getTracks()) track.stop();
+    throw new CignalError(ClientErrorCode.NotConnected, 'The room was left while the device was opening');
   }
 
   #remove(track: MediaStreamTrack) {

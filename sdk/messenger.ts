@@ -3,7 +3,7 @@
 // server otherwise; ids, acks and a memory of ids already seen make each arrive once, whichever
 // path it took, also when the channel closes between a message and its ack.
 import type { MediaStateMessage } from './protocol/checks.js';
-import type { DataChannel, Payload, PeerFrame } from './data-channel.js';
+import type { DataChannel, Outgoing, PeerFrame } from './data-channel.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { MediaState } from './local-media.js';
 import type { SignalClient } from './signal-client.js';
@@ -138,7 +138,7 @@ export class Messenger {
   }
 
   /** Sends a payload over the channel; true once the other side has all of it. */
-  async sendData(payload: Payload, size: number): Promise<boolean> {
+  async sendData(payload: Outgoing): Promise<boolean> {
     const channel = this.#channel;
     if (!channel?.open) {
       this.#options.fail('clientError', new CignalError(ClientErrorCode.NotConnected, 'sendData needs a call in progress'));
@@ -147,7 +147,7 @@ export class Messenger {
     const id = randomId(9);
     const acked = new Promise<boolean>((resolve) => this.#pending.set(id, { settle: resolve }));
     try {
-      await channel.sendPayload(id, payload, size);
+      await channel.sendPayload(id, payload);
     } catch (error) {
       this.#pending.delete(id);
       this.#options.fail('clientError', error instanceof CignalError ? error : new CignalError(ClientErrorCode.NotConnected, 'The data could not be sent', { cause: error }));
@@ -193,11 +193,16 @@ export class Messenger {
     this.#options.onMediaState({ microphone, camera, screenShare });
   }
 
-  /** Settles what is still waiting as failed (the presence ended). */
-  close(): void {
+  /**
+   * Gives up the current channel and settles what is still waiting as failed, reported with
+   * `reason` if given (the partner left) and silently otherwise (this side left).
+   */
+  close(reason?: CignalError): void {
     this.#channel = null;
     for (const wake of this.#waiting) wake();
-    for (const pending of this.#pending.values()) pending.settle(false);
+    const pending = [...this.#pending.values()];
     this.#pending.clear();
+    if (reason && pending.length) this.#options.fail('clientError', reason);
+    for (const entry of pending) entry.settle(false);
   }
 }

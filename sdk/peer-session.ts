@@ -2,7 +2,7 @@
 // the polite peer yields (rolls back) when both sides offer at once, the impolite one ignores
 // the colliding offer. Remote ICE candidates wait until the remote description is set. It keeps
 // one sender per kind (audio, video) for its whole life, so tracks change by replaceTrack, and
-// opens the call's data channel before the first offer.
+// opens the call's data channels before the first offer.
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import { randomId } from './url.js';
@@ -46,8 +46,8 @@ export class PeerSession {
   readonly polite: boolean;
   /** The other side's connection id, learned from its first description. */
   remoteConnection: string | null = null;
-  /** The call's data channel on this connection (negotiated, id 0). */
-  readonly channel: RTCDataChannel;
+  /** The call's data channels on this connection: control (negotiated id 0) and bulk data (id 1). */
+  readonly channels: readonly [control: RTCDataChannel, bulk: RTCDataChannel];
 
   readonly #options: PeerSessionOptions;
   readonly #log: Logger;
@@ -68,7 +68,7 @@ export class PeerSession {
     const create = options.createPeerConnection ?? ((config) => new RTCPeerConnection(config));
     const pc = (this.pc = create({ iceServers: options.iceServers }));
     // Both sides create it with the same id, so neither has to wait for the other to announce it.
-    this.channel = pc.createDataChannel('cignal', { negotiated: true, id: 0 });
+    this.channels = [pc.createDataChannel('cignal', { negotiated: true, id: 0 }), pc.createDataChannel('cignal-data', { negotiated: true, id: 1 })];
 
     pc.onnegotiationneeded = () => void this.#offer();
     pc.onicecandidate = ({ candidate }) => {
@@ -99,7 +99,11 @@ export class PeerSession {
   async replaceTrack(kind: TrackKind, track: MediaStreamTrack | null): Promise<void> {
     const sender = this.#senders[kind];
     if (!sender || this.#closed || sender.track === track) return;
-    await sender.replaceTrack(track);
+    try {
+      await sender.replaceTrack(track);
+    } catch (error) {
+      if (!this.#closed) throw error; // a connection closed meanwhile needs no new track
+    }
   }
 
   /** True when a signal names a connection of ours other than this one: it is stale. */

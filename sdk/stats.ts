@@ -55,11 +55,18 @@ export class NetworkMonitor {
 
   constructor(pc: RTCPeerConnection, onStatus: (status: NetworkStatus) => void, intervalMs = NETWORK_STATUS_INTERVAL_MS) {
     this.#pc = pc;
-    this.#timer = setInterval(() => void this.sample().then((status) => status && onStatus(status)), intervalMs);
+    this.#timer = setInterval(
+      () => void this.sample(true).then((status) => status && onStatus(status), () => {}), // a connection closing meanwhile
+      intervalMs,
+    );
   }
 
-  /** Reads the statistics now; null once the connection is closed. */
-  async sample(): Promise<NetworkStatus | null> {
+  /**
+   * Reads the statistics now; null once the connection is closed. Rates and loss are measured
+   * since the last periodic sample, which only the periodic sampling moves on (`advance`), so
+   * a reading in between does not shorten the next interval.
+   */
+  async sample(advance = false): Promise<NetworkStatus | null> {
     const pc = this.#pc;
     if (pc.connectionState === 'closed') return null;
     const report = await pc.getStats();
@@ -84,7 +91,7 @@ export class NetworkMonitor {
       packets: inbound.reduce((sum, s) => sum + num(s.packetsReceived), 0),
     };
     const before = this.#previous;
-    this.#previous = now;
+    if (advance || !before) this.#previous = now;
     const seconds = before ? (now.at - before.at) / 1000 : 0;
     const rate = (bytes: number) => (seconds > 0 ? Math.max(0, Math.round((bytes * 8) / seconds)) : 0);
 

@@ -1,11 +1,12 @@
 // <cignal-call>: a complete 1:1 video call in one element, wrapping the Cignal SDK.
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { live } from 'lit/directives/live.js';
-import { Cignal, getUrlParam } from '../sdk/index.js';
+import { Cignal, getUrlParam, Logger } from '../sdk/index.js';
 import type { CallState, CreateRoomOptions, Result } from '../sdk/index.js';
 import { CallController, type CreateRoom } from './call-controller.js';
 import { styles } from './cignal-call.styles.js';
 import { defaultLabels, type CignalLabels } from './labels.js';
+
+const log = new Logger('cignal-call');
 
 /** Read while the script runs: its server is, by default, the origin the script was loaded from. */
 const scriptOrigin = new URL(import.meta.url).origin;
@@ -181,6 +182,17 @@ export class CignalCall extends LitElement {
   }
 
   override updated(): void {
+    const video = (part: string) => this.renderRoot.querySelector<HTMLVideoElement & { sinkId?: string }>(`[part=${part}]`)!;
+    // Streams are set here, only when they change: a .srcObject binding would set them on every
+    // render (Lit sets object values each time), and setting srcObject again, even to the same
+    // stream, restarts the video: a blink whenever anything updates.
+    for (const [part, stream] of [['remote-video', this.#call.remote], ['local-video', this.#call.local]] as const) {
+      if (video(part).srcObject !== stream) video(part).srcObject = stream;
+    }
+    // The speaker chosen with switchActiveDevice('audiooutput') plays the other person here too.
+    const sink = this.cignal?.getActiveDevice('audiooutput');
+    const remote = video('remote-video');
+    if (sink && remote?.setSinkId && remote.sinkId !== sink) remote.setSinkId(sink).catch((error: unknown) => log.warn('could not use the chosen speaker: %o', error));
     // A button that turned off under the keyboard (Call once calling, Hang up once ended) hands
     // focus to the action that is now available, instead of dropping it on the page.
     if (this.renderRoot.querySelector('button:focus:disabled')) {
@@ -205,10 +217,8 @@ export class CignalCall extends LitElement {
 
     return html`
       <div part="stage">
-        <!-- live(): Lit sets object-valued properties on every render, and setting srcObject again
-             (even to the same stream) restarts the video: a blink every time anything updates. -->
-        <video part="remote-video" aria-label=${peer} .srcObject=${live(call.remote)} autoplay playsinline></video>
-        <video part="local-video" aria-label=${l.you} .srcObject=${live(call.local)} .muted=${true} autoplay playsinline></video>
+        <video part="remote-video" aria-label=${peer} autoplay playsinline></video>
+        <video part="local-video" aria-label=${l.you} .muted=${true} autoplay playsinline></video>
         <p part="status" role="status" aria-live="polite">
           ${(call.starting ? l.starting : call.reconnecting ? l.reconnecting : l[state]).replace('{name}', peer)} ${call.copied ? l.copied : ''}
         </p>

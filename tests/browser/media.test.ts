@@ -152,6 +152,27 @@ describe('devices', () => {
     await waitForRemoteState(b, { microphone: false, camera: true, screenShare: false });
   });
 
+  it('when the camera in use goes away, the call moves to the default camera and says so; device changes are announced', async () => {
+    const [a, b] = await callBetween(page, uniqueRoom());
+    const before = (await senderTracks(a)).video!;
+    // What the browser does when a camera is unplugged: its track ends by itself.
+    await run(a, `const track = room.localMedia.getVideoTracks()[0]; track.stop(); track.dispatchEvent(new Event('ended'));`);
+    await waitForEvent(a, 'activeDeviceChanged');
+    const [change] = (await events(a, 'activeDeviceChanged')).map((e) => e.arg);
+    expect(change).toMatchObject({ kind: 'videoinput', reason: 'unplugged', deviceId: expect.any(String) });
+    const after = (await senderTracks(a)).video!;
+    expect(after).toMatchObject({ readyState: 'live' });
+    expect(after.id).not.toBe(before.id);
+    expect(await run(a, 'return room.localMediaState.camera;')).toBe(true);
+    await resetFrames(b);
+    await expectVideoFlowing(b);
+
+    await run(a, `navigator.mediaDevices.dispatchEvent(new Event('devicechange'));`);
+    await waitForEvent(a, 'devicesChanged');
+    const kinds = await run<string[]>(a, `return T.events.find((e) => e.name === 'devicesChanged').arg.map((d) => d.kind);`);
+    expect(kinds).toEqual(expect.arrayContaining(['videoinput', 'audioinput']));
+  });
+
   it('refuses an unknown kind with a CignalError, and an unknown device with clientError', async () => {
     const [a] = await callBetween(page, uniqueRoom());
     expect(await run(a, 'return room.switchActiveDevice("printer", "x").catch((e) => e.code);')).toBe('invalid-argument');

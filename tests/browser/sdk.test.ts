@@ -132,6 +132,62 @@ describe('code written for the original Cignal', () => {
   });
 });
 
+describe('leaving while entering again', () => {
+  it('leaveRoom while joinRoom waits for the camera: the camera stays off and nothing is reported later', async () => {
+    const p = await page();
+    const roomId = uniqueRoom();
+    const outcome = await p.evaluate(async (roomId) => {
+      const T = (window as any).T;
+      let open!: () => void;
+      const cameraAllowed = new Promise<void>((resolve) => (open = resolve));
+      let slow = false;
+      await T.create({
+        roomId,
+        timeoutMs: 1_000,
+        getUserMedia: async (constraints: MediaStreamConstraints) => {
+          if (slow) await cameraAllowed;
+          return navigator.mediaDevices.getUserMedia(constraints);
+        },
+      });
+      const room = T.room;
+      await room.leaveRoom();
+      slow = true;
+      const joining = room.joinRoom(); // enters again: waits for the camera
+      await room.leaveRoom();
+      open(); // the camera arrives after the person left
+      const result = await joining;
+      // Longer than timeoutMs: a connection attempt left behind would report server-unreachable.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      return {
+        result,
+        live: room.localMedia.getTracks().filter((t: MediaStreamTrack) => t.readyState === 'live').length,
+        errors: T.events.filter((e: { name: string }) => e.name === 'serverError' || e.name === 'clientError').length,
+        state: room.state,
+      };
+    }, roomId);
+    expect(outcome).toEqual({ result: { success: false }, live: 0, errors: 0, state: 'ended' });
+  });
+
+  it('leaveRoom while joinRoom is still connecting: no server-unreachable once the timeout has passed', async () => {
+    const p = await page();
+    const outcome = await p.evaluate(async () => {
+      const T = (window as any).T;
+      // Nothing listens there: every connection attempt stays pending until timeoutMs.
+      await T.create({ url: 'http://127.0.0.1:9/', timeoutMs: 1_000 });
+      const room = T.room;
+      await new Promise((resolve) => room.once('serverError', resolve)); // the first attempt, reported
+      const before = room.socket;
+      const joining = room.joinRoom();
+      while (room.socket === before) await new Promise((resolve) => setTimeout(resolve, 0));
+      await room.leaveRoom(); // the new attempt is under way
+      const result = await joining;
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      return { result, serverErrors: T.events.filter((e: { name: string }) => e.name === 'serverError').length, state: room.state };
+    });
+    expect(outcome).toEqual({ result: { success: false }, serverErrors: 1, state: 'ended' });
+  });
+});
+
 describe('the same person joining from a second page', () => {
   it('signs the first page out: serverError replaced, state ended, camera off, and leaveRoom has nothing left to do', async () => {
     const roomId = uniqueRoom();

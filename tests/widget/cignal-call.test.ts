@@ -94,9 +94,12 @@ describe('<cignal-call> shows where the call stands', () => {
     rooms.last.setState('in-call');
     await settle(el);
     const video = part<HTMLVideoElement>(el, 'remote-video')!;
+    const videos = [video, part<HTMLVideoElement>(el, 'local-video')!];
+    // The first load of each, done (its loadstart is behind us) before counting new ones.
+    await waitFor(() => videos.every((v) => v.readyState >= HTMLMediaElement.HAVE_METADATA));
     // Setting srcObject, even to the same stream, restarts the element's load: a visible blink.
     const loads: string[] = [];
-    for (const v of [video, part<HTMLVideoElement>(el, 'local-video')!]) v.addEventListener('loadstart', () => loads.push(v.getAttribute('part')!));
+    for (const v of videos) v.addEventListener('loadstart', () => loads.push(v.getAttribute('part')!));
     const status = { quality: 'good', rttMs: 1, packetLoss: 0, jitterMs: 0, outgoingBitrate: 1, incomingBitrate: 1, relayed: false, localCandidateType: 'host', remoteCandidateType: 'host' } as const;
     for (let i = 0; i < 5; i++) {
       rooms.last.fire('networkStatus', status);

@@ -90,6 +90,13 @@ export class FakeCignal extends Emitter<CignalEvents> {
     return { success: true };
   }
 
+  /** The speaker chosen, as the SDK reports it for `audiooutput`. */
+  speaker: string | undefined;
+
+  getActiveDevice(kind: string): string | undefined {
+    return kind === 'audiooutput' ? this.speaker : undefined;
+  }
+
   async copyLink(): Promise<Result> {
     this.calls.push('copyLink');
     return { success: true };
