@@ -23,13 +23,41 @@ export async function installHarness(page: Page, version: string): Promise<void>
 
 /** Waits until the page shows decoded remote video: a real size and frames that keep coming. */
 export async function expectVideoFlowing(page: Page, timeout = 20_000): Promise<{ width: number; frames: number }> {
-  await page.waitForFunction(() => {
-    const T = (window as any).T;
-    return T.video && T.video.videoWidth > 0 && T.frames > 5;
-  }, null, { timeout });
-  const before = await page.evaluate(() => (window as any).T.frames as number);
-  await page.waitForFunction((before) => (window as any).T.frames > before + 5, before, { timeout });
+  try {
+    await page.waitForFunction(() => {
+      const T = (window as any).T;
+      return T.video && T.video.videoWidth > 0 && T.frames > 5;
+    }, null, { timeout });
+    const before = await page.evaluate(() => (window as any).T.frames as number);
+    await page.waitForFunction((before) => (window as any).T.frames > before + 5, before, { timeout });
+  } catch (error) {
+    // Say what the call looked like, so that a failure on a busy machine can be told from a hang.
+    throw new Error(`no video flowing: ${JSON.stringify(await callSnapshot(page).catch(() => null))}`, { cause: error });
+  }
   return page.evaluate(() => ({ width: (window as any).T.video.videoWidth as number, frames: (window as any).T.frames as number }));
+}
+
+/** The state of the page's call: SDK state, peer connection states, frames, the events seen. */
+export function callSnapshot(page: Page): Promise<unknown> {
+  return page.evaluate(async () => {
+    const T = (window as any).T;
+    const pc: RTCPeerConnection | null = T.room?.pc ?? null;
+    const video: Record<string, unknown> = {};
+    if (pc) {
+      (await pc.getStats()).forEach((s: any) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') video.decoded = s.framesDecoded;
+        if (s.type === 'outbound-rtp' && s.kind === 'video') video.encoded = s.framesEncoded;
+      });
+    }
+    return {
+      state: T.room?.state,
+      pc: pc && { connection: pc.connectionState, ice: pc.iceConnectionState, gathering: pc.iceGatheringState, signaling: pc.signalingState },
+      video,
+      width: T.video?.videoWidth ?? null,
+      frames: T.frames,
+      events: T.events.map((e: { name: string }) => e.name).filter((n: string) => n !== 'networkStatus'),
+    };
+  });
 }
 
 export function events(page: Page, name?: string): Promise<Array<{ name: string; arg: any }>> {
