@@ -28,6 +28,8 @@ describe('a call between two pages', () => {
     [alice, bob] = await Promise.all([page(), page()]);
     await enter(alice, roomId, 'Alice');
     await enter(bob, roomId, 'Bob');
+    // Bob's createRoom resolves once he is in; Alice hears of him a moment later.
+    await waitForEvent(alice, 'peerJoined');
   });
 
   it('tells each side who joined, including events fired while createRoom ran', async () => {

@@ -235,6 +235,7 @@ describe('ICE servers', () => {
     await enter(b, { roomId });
     const mine = [{ urls: 'turn:turn.example.com:3478', username: 'u', credential: 'c' }];
     expect(await a.evaluate((servers) => (window as any).T.room.setICEServers(servers), mine)).toEqual({ success: true });
+    await waitForEvent(a, 'peerJoined');
     await a.evaluate(() => (window as any).T.room.joinRoom());
     await waitForEvent(b, 'offerReceived');
     const urls = (p: Page) => p.evaluate(() => (window as any).T.room.pc.getConfiguration().iceServers.map((s: RTCIceServer) => s.urls));

@@ -77,6 +77,8 @@ export async function callBetween(open: () => Promise<Page>, roomId: string): Pr
   const [a, b] = await Promise.all([open(), open()]);
   await a.evaluate((roomId) => (window as any).T.create({ roomId, peerName: 'A' }), roomId);
   await b.evaluate((roomId) => (window as any).T.create({ roomId, peerName: 'B' }), roomId);
+  // B is in once its createRoom resolves; A hears of it a moment later, and can only call then.
+  await waitForEvent(a, 'peerJoined');
   await a.evaluate(() => (window as any).T.room.joinRoom());
   await Promise.all([expectVideoFlowing(a), expectVideoFlowing(b)]);
   return [a, b];
