@@ -150,11 +150,14 @@ export class LocalMedia {
     if (!track) throw new CignalError(ClientErrorCode.MediaUnavailable, 'The screen share had no video');
     track.contentHint = 'detail';
     // The browser's own "Stop sharing" ends the track: back to the camera, and say so.
-    track.addEventListener('ended', () => {
-      if (this.#screen !== track) return;
-      this.#endShare();
-      this.#options.onStateChange();
-    });
+    // In turn with the other changes, and told once the camera is back on the sender.
+    track.addEventListener('ended', () =>
+      void this.#serial(async () => {
+        if (this.#screen !== track) return;
+        await this.#endShare();
+        this.#options.onStateChange();
+      }),
+    );
     this.#screen = track;
     await this.#options.onOutgoing('video', track);
   }
@@ -212,7 +215,7 @@ export class LocalMedia {
     const device = track.getSettings?.().deviceId;
     if (device) this.#devices[inputKind[kind]] = device;
     // Ended by the browser, not by us: the device was unplugged or access revoked.
-    track.addEventListener('ended', () => void this.#lost(kind, track));
+    track.addEventListener('ended', () => void this.#serial(() => this.#lost(kind, track)));
   }
 
   async #lost(kind: TrackKind, track: MediaStreamTrack) {
