@@ -58,6 +58,7 @@ const nothingOn = (): MediaState => ({ microphone: false, camera: false, screenS
 const invalid = (message: string): never => {
   throw new CignalError(ClientErrorCode.InvalidArgument, message);
 };
+const checkKind = (kind: unknown) => deviceKinds.includes(kind as DeviceKind) || invalid(`kind must be one of ${deviceKinds.join(', ')}`);
 
 export class Cignal extends Emitter<CignalEvents> {
   /** Acquires local media, joins the room, and resolves with the room object. */
@@ -74,7 +75,7 @@ export class Cignal extends Emitter<CignalEvents> {
 
   /** The cameras, microphones and speakers of this device (names only once media access was granted). */
   static async getLocalDevices(kind?: DeviceKind): Promise<MediaDeviceInfo[]> {
-    if (kind !== undefined && !deviceKinds.includes(kind)) invalid(`kind must be one of ${deviceKinds.join(', ')}`);
+    if (kind !== undefined) checkKind(kind);
     const devices = (await globalThis.navigator?.mediaDevices?.enumerateDevices?.()) ?? [];
     return kind ? devices.filter((device) => device.kind === kind) : devices;
   }
@@ -264,7 +265,7 @@ export class Cignal extends Emitter<CignalEvents> {
 
   /** Uses another camera, microphone or speaker; mid-call without a new offer. */
   async switchActiveDevice(kind: DeviceKind, deviceId: string): Promise<Result> {
-    if (!deviceKinds.includes(kind)) invalid(`kind must be one of ${deviceKinds.join(', ')}`);
+    checkKind(kind);
     if (typeof deviceId !== 'string' || !deviceId) invalid('deviceId must be a non-empty string');
     if (this.#state === 'ended' || this.#state === 'error') return this.#notConnected('Not in the room');
     try {

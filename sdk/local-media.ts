@@ -2,6 +2,7 @@
 // and losing devices, and which track each kind of sender should carry at any moment.
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
+import type { TrackKind } from './peer-session.js';
 
 /** What a person sends: each is on or off. */
 export interface MediaState {
@@ -20,7 +21,6 @@ export interface ActiveDeviceChange {
   reason: 'switched' | 'unplugged';
 }
 
-type TrackKind = 'audio' | 'video';
 const inputKind = { audio: 'audioinput', video: 'videoinput' } as const;
 
 export interface LocalMediaOptions {
