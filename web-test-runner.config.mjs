@@ -21,7 +21,8 @@ export default {
       launchOptions: {
         executablePath: CHROMIUM,
         headless: true,
-        args: chromiumArgs,
+        // Two cameras, so that the device menu has a choice to make.
+        args: chromiumArgs.map((arg) => (arg === '--use-fake-device-for-media-stream' ? `${arg}=device-count=2` : arg)),
       },
     }),
   ],

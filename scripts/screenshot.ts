@@ -1,17 +1,19 @@
-// Makes docs/screenshot.png: the demo page mid-call, two Chromium pages with fake cameras.
+// Makes docs/screenshot.png (the demo page mid-call, 960×720, light) and docs/screenshot-phone.png
+// (the other side on a 390×844 phone, dark): two Chromium pages with fake cameras.
 // Run with `npm run screenshot` after a build.
 import { chromium } from 'playwright-core';
 import { CHROMIUM, chromiumArgs } from '../tests/helpers/chromium.mjs';
 import { createServer } from '../server/server.js';
 import type { Page } from 'playwright-core';
 
-const out = new URL('../docs/screenshot.png', import.meta.url).pathname;
+const docs = new URL('../docs/', import.meta.url).pathname;
 const server = await createServer({ config: { port: 0, host: '127.0.0.1', iceServers: [] } });
 const url = await server.listen();
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs });
 
-async function person(name: string, link: string, scheme: 'light' | 'dark'): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 960, height: 720 }, deviceScaleFactor: 1, colorScheme: scheme });
+async function person(name: string, link: string, scheme: 'light' | 'dark', phone = false): Promise<Page> {
+  const viewport = phone ? { width: 390, height: 844 } : { width: 960, height: 720 };
+  const context = await browser.newContext({ viewport, deviceScaleFactor: phone ? 2 : 1, colorScheme: scheme, isMobile: phone, hasTouch: phone });
   const page = await context.newPage();
   await page.goto(link);
   await page.fill('#name', name);
@@ -19,19 +21,31 @@ async function person(name: string, link: string, scheme: 'light' | 'dark'): Pro
   return page;
 }
 
+const inside = (page: Page, selector: string) => page.locator(`cignal-call [part~="${selector}"]`);
+
 try {
   const roomId = `demo-${Date.now().toString(36)}`;
-  const alice = await person('Alice', `${url}/?roomId=${roomId}`, 'light');
-  const bob = await person('Bob', `${url}/?roomId=${roomId}`, 'dark');
+  const alice = await person('Alice Liddell', `${url}/?roomId=${roomId}`, 'light');
+  const bob = await person('Bob Marley', `${url}/?roomId=${roomId}`, 'dark', true);
   await alice.waitForSelector('cignal-call[state="ready"]', { timeout: 15_000 });
-  await alice.click('cignal-call [part~="call-button"]');
+  await inside(alice, 'call-button').click();
   for (const page of [alice, bob]) await page.waitForSelector('cignal-call[state="in-call"]', { timeout: 20_000 });
-  await bob.fill('cignal-call [part~="message-input"]', 'Hi Alice! Can you hear me?');
-  await bob.press('cignal-call [part~="message-input"]', 'Enter');
-  await alice.waitForFunction(() => document.querySelector('cignal-call')?.shadowRoot?.querySelector('[part~="messages"]')?.textContent?.includes('Hi Alice'));
-  await alice.waitForTimeout(1_500); // let the remote video settle on a sharp frame
-  await alice.locator('body').screenshot({ path: out });
-  console.log(`wrote ${out}`);
+  await inside(bob, 'chat-button').click();
+  await inside(bob, 'message-input').fill('Hi Alice! Can you hear me?');
+  await inside(bob, 'message-input').press('Enter');
+  await inside(bob, 'close-chat-button').click();
+  await inside(alice, 'chat-button').click();
+  await inside(alice, 'messages').getByText('Hi Alice').waitFor();
+  await inside(alice, 'mic-button').click();
+  // Both show the network level, Alice's muted microphone on Bob's side.
+  for (const page of [alice, bob]) await inside(page, 'network-quality').waitFor({ timeout: 10_000 });
+  await inside(bob, 'remote-state').and(bob.locator('[data-microphone="off"]')).waitFor();
+  // No tooltip left under the pointer; let the remote video settle on a sharp frame.
+  for (const page of [alice, bob]) await page.mouse.move(0, 0);
+  await alice.waitForTimeout(1_500);
+  await alice.locator('body').screenshot({ path: `${docs}screenshot.png` });
+  await bob.screenshot({ path: `${docs}screenshot-phone.png` });
+  console.log(`wrote ${docs}screenshot.png and ${docs}screenshot-phone.png`);
 } finally {
   await browser.close();
   await server.close();

@@ -1,10 +1,12 @@
 // The SDK session behind <cignal-call>: enters the room while the element is on the page, leaves it
 // when the element is removed, re-dispatches SDK events on the element, and holds what it renders.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { CignalError, ClientErrorCode } from '../sdk/index.js';
+import { Cignal, CignalError, ClientErrorCode } from '../sdk/index.js';
 import { errorDetail } from '../sdk/errors.js';
-import type { CallState, Cignal, CreateRoomOptions, ErrorDetail } from '../sdk/index.js';
+import { deviceKinds, mediaError } from '../sdk/local-media.js';
+import type { CallState, CreateRoomOptions, DeviceKind, ErrorDetail, MediaState, NetworkStatus, Result } from '../sdk/index.js';
 import { cignalEvents, sdkEvents, type SdkEvent } from './events.js';
+import { Preview } from './prejoin.js';
 
 /** Under `auto-call`, how long the side that does not call first waits for the other's call. */
 export const AUTO_CALL_GRACE_MS = 3000;
@@ -21,6 +23,10 @@ export interface CallSettings {
   createRoom: CreateRoom;
   options: CreateRoomOptions;
   autoCall: boolean;
+  /** Show the pre-join screen first: media for a self-view, the room entered only on `join()`. */
+  prejoin: boolean;
+  /** Whether the person can see the messages now (else they count as unread). */
+  chatOpen: boolean;
 }
 
 /** A line of the message list. */
@@ -32,7 +38,11 @@ export interface Message {
   text: string;
 }
 
-type MediaKind = 'audio' | 'video';
+const setters = {
+  microphone: 'setMicrophoneEnabled',
+  camera: 'setCameraEnabled',
+  screenShare: 'setScreenShareEnabled',
+} as const;
 
 export class CallController implements ReactiveController {
   /** The SDK instance once the room is entered; null before, after removal, or when entering threw. */
@@ -47,6 +57,14 @@ export class CallController implements ReactiveController {
   remote: MediaStream | null = null;
   /** Newest first. */
   messages: Message[] = [];
+  /** Messages that came while the chat was closed. */
+  unread = 0;
+  /** On the pre-join screen: the self-view's camera and microphone, before the room is entered. */
+  preview: Preview | null = null;
+  /** The cameras, microphones and speakers, as last listed. */
+  devices: MediaDeviceInfo[] = [];
+  /** The call's last network status; null outside a call. */
+  network: NetworkStatus | null = null;
   /** True after the share link was copied, until the state moves on. */
   copied = false;
   /** Resolves with `cignal` once the room is entered, or null when that failed or was abandoned. */
@@ -58,6 +76,8 @@ export class CallController implements ReactiveController {
   #run = 0;
   #detach: Array<() => void> = [];
   #autoCallTimer?: ReturnType<typeof setTimeout>;
+  /** What Join chose (media constraints), kept so that Retry enters the room the same way. */
+  #joined: CreateRoomOptions | null = null;
 
   constructor(host: CallHost, settings: () => CallSettings) {
     this.#host = host;
@@ -66,7 +86,9 @@ export class CallController implements ReactiveController {
   }
 
   hostConnected(): void {
-    if (!this.cignal && !this.starting) this.start();
+    if (this.cignal || this.starting || this.preview) return;
+    if (this.#settings().prejoin) void this.startPreview();
+    else this.start();
   }
 
   hostDisconnected(): void {
@@ -75,8 +97,57 @@ export class CallController implements ReactiveController {
   }
 
   /** Acquires media and enters the room; `session` settles when done. */
-  start(): void {
-    this.session = this.#enter(++this.#run);
+  start(overrides: CreateRoomOptions = {}): void {
+    this.session = this.#enter(++this.#run, overrides);
+  }
+
+  /** Opens camera and microphone for the pre-join screen's self-view; nobody in the room sees it. */
+  async startPreview(): Promise<void> {
+    const run = ++this.#run;
+    const { audio = true, video = true } = this.#settings().options.mediaConstraints ?? {};
+    const preview = (this.preview = new Preview({ audio, video }, {
+      onChange: (devices) => {
+        if (devices) this.devices = devices;
+        this.#host.requestUpdate();
+      },
+      onError: (error) => this.#handle('clientError', errorDetail(error)),
+    }));
+    this.starting = true;
+    this.error = null;
+    this.#host.requestUpdate();
+    let stream: MediaStream;
+    try {
+      stream = await preview.start();
+    } catch (cause) {
+      if (run === this.#run) {
+        this.preview = null;
+        this.#failed(cause);
+      }
+      return;
+    }
+    // Left meanwhile: the tracks that opened after the release are stopped now.
+    if (run !== this.#run) return preview.release();
+    this.local = stream;
+    this.starting = false;
+    this.#host.requestUpdate();
+    await this.listDevices();
+  }
+
+  /** Leaves the pre-join screen: enters the room with the devices chosen there, on or off as set. */
+  join(): void {
+    const preview = this.preview;
+    if (!preview || this.starting) return;
+    this.#joined = { mediaConstraints: preview.joinConstraints() };
+    const chosen = deviceKinds.map((kind) => [kind, preview.activeDevice(kind)] as const);
+    preview.release();
+    this.preview = this.local = null;
+    this.start(this.#joined);
+    // A speaker chosen, or a camera chosen while it was off, applies in the room too.
+    void this.session.then((cignal) => {
+      for (const [kind, deviceId] of chosen) {
+        if (cignal && deviceId && cignal.getActiveDevice(kind) !== deviceId) void cignal.switchActiveDevice(kind, deviceId);
+      }
+    });
   }
 
   /** Leaves the room, stops every local track and stops listening to the SDK. */
@@ -88,25 +159,72 @@ export class CallController implements ReactiveController {
     // still re-dispatched before the listeners go.
     if (cignal) void cignal.leaveRoom();
     for (const detach of this.#detach.splice(0)) detach();
-    this.cignal = this.local = this.remote = null;
+    this.preview?.release();
+    this.#joined = null;
+    this.cignal = this.local = this.remote = this.preview = this.network = null;
     this.starting = false;
     this.session = Promise.resolve(null);
     this.#host.requestUpdate();
   }
 
-  /** Starts over with a new SDK instance, after an error. */
+  /** Starts over with a new SDK instance after an error: the pre-join screen again if it never got past it. */
   retry(): void {
+    const joined = this.#joined;
     this.stop();
-    this.start();
+    if (this.#settings().prejoin && !joined) void this.startPreview();
+    else this.start(joined ?? {});
   }
 
-  /** Turns the microphone or the camera on or off through the SDK (the other side is told). */
-  async toggle(kind: MediaKind): Promise<void> {
+  /** What this side sends now; null while there is nothing to turn on or off. */
+  get media(): MediaState | null {
+    if (this.preview) return this.starting ? null : this.preview.state;
     const cignal = this.cignal;
-    if (!cignal) return;
-    const state = cignal.localMediaState;
-    if (kind === 'audio') await cignal.setMicrophoneEnabled(!state.microphone);
-    else await cignal.setCameraEnabled(!state.camera);
+    return cignal && cignal.state !== 'ended' && cignal.state !== 'error' ? cignal.localMediaState : null;
+  }
+
+  /** Turns the microphone, camera or screen share on or off: in the preview, or through the SDK (the other side is told). */
+  async setMedia(kind: keyof MediaState, on: boolean): Promise<Result> {
+    const preview = this.preview;
+    const cignal = this.cignal;
+    let result: Result = { success: false };
+    if (preview && kind !== 'screenShare') {
+      try {
+        await (kind === 'microphone' ? preview.setMicrophone(on) : preview.setCamera(on));
+        result = { success: true };
+      } catch (error) {
+        this.#handle('clientError', errorDetail(mediaError(error)));
+      }
+    } else if (cignal && !preview) {
+      result = await cignal[setters[kind]](on);
+    }
+    this.#host.requestUpdate();
+    return result;
+  }
+
+  /** The device in use for `kind`, in the preview or the call. */
+  activeDevice(kind: DeviceKind): string | undefined {
+    return this.preview ? this.preview.activeDevice(kind) : this.cignal?.getActiveDevice(kind);
+  }
+
+  /** Uses another camera, microphone or speaker, in the preview or mid-call. */
+  async switchDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    const preview = this.preview;
+    if (preview) {
+      await preview.switchDevice(kind, deviceId).catch((error: unknown) => this.#handle('clientError', errorDetail(mediaError(error))));
+    } else {
+      await this.cignal?.switchActiveDevice(kind, deviceId);
+    }
+    this.#host.requestUpdate();
+  }
+
+  async listDevices(): Promise<void> {
+    this.devices = await Cignal.getLocalDevices();
+    this.#host.requestUpdate();
+  }
+
+  /** The chat was opened: what came is read. */
+  readMessages(): void {
+    this.unread = 0;
     this.#host.requestUpdate();
   }
 
@@ -140,7 +258,7 @@ export class CallController implements ReactiveController {
     );
   }
 
-  async #enter(run: number): Promise<Cignal | null> {
+  async #enter(run: number, overrides: CreateRoomOptions): Promise<Cignal | null> {
     const { createRoom, options } = this.#settings();
     this.starting = true;
     this.error = null;
@@ -148,15 +266,9 @@ export class CallController implements ReactiveController {
     this.#host.requestUpdate();
     let cignal: Cignal;
     try {
-      cignal = await createRoom(options);
+      cignal = await createRoom({ ...options, ...overrides });
     } catch (cause) {
-      // createRoom rejects only for unusable options (e.g. an invalid room id): report it as the SDK would.
-      if (run === this.#run) {
-        this.starting = false;
-        const error = cause instanceof CignalError ? cause : new CignalError(ClientErrorCode.InvalidArgument, String(cause), { cause });
-        this.#handle('clientError', errorDetail(error));
-        this.#handle('stateChange', { state: 'error', previous: this.#host.state });
-      }
+      if (run === this.#run) this.#failed(cause);
       return null;
     }
     if (run !== this.#run) {
@@ -177,6 +289,14 @@ export class CallController implements ReactiveController {
     return cignal;
   }
 
+  /** createRoom rejects only for unusable options (e.g. an invalid room id), the preview for media: reported as the SDK would. */
+  #failed(cause: unknown): void {
+    this.starting = false;
+    const error = cause instanceof CignalError ? cause : new CignalError(ClientErrorCode.InvalidArgument, String(cause), { cause });
+    this.#handle('clientError', errorDetail(error));
+    this.#handle('stateChange', { state: 'error', previous: this.#host.state });
+  }
+
   #handle(event: SdkEvent, detail: unknown): void {
     const cignal = this.cignal;
     if (event === 'localStream') {
@@ -187,6 +307,11 @@ export class CallController implements ReactiveController {
       this.error = detail as ErrorDetail;
     } else if (event === 'information' && typeof detail === 'string') {
       this.#addMessage({ own: false, name: cignal?.data.remoteDisplayName ?? null, text: detail });
+      if (!this.#settings().chatOpen) this.unread++;
+    } else if (event === 'networkStatus') {
+      this.network = detail as NetworkStatus;
+    } else if (event === 'devicesChanged') {
+      this.devices = detail as MediaDeviceInfo[];
     } else if (event === 'reconnecting' || event === 'reconnected') {
       this.reconnecting = event === 'reconnecting';
     } else if (event === 'stateChange') {
@@ -195,6 +320,7 @@ export class CallController implements ReactiveController {
       if (state !== 'error') this.error = null;
       if (state === 'ended' || state === 'error') this.reconnecting = false;
       if (state !== 'calling' && state !== 'in-call') this.remote = null;
+      if (state !== 'in-call') this.network = null;
       this.copied = false;
       this.#host.state = state;
       this.autoCall();

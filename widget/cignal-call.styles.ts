@@ -52,21 +52,51 @@ export const styles = css`
     position: absolute;
     right: 0.5rem;
     bottom: 0.5rem;
+    z-index: 1;
     width: 28%;
     min-width: 5rem;
+    max-width: 12rem;
     height: auto;
     aspect-ratio: 4 / 3;
     border: 2px solid #fff;
     border-radius: calc(var(--_radius) / 2);
     transform: scaleX(-1);
+    cursor: grab;
+    touch-action: none;
+  }
+  .top-left,
+  .top-right {
+    top: 3rem;
+    bottom: auto;
+  }
+  .top-left,
+  .bottom-left {
+    right: auto;
+    left: 0.5rem;
+  }
+  .bottom-left {
+    bottom: 3rem;
+  }
+  .preview [part='local-video'] {
+    inset: 0;
+    width: 100%;
+    max-width: none;
+    height: 100%;
+    border: 0;
+    border-radius: 0;
+    cursor: auto;
+  }
+  .preview [part='remote-video'] {
+    visibility: hidden;
   }
   [part='status'] {
     position: absolute;
     top: 0.5rem;
     left: 0.5rem;
+    z-index: 1;
     margin: 0;
     padding: 0.25rem 0.6rem;
-    max-width: calc(100% - 2rem);
+    max-width: calc(100% - 4rem);
     border-radius: calc(var(--_radius) / 2);
     background: #000b;
     color: #fff;
@@ -82,15 +112,21 @@ export const styles = css`
   a {
     color: inherit;
   }
-  [part='controls'],
-  form {
-    display: flex;
-    flex-wrap: wrap;
+  .call {
+    display: grid;
     gap: 0.5rem;
-    margin-top: 0.5rem;
+  }
+  @container (min-width: 44rem) {
+    .with-chat {
+      grid-template-columns: 1fr 18rem;
+    }
   }
   [part='controls'] {
+    display: flex;
+    flex-wrap: nowrap;
     justify-content: center;
+    gap: 0.5rem;
+    margin-top: 0.5rem;
   }
   button,
   input {
@@ -102,35 +138,97 @@ export const styles = css`
     color: var(--_fg);
     font: inherit;
   }
-  button:disabled,
-  input:disabled {
-    opacity: 0.5;
+  .icon {
+    position: relative;
+    display: inline-grid;
+    place-items: center;
+    width: 2.75rem;
+    padding: 0;
+    border-radius: 50%;
   }
-  [aria-pressed='false'] {
-    text-decoration: line-through;
-  }
-  [part='call-button'],
-  [part='hangup-button'] {
+  .wide {
+    min-width: 4rem;
+    border-radius: 1.5rem;
     background: var(--_accent);
     color: #fff;
     font-weight: 600;
   }
+  @container (max-width: 25rem) {
+    [part='controls'] {
+      gap: 0.25rem;
+    }
+    .icon {
+      width: 2.6rem;
+      min-height: 2.6rem;
+    }
+    .wide {
+      min-width: 3.25rem;
+    }
+  }
+  svg {
+    width: 1.5rem;
+    height: 1.5rem;
+    fill: none;
+    stroke: currentColor;
+    stroke-width: 2;
+    stroke-linecap: round;
+    stroke-linejoin: round;
+  }
   [part='hangup-button'] {
     background: var(--_danger);
   }
-  input {
-    flex: 1;
-    min-width: 8rem;
-    border-color: currentColor;
-    background: var(--_bg);
+  [part='hangup-button'] svg {
+    rotate: 135deg;
+  }
+  [part='mic-button'][aria-pressed='false'],
+  [part='camera-button'][aria-pressed='false'] {
+    background: var(--_danger);
+    color: #fff;
+  }
+  [part='screen-share-button'][aria-pressed='true'],
+  [part='fullscreen-button'][aria-pressed='true'],
+  [aria-expanded='true'] {
+    background: var(--_accent);
+    color: #fff;
+  }
+  button:disabled,
+  input:disabled {
+    opacity: 0.5;
+  }
+  .badge {
+    position: absolute;
+    top: -0.25rem;
+    right: -0.25rem;
+    min-width: 1.25rem;
+    border-radius: 0.625rem;
+    background: var(--_danger);
+    color: #fff;
+    font-size: 0.75rem;
+    line-height: 1.25rem;
+  }
+  /* Tooltips: the button's name, on hover and on keyboard focus. */
+  [data-tip]:is(:hover, :focus-visible)::after {
+    content: attr(data-tip);
+    position: absolute;
+    z-index: 3;
+    bottom: calc(100% + 0.4rem);
+    left: 50%;
+    translate: -50% 0;
+    padding: 0.2rem 0.5rem;
+    border-radius: 0.375rem;
+    background: #111827;
+    color: #fff;
+    font-size: 0.75rem;
+    font-weight: 400;
+    line-height: 1.4;
+    white-space: nowrap;
+    pointer-events: none;
+  }
+  .wide[data-tip] {
+    position: relative;
   }
   :focus-visible {
     outline: 3px solid var(--_accent);
     outline-offset: 2px;
-  }
-  ol {
-    margin: 0.5rem 0 0;
-    padding: 0;
-    list-style: none;
   }
 `;

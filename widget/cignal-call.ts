@@ -1,9 +1,13 @@
 // <cignal-call>: a complete 1:1 video call in one element, wrapping the Cignal SDK.
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { Cignal, getUrlParam, Logger } from '../sdk/index.js';
-import type { CallState, CreateRoomOptions, Result } from '../sdk/index.js';
+import type { CallState, CreateRoomOptions, MediaState, Result } from '../sdk/index.js';
 import { CallController, type CreateRoom } from './call-controller.js';
+import { chatPanel, chatStyles } from './chat-panel.js';
 import { styles } from './cignal-call.styles.js';
+import { deviceMenu, deviceMenuStyles } from './device-menu.js';
+import { icon, type IconName } from './icons.js';
+import { indicatorStyles, networkQuality, remoteState } from './indicators.js';
 import { defaultLabels, type CignalLabels } from './labels.js';
 
 const log = new Logger('cignal-call');
@@ -17,13 +21,16 @@ const onUnlessOff = {
 };
 
 /**
- * A 1:1 video call: remote video large, local video picture-in-picture, and buttons to call, hang
- * up, mute, turn the camera off, copy the room's link and exchange short messages.
+ * A 1:1 video call: remote video large with the other person's microphone, camera and screen-share
+ * state on it, local video picture-in-picture (drag it to any corner), network-quality bars, and one
+ * row of icon buttons: microphone, camera, screen share, devices, chat, full screen, call / hang up.
  *
  * Starting: the element enters the room (camera and microphone, then the signalling server) as soon
- * as it is connected to the page; no click is needed before the Call button. To avoid a camera
- * prompt on page load, add the element when the person asks for the call. While it starts, `state`
- * is `waiting` and the status says so. Removing the element leaves the room and turns the camera
+ * as it is connected to the page; no click is needed before the Call button. With `prejoin` it first
+ * shows a pre-join screen instead: a self-view, device choice, microphone and camera toggles and a
+ * Join button; the room is entered (and the other person sees someone there) only on Join. To avoid
+ * a camera prompt on page load, add the element when the person asks for the call. While it starts,
+ * `state` is `waiting` and the status says so. Removing the element leaves the room and turns the camera
  * and microphone off; adding it again starts afresh. Attribute changes apply at the next start.
  *
  * @summary A complete peer-to-peer video call in one element.
@@ -38,6 +45,12 @@ const onUnlessOff = {
  * @attr audio - Send the microphone. On by default; `audio="false"` (or `off`, `no`, `0`) turns it off.
  * @attr video - Send the camera. On by default; `video="false"` (or `off`, `no`, `0`) turns it off.
  * @attr auto-call - Start the call by itself as soon as both people are in the room.
+ * @attr prejoin - Show the pre-join screen first; the room is entered on Join.
+ * @attr no-chat - Hide the chat button and panel (messages sent with `inform` still arrive as `cignal-information`).
+ * @attr no-screen-share - Hide the screen-share button. It is hidden anyway where the browser cannot share the screen (most phones).
+ * @attr no-settings - Hide the settings button and its device menu.
+ * @attr no-fullscreen - Hide the full-screen button. It is hidden anyway where the page may not go full screen.
+ * @attr no-network-quality - Hide the network-quality bars.
  * @attr state - Reflects the call state: `waiting`, `ready`, `calling`, `in-call`, `ended` or `error`. Read-only.
  *
  * @fires {CustomEvent<MediaStream>} cignal-local-stream - The camera and microphone stream is available.
@@ -62,24 +75,35 @@ const onUnlessOff = {
  *
  * @csspart stage - The video area.
  * @csspart remote-video - The other person's video.
- * @csspart local-video - This person's own video (picture-in-picture, mirrored).
+ * @csspart local-video - This person’s own video (picture-in-picture, mirrored; large on the pre-join screen). Drag it to another corner.
  * @csspart status - The sentence that says where the call stands (a polite live region).
  * @csspart error - The error message, with its retry button.
  * @csspart retry-button - Starts again after an error.
  * @csspart share-link - The room link and its copy button, shown while waiting alone.
  * @csspart copy-link-button - Copies the room link.
- * @csspart controls - The row of call buttons.
+ * @csspart remote-state - Over the other person's video: their name, a muted-microphone mark, their initials while their camera is off, a line while they share their screen. `data-microphone`, `data-camera` and `data-screen-share` are each `on` or `off`.
+ * @csspart network-quality - Signal bars for the call's network (`data-quality` = `good`, `fair`, `poor` or `lost`); pressing them shows the details.
+ * @csspart network-details - Round-trip time, loss and whether the call is direct or relayed.
+ * @csspart controls - The row of call buttons (one row, also on a phone).
  * @csspart mic-button - Turns the microphone on and off (`aria-pressed`).
  * @csspart camera-button - Turns the camera on and off (`aria-pressed`).
+ * @csspart screen-share-button - Shares the screen instead of the camera, or stops (`aria-pressed`).
+ * @csspart settings-button - Opens and closes the device menu (`aria-expanded`).
+ * @csspart device-menu - The camera, microphone and speaker choices.
+ * @csspart chat-button - Opens and closes the chat (`aria-expanded`), with the number of unread messages.
+ * @csspart fullscreen-button - Shows the call full screen, or stops (`aria-pressed`).
  * @csspart call-button - Starts the call.
- * @csspart hangup-button - Ends the call.
+ * @csspart hangup-button - Ends the call (in place of the call button while a call is on).
+ * @csspart join-button - On the pre-join screen: enters the room (in place of the call button).
+ * @csspart chat - The chat panel: its messages, message box and close button.
+ * @csspart close-chat-button - Closes the chat.
  * @csspart message-form - The message box.
  * @csspart message-input - The message text field.
  * @csspart send-button - Sends the message.
  * @csspart messages - The list of messages, newest first.
  *
- * @cssprop --cignal-accent - Colour of the call button and focus rings.
- * @cssprop --cignal-danger - Colour of the hang-up button and errors.
+ * @cssprop --cignal-accent - Colour of the call and join buttons, pressed toggles and focus rings.
+ * @cssprop --cignal-danger - Colour of the hang-up button, a muted microphone or stopped camera, and errors.
  * @cssprop --cignal-background - Background of the element.
  * @cssprop --cignal-foreground - Text colour.
  * @cssprop --cignal-surface - Background of buttons, fields and the video area.
@@ -88,7 +112,7 @@ const onUnlessOff = {
  * @cssprop --cignal-height - Height of the video area (default: from its width, 16:9, 3:4 on narrow screens).
  */
 export class CignalCall extends LitElement {
-  static override styles = styles;
+  static override styles = [styles, indicatorStyles, deviceMenuStyles, chatStyles];
 
   static override properties = {
     roomId: { attribute: 'room-id' },
@@ -100,8 +124,15 @@ export class CignalCall extends LitElement {
     audio: { converter: onUnlessOff },
     video: { converter: onUnlessOff },
     autoCall: { type: Boolean, attribute: 'auto-call' },
+    prejoin: { type: Boolean },
+    noChat: { type: Boolean, attribute: 'no-chat' },
+    noScreenShare: { type: Boolean, attribute: 'no-screen-share' },
+    noSettings: { type: Boolean, attribute: 'no-settings' },
+    noFullscreen: { type: Boolean, attribute: 'no-fullscreen' },
+    noNetworkQuality: { type: Boolean, attribute: 'no-network-quality' },
     labels: { attribute: false },
     state: { reflect: true },
+    open: { state: true },
   };
 
   /** The room to join. Default: `?roomId=` from the page URL, else a new room. */
@@ -122,10 +153,24 @@ export class CignalCall extends LitElement {
   declare video: boolean;
   /** Whether to start the call by itself once both people are in the room. */
   declare autoCall: boolean;
+  /** Whether to show the pre-join screen (self-view, devices, Join) before entering the room. */
+  declare prejoin: boolean;
+  /** Hides the chat button and panel. */
+  declare noChat: boolean;
+  /** Hides the screen-share button. */
+  declare noScreenShare: boolean;
+  /** Hides the settings button and the device menu. */
+  declare noSettings: boolean;
+  /** Hides the full-screen button. */
+  declare noFullscreen: boolean;
+  /** Hides the network-quality bars. */
+  declare noNetworkQuality: boolean;
   /** Texts to replace, e.g. `{ call: 'Appeler' }`; the rest stay English. */
   declare labels: Partial<CignalLabels>;
   /** Where the call stands, as reported by the SDK. Read-only. */
   declare state: CallState;
+  /** The panel open over or beside the call, if any. */
+  declare private open: 'chat' | 'devices' | 'network' | null;
 
   /** Creates the SDK instance; replace it (before the element is added) to inject a fake in tests. */
   createRoom: CreateRoom = (options) => Cignal.createRoom(options);
@@ -134,18 +179,38 @@ export class CignalCall extends LitElement {
     createRoom: this.createRoom,
     options: this.#options(),
     autoCall: this.autoCall,
+    prejoin: this.prejoin,
+    chatOpen: this.open === 'chat',
   }));
+
+  /** Where the self-view sits: `top-left`, `top-right`, `bottom-left` or `bottom-right`. */
+  #corner = 'bottom-right';
+  readonly #onFullscreen = () => this.requestUpdate();
+  /** What takes the focus once it is rendered, after a panel opened or closed. */
+  #focusNext: string | null = null;
 
   constructor() {
     super();
     this.audio = true;
     this.video = true;
     this.autoCall = false;
+    this.prejoin = this.noChat = this.noScreenShare = this.noSettings = this.noFullscreen = this.noNetworkQuality = false;
     this.labels = {};
     this.state = 'waiting';
+    this.open = null;
   }
 
-  /** The SDK instance, or null while starting, after an error that prevented it, or once removed. */
+  override connectedCallback(): void {
+    super.connectedCallback();
+    document.addEventListener('fullscreenchange', this.#onFullscreen);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    document.removeEventListener('fullscreenchange', this.#onFullscreen);
+  }
+
+  /** The SDK instance, or null while starting, on the pre-join screen, after an error that prevented it, or once removed. */
   get cignal(): Cignal | null {
     return this.#call.cignal;
   }
@@ -166,6 +231,26 @@ export class CignalCall extends LitElement {
     return this.cignal ? this.cignal.inform(data) : { success: false };
   }
 
+  /** On the pre-join screen, enters the room with the devices chosen there (the Join button). */
+  join(): void {
+    this.#call.join();
+  }
+
+  /** Mutes or unmutes the microphone (SDK `setMicrophoneEnabled`; on the pre-join screen, the preview's). */
+  setMicrophoneEnabled(enabled: boolean): Promise<Result> {
+    return this.#call.setMedia('microphone', enabled);
+  }
+
+  /** Turns the camera off or on (SDK `setCameraEnabled`; on the pre-join screen, the preview's). */
+  setCameraEnabled(enabled: boolean): Promise<Result> {
+    return this.#call.setMedia('camera', enabled);
+  }
+
+  /** Shares the screen instead of the camera, or stops (SDK `setScreenShareEnabled`). */
+  setScreenShareEnabled(enabled: boolean): Promise<Result> {
+    return this.#call.setMedia('screenShare', enabled);
+  }
+
   #options(): CreateRoomOptions {
     return {
       url: this.server || (scriptOrigin === 'null' ? location.origin : scriptOrigin),
@@ -181,7 +266,7 @@ export class CignalCall extends LitElement {
     if (changed.has('autoCall')) this.#call.autoCall();
   }
 
-  override updated(): void {
+  override updated(changed: PropertyValues<this>): void {
     const video = (part: string) => this.renderRoot.querySelector<HTMLVideoElement & { sinkId?: string }>(`[part=${part}]`)!;
     // Streams are set here, only when they change: a .srcObject binding would set them on every
     // render (Lit sets object values each time), and setting srcObject again, even to the same
@@ -190,15 +275,57 @@ export class CignalCall extends LitElement {
       if (video(part).srcObject !== stream) video(part).srcObject = stream;
     }
     // The speaker chosen with switchActiveDevice('audiooutput') plays the other person here too.
-    const sink = this.cignal?.getActiveDevice('audiooutput');
+    const sink = this.#call.activeDevice('audiooutput');
     const remote = video('remote-video');
     if (sink && remote?.setSinkId && remote.sinkId !== sink) remote.setSinkId(sink).catch((error: unknown) => log.warn('could not use the chosen speaker: %o', error));
     // A button that turned off under the keyboard (Call once calling, Hang up once ended) hands
     // focus to the action that is now available, instead of dropping it on the page.
     if (this.renderRoot.querySelector('button:focus:disabled')) {
-      this.renderRoot.querySelector<HTMLElement>('[part=hangup-button]:enabled,[part=call-button]:enabled,[part=retry-button]')?.focus();
+      this.renderRoot.querySelector<HTMLElement>('.primary:enabled,[part=retry-button]')?.focus();
+    }
+    // A panel that opened takes the focus (once its content is there: the device list comes
+    // later); one that closed gives it back to its button.
+    const was = changed.get('open' as keyof CignalCall) as CignalCall['open'] | undefined;
+    if (was !== undefined) {
+      const focus = { devices: '[part=device-menu] select', chat: '[part=message-input]', network: null }[(this.open ?? was)!];
+      this.#focusNext = this.open ? focus : focus && `[part=${was === 'devices' ? 'settings' : 'chat'}-button]`;
+    }
+    const next = this.#focusNext && this.renderRoot.querySelector<HTMLElement>(this.#focusNext);
+    if (next) {
+      next.focus();
+      this.#focusNext = null;
     }
   }
+
+  #toggle(panel: 'chat' | 'devices' | 'network'): void {
+    this.open = this.open === panel ? null : panel;
+    if (this.open === 'devices') void this.#call.listDevices();
+    if (this.open === 'chat') this.#call.readMessages();
+  }
+
+  #fullscreen(): void {
+    const done = document.fullscreenElement === this ? document.exitFullscreen() : this.requestFullscreen();
+    done.catch((error: unknown) => log.warn('full screen was refused: %o', error));
+  }
+
+  /** Dragging the self-view: it follows the pointer, then settles in the nearest corner. */
+  #drag = (down: PointerEvent) => {
+    const pip = down.currentTarget as HTMLElement;
+    const stage = pip.parentElement!.getBoundingClientRect();
+    pip.setPointerCapture(down.pointerId);
+    const move = (event: PointerEvent) => (pip.style.translate = `${event.clientX - down.clientX}px ${event.clientY - down.clientY}px`);
+    const drop = (event: PointerEvent) => {
+      pip.removeEventListener('pointermove', move);
+      pip.style.translate = '';
+      const x = event.clientX - stage.left < stage.width / 2 ? 'left' : 'right';
+      const y = event.clientY - stage.top < stage.height / 2 ? 'top' : 'bottom';
+      this.#corner = `${y}-${x}`;
+      this.requestUpdate();
+    };
+    pip.addEventListener('pointermove', move);
+    pip.addEventListener('pointerup', drop, { once: true });
+    pip.addEventListener('pointercancel', drop, { once: true });
+  };
 
   override render() {
     const call = this.#call;
@@ -207,21 +334,55 @@ export class CignalCall extends LitElement {
     const custom = this.labels ?? {};
     const l: CignalLabels = { ...defaultLabels, ...custom, errors: { ...defaultLabels.errors, ...custom.errors } };
     const peer = cignal?.data.remoteDisplayName || l.peer;
+    const previewing = !!call.preview;
     const active = state === 'calling' || state === 'in-call';
     const present = active || state === 'ready';
-    const media = cignal && state !== 'ended' && state !== 'error' ? cignal.localMediaState : null;
-    const toggle = (kind: 'audio' | 'video', part: string, label: string) =>
-      html`<button part=${part} aria-pressed=${!!media?.[kind === 'audio' ? 'microphone' : 'camera']} ?disabled=${!media} @click=${() => call.toggle(kind)}>${label}</button>`;
+    const media = call.media;
+    const open = this.open;
+    const button = (part: string, name: IconName, label: string, enabled: boolean, click: () => void, pressed?: boolean, off = false) =>
+      html`<button part=${part} class="icon" aria-label=${label} data-tip=${label} aria-pressed=${pressed ?? nothing} ?disabled=${!enabled} @click=${click}>${icon(name, off)}</button>`;
+    const toggle = (kind: keyof MediaState, part: string, name: IconName, label: string) => {
+      const on = !!media?.[kind];
+      return button(part, name, label, !!media, () => void call.setMedia(kind, !on), on, kind !== 'screenShare' && !on);
+    };
+    const panel = (part: string, name: IconName, label: string, which: 'chat' | 'devices', enabled: boolean, badge = 0) =>
+      html`<button part=${part} class="icon" aria-label=${badge ? `${label}, ${l.unread.replace('{count}', String(badge))}` : label} data-tip=${label}
+        aria-expanded=${open === which} aria-controls=${open === which ? (which === 'chat' ? 'chat' : 'device-menu') : nothing} ?disabled=${!enabled} @click=${() => this.#toggle(which)}>
+        ${icon(name)}${badge ? html`<span class="badge" aria-hidden="true">${badge}</span>` : nothing}
+      </button>`;
+    const canShare = !this.noScreenShare && !previewing && !!navigator.mediaDevices?.getDisplayMedia;
+    const canFullscreen = !this.noFullscreen && document.fullscreenEnabled;
+    const chat = !this.noChat && !previewing;
+    const status = previewing ? l.prejoin : call.starting ? l.starting : call.reconnecting ? l.reconnecting : l[state];
     const error = call.error;
     const link = cignal?.shareLink;
+    // One button, so that focus stays on it as it turns from Call into Hang up and back.
+    const [primaryPart, primaryLabel, primaryEnabled, primaryClick] = previewing
+      ? ['join-button', l.join, !call.starting, () => this.join()]
+      : active
+        ? ['hangup-button', l.hangUp, true, () => this.hangUp()]
+        : ['call-button', l.call, !!cignal && (state === 'ready' || state === 'ended'), () => this.call()];
 
     return html`
-      <div part="stage">
-        <video part="remote-video" aria-label=${peer} autoplay playsinline></video>
-        <video part="local-video" aria-label=${l.you} .muted=${true} autoplay playsinline></video>
-        <p part="status" role="status" aria-live="polite">
-          ${(call.starting ? l.starting : call.reconnecting ? l.reconnecting : l[state]).replace('{name}', peer)} ${call.copied ? l.copied : ''}
-        </p>
+      <div class="call ${open === 'chat' && chat ? 'with-chat' : ''}">
+        <div part="stage" class=${previewing ? 'preview' : ''}>
+          <video part="remote-video" aria-label=${peer} autoplay playsinline></video>
+          ${call.remote && cignal ? remoteState(l, peer, cignal.remoteMediaState) : nothing}
+          <video part="local-video" class=${this.#corner} aria-label=${l.you} .muted=${true} autoplay playsinline @pointerdown=${previewing ? nothing : this.#drag}></video>
+          <p part="status" role="status" aria-live="polite">${status.replace('{name}', peer)} ${call.copied ? l.copied : ''}</p>
+          ${call.network && state === 'in-call' && !this.noNetworkQuality ? networkQuality(l, call.network, open === 'network', () => this.#toggle('network')) : nothing}
+          ${open === 'devices' && !this.noSettings
+            ? deviceMenu(l, {
+                devices: call.devices,
+                active: (kind) => call.activeDevice(kind),
+                choose: (kind, deviceId) => void call.switchDevice(kind, deviceId),
+                close: () => (this.open = null),
+              })
+            : nothing}
+        </div>
+        ${open === 'chat' && chat
+          ? chatPanel(l, { messages: call.messages, enabled: present, submit: this.#submit, close: () => (this.open = null) })
+          : nothing}
       </div>
       ${error
         ? html`<p part="error" role="alert">
@@ -236,20 +397,16 @@ export class CignalCall extends LitElement {
           </p>`
         : nothing}
       <div part="controls">
-        ${toggle('audio', 'mic-button', l.microphone)} ${toggle('video', 'camera-button', l.camera)}
-        <button part="call-button" ?disabled=${!cignal || (state !== 'ready' && state !== 'ended')} @click=${() => this.call()}>
-          ${l.call}
+        ${toggle('microphone', 'mic-button', 'microphone', l.microphone)} ${toggle('camera', 'camera-button', 'camera', l.camera)}
+        ${canShare ? toggle('screenShare', 'screen-share-button', 'screen', l.screenShare) : nothing}
+        ${this.noSettings ? nothing : panel('settings-button', 'settings', l.settings, 'devices', !!media)}
+        ${chat ? panel('chat-button', 'chat', l.chat, 'chat', !!cignal, call.unread) : nothing}
+        ${canFullscreen ? button('fullscreen-button', document.fullscreenElement === this ? 'exitFullscreen' : 'fullscreen', l.fullscreen, true, () => this.#fullscreen(), document.fullscreenElement === this) : nothing}
+        <button part=${primaryPart} class="wide primary" aria-label=${primaryLabel} data-tip=${primaryLabel} ?disabled=${!primaryEnabled} @click=${primaryClick}>
+          ${previewing ? primaryLabel : icon('phone')}
         </button>
-        <button part="hangup-button" ?disabled=${!active} @click=${() => this.hangUp()}>${l.hangUp}</button>
         <slot></slot>
       </div>
-      <form part="message-form" @submit=${this.#submit}>
-        <input part="message-input" name="message" aria-label=${l.message} placeholder=${l.message} autocomplete="off" maxlength="500" ?disabled=${!present} />
-        <button part="send-button" ?disabled=${!present}>${l.send}</button>
-      </form>
-      <ol part="messages" aria-label=${l.messages} aria-live="polite">
-        ${call.messages.map((m) => html`<li><b>${m.own ? l.you : m.name || l.peer}:</b> ${m.text}</li>`)}
-      </ol>
     `;
   }
 

@@ -15,6 +15,33 @@ export interface CignalLabels extends Record<CallState, string> {
   hangUp: string;
   microphone: string;
   camera: string;
+  screenShare: string;
+  /** The settings button, and the device menu's name. */
+  settings: string;
+  fullscreen: string;
+  chat: string;
+  /** Added to the chat button's name while messages wait: `{count}` is how many. */
+  unread: string;
+  close: string;
+  /** The device menu's choices. */
+  speaker: string;
+  /** The other person's microphone is off. */
+  muted: string;
+  /** The other person shares their screen. */
+  sharing: string;
+  /** Network quality: `{quality}` is one of the words below. */
+  network: string;
+  good: string;
+  fair: string;
+  poor: string;
+  lost: string;
+  /** The measured details: `{rtt}` ms round trip, `{loss}` % lost, `{path}` direct or relayed. */
+  networkDetails: string;
+  direct: string;
+  relayed: string;
+  /** Status on the pre-join screen (`prejoin`), and its button. */
+  prejoin: string;
+  join: string;
   shareLink: string;
   copyLink: string;
   /** Announced after the link was copied. */
@@ -44,6 +71,25 @@ export const defaultLabels: CignalLabels = {
   hangUp: 'Hang up',
   microphone: 'Microphone',
   camera: 'Camera',
+  screenShare: 'Share screen',
+  settings: 'Settings',
+  fullscreen: 'Full screen',
+  chat: 'Chat',
+  unread: '{count} unread',
+  close: 'Close',
+  speaker: 'Speaker',
+  muted: '{name} is muted',
+  sharing: '{name} is sharing their screen',
+  network: 'Network: {quality}',
+  good: 'good',
+  fair: 'fair',
+  poor: 'poor',
+  lost: 'lost',
+  networkDetails: '{rtt} ms round trip, {loss} % lost, {path}',
+  direct: 'direct',
+  relayed: 'relayed',
+  prejoin: 'Check your camera and microphone, then join.',
+  join: 'Join',
   shareLink: 'Share this link:',
   copyLink: 'Copy link',
   copied: 'Link copied.',

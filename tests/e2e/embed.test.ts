@@ -1,42 +1,21 @@
 // The headline promise, end to end: a page on another origin that contains only README's script
 // tag and <cignal-call> holds a video call with another such page, through our server.
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../server/paths.js';
 import { browserSuite } from '../helpers/browser.js';
+import { remoteVideoPlays, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
 import { uniqueRoom } from '../helpers/server.js';
 
-const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
-function snippet(name: string): string {
-  const match = new RegExp(`<!-- snippet: ${name} -->\\s*\`\`\`html\\n([\\s\\S]*?)\`\`\``).exec(readme);
-  if (!match) throw new Error(`README.md has no "${name}" snippet`);
-  return match[1]!;
-}
-
 const suite = browserSuite({ reconnectGraceMs: 30_000 });
-let site: Server;
+let site: EmbedSite;
 let siteUrl: string;
 
+// The embedding site: another origin (localhost vs 127.0.0.1, another port), plain HTML only.
 beforeAll(async () => {
-  const cignalUrl = suite.server.url;
-  // The embedding site: another origin (localhost vs 127.0.0.1, another port), plain HTML only.
-  site = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const kind = url.pathname === '/classic.html' ? 'embed-classic' : 'embed-module';
-    let html = snippet(kind).replaceAll('https://calls.example.com', cignalUrl);
-    const room = url.searchParams.get('room');
-    if (kind === 'embed-module' && room) html = html.replace(/room-id="[^"]*"/, `room-id="${room}"`);
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Embed</title></head><body>\n${html}\n</body></html>`);
-  });
-  await new Promise<void>((resolve) => site.listen(0, 'localhost', resolve));
-  siteUrl = `http://localhost:${(site.address() as AddressInfo).port}`;
+  site = await startEmbedSite(suite.server.url);
+  siteUrl = site.url;
 });
-afterAll(() => new Promise((resolve) => site?.close(resolve)));
+afterAll(() => site?.close());
 
 /** Opens an embedding page and records every cignal-* event that reaches the document. */
 async function visit(path: string): Promise<Page> {
@@ -61,24 +40,7 @@ const part = (page: Page, name: string) => page.locator(`cignal-call [part~="${n
 const stateOf = (page: Page) => element(page).getAttribute('state');
 const seen = (page: Page, name: string) => page.evaluate((name) => (window as any).seen.filter((e: { name: string }) => e.name === name), name);
 
-async function expectRemoteVideo(page: Page) {
-  const frames = () =>
-    page.evaluate(() => {
-      const video = document.querySelector('cignal-call')!.shadowRoot!.querySelector<HTMLVideoElement>('[part~="remote-video"]')!;
-      return { width: video.videoWidth, frames: video.getVideoPlaybackQuality().totalVideoFrames };
-    });
-  await page.waitForFunction(() => {
-    const video = document.querySelector('cignal-call')?.shadowRoot?.querySelector<HTMLVideoElement>('[part~="remote-video"]');
-    return !!video && video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames > 3;
-  }, null, { timeout: 20_000 });
-  const first = await frames();
-  await page.waitForFunction(
-    (before) => document.querySelector('cignal-call')!.shadowRoot!.querySelector<HTMLVideoElement>('[part~="remote-video"]')!.getVideoPlaybackQuality().totalVideoFrames > before + 5,
-    first.frames,
-    { timeout: 20_000 },
-  );
-  expect(first.width).toBeGreaterThan(0);
-}
+const expectRemoteVideo = remoteVideoPlays;
 
 describe('<cignal-call> embedded on another origin', () => {
   it('two pages hold a call, exchange a message, hang up, and a third page is refused visibly', async () => {
@@ -100,10 +62,14 @@ describe('<cignal-call> embedded on another origin', () => {
     const remote = (await seen(bob, 'cignal-remote-stream'))[0];
     expect(remote).toMatchObject({ bubbles: true, composed: true });
 
-    // A message typed on one side arrives as cignal-information on the other.
+    // A message typed on one side arrives as cignal-information on the other, counted as unread
+    // until the chat is opened.
+    await part(alice, 'chat-button').click();
     await part(alice, 'message-input').fill('Hello from Alice');
     await part(alice, 'message-input').press('Enter');
     await expect.poll(async () => (await seen(bob, 'cignal-information')).map((e: { detail: unknown }) => e.detail), { timeout: 10_000 }).toEqual(['Hello from Alice']);
+    await expect.poll(() => part(bob, 'chat-button').getAttribute('aria-label')).toBe('Chat, 1 unread');
+    await part(bob, 'chat-button').click();
     expect(await part(bob, 'messages').textContent()).toContain('Hello from Alice');
 
     // A third visitor sees, in the element, that the room is full; the call goes on.

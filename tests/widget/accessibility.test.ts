@@ -54,11 +54,11 @@ describe('<cignal-call> from the keyboard', () => {
     rooms.last.peerArrives('Ada');
     await settle(el);
     const order: Array<string | null> = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 8; i++) {
       await tab();
       order.push(focused(el));
     }
-    expect(order).to.deep.equal(['mic-button', 'camera-button', 'call-button', 'extra', 'message-input', 'send-button']);
+    expect(order).to.deep.equal(['mic-button', 'camera-button', 'screen-share-button', 'settings-button', 'chat-button', 'fullscreen-button', 'call-button', 'extra']);
   });
 
   it('waiting alone, Tab goes through the share link and its copy button first', async () => {
@@ -76,9 +76,7 @@ describe('<cignal-call> from the keyboard', () => {
     const { el, rooms } = await mountAfterButton();
     rooms.last.peerArrives('Ada');
     await settle(el);
-    await tab();
-    await tab();
-    await tab();
+    for (let i = 0; i < 7; i++) await tab();
     expect(focused(el)).to.equal('call-button');
 
     await sendKeys({ press: 'Enter' });
@@ -98,7 +96,10 @@ describe('<cignal-call> from the keyboard', () => {
     const { el, rooms } = await mountAfterButton();
     rooms.last.peerArrives('Ada');
     await settle(el);
-    el.shadowRoot!.querySelector<HTMLInputElement>('[part=message-input]')!.focus();
+    el.shadowRoot!.querySelector<HTMLButtonElement>('[part=chat-button]')!.click();
+    await settle(el);
+    // The chat opens with the focus in its message box.
+    expect(focused(el)).to.equal('message-input');
     await sendKeys({ type: 'hello' });
     await sendKeys({ press: 'Enter' });
     await waitFor(() => rooms.last.informed.length);
@@ -131,6 +132,55 @@ describe('<cignal-call> passes axe-core', () => {
       room.setState('error');
       await check('error');
       expect(found).to.deep.equal({ waiting: [], ready: [], 'in-call': [], ended: [], error: [] });
+    });
+  }
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`with the call UI's panels and marks, and on the pre-join screen, ${scheme} colours`, async () => {
+      await emulateMedia({ colorScheme: scheme });
+      const { el, rooms } = await mount({ 'peer-name': 'Grace' });
+      const room = rooms.last;
+      const found: Record<string, string[]> = {};
+      const check = async (what: string) => {
+        await settle(el);
+        found[what] = await violations(el);
+      };
+      const press = async (name: string) => {
+        el.shadowRoot!.querySelector<HTMLButtonElement>(`[part=${name}]`)!.click();
+        await settle(el);
+      };
+      room.peerArrives('Ada Lovelace');
+      await el.call();
+      room.fire('remoteStream', new MediaStream());
+      room.setState('in-call');
+      room.fire('information', 'hello');
+      room.fire('networkStatus', { quality: 'fair', rttMs: 300, packetLoss: 0.04, jitterMs: 10, outgoingBitrate: 1, incomingBitrate: 1, relayed: true, localCandidateType: 'relay', remoteCandidateType: 'host' });
+      room.remoteMedia({ microphone: false, camera: false });
+      await check('unread message, muted and camera off');
+      await press('network-quality');
+      await check('network details');
+      room.remoteMedia({ screenShare: true });
+      await press('chat-button');
+      await check('chat open, sharing');
+      await press('settings-button');
+      await waitFor(() => el.shadowRoot!.querySelector('[part=device-menu] select'));
+      await check('device menu');
+      await el.setMicrophoneEnabled(false);
+      await el.setScreenShareEnabled(true);
+      await check('muted, sharing');
+      unmountAll();
+
+      const preview = await mount({ prejoin: '' }, { wait: false });
+      await waitFor(() => preview.el.shadowRoot!.querySelector('[part=join-button]:enabled'));
+      found.prejoin = await violations(preview.el);
+      expect(found).to.deep.equal({
+        'unread message, muted and camera off': [],
+        'network details': [],
+        'chat open, sharing': [],
+        'device menu': [],
+        'muted, sharing': [],
+        prejoin: [],
+      });
     });
   }
 

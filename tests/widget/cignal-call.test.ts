@@ -14,10 +14,13 @@ const enabled = (el: CignalCall) =>
     .filter((control) => !control.disabled)
     .map((control) => control.getAttribute('part'));
 
+/** Microphone, camera, screen share and settings: on whenever something is sent. */
+const mediaControls = ['mic-button', 'camera-button', 'screen-share-button', 'settings-button'];
+
 afterEach(unmountAll);
 
 describe('<cignal-call> shows where the call stands', () => {
-  it('says it is starting, with every control off, until the room is entered', async () => {
+  it('says it is starting, with every call control off, until the room is entered', async () => {
     const rooms = new FakeRooms();
     let open!: () => void;
     rooms.gate = new Promise((resolve) => (open = resolve));
@@ -25,7 +28,7 @@ describe('<cignal-call> shows where the call stands', () => {
     await waitFor(() => rooms.options.length);
     expect(el.getAttribute('state')).to.equal('waiting');
     expect(textOf(el, 'status')).to.equal('Starting the camera and joining…');
-    expect(enabled(el)).to.deep.equal([]);
+    expect(enabled(el)).to.deep.equal(['fullscreen-button']);
     expect(part(el, 'share-link')).to.equal(null);
     open();
     await waitFor(() => el.cignal);
@@ -36,7 +39,8 @@ describe('<cignal-call> shows where the call stands', () => {
     expect(el.getAttribute('state')).to.equal('waiting');
     expect(textOf(el, 'status')).to.equal('Waiting for the other person. Share the link.');
     expect(part<HTMLAnchorElement>(el, 'share-link')!.querySelector('a')!.href).to.equal(rooms.last.shareLink);
-    expect(enabled(el)).to.deep.equal(['copy-link-button', 'mic-button', 'camera-button']);
+    expect(enabled(el)).to.deep.equal(['copy-link-button', ...mediaControls, 'chat-button', 'fullscreen-button']);
+    expect(button(el, 'call-button').disabled).to.equal(true);
     button(el, 'copy-link-button').click();
     await waitFor(() => textOf(el, 'status').endsWith('Link copied.'));
     expect(rooms.last.calls).to.deep.equal(['copyLink']);
@@ -61,7 +65,10 @@ describe('<cignal-call> shows where the call stands', () => {
     expect(el.getAttribute('state')).to.equal('ready');
     expect(textOf(el, 'status')).to.equal('Ada is here. You can call now.');
     expect(part(el, 'share-link')).to.equal(null);
-    expect(enabled(el)).to.deep.equal(['mic-button', 'camera-button', 'call-button', 'message-input', 'send-button']);
+    expect(enabled(el)).to.deep.equal([...mediaControls, 'chat-button', 'fullscreen-button', 'call-button']);
+    button(el, 'chat-button').click();
+    await settle(el);
+    expect(enabled(el)).to.deep.equal(['close-chat-button', 'message-input', 'send-button', ...mediaControls, 'chat-button', 'fullscreen-button', 'call-button']);
   });
 
   it('calling, then in a call: hang up replaces call, and the remote video plays', async () => {
@@ -72,7 +79,8 @@ describe('<cignal-call> shows where the call stands', () => {
     await waitFor(() => el.state === 'calling');
     await el.updateComplete;
     expect(textOf(el, 'status')).to.equal('Calling Ada…');
-    expect(enabled(el)).to.deep.equal(['mic-button', 'camera-button', 'hangup-button', 'message-input', 'send-button']);
+    expect(enabled(el)).to.deep.equal([...mediaControls, 'chat-button', 'fullscreen-button', 'hangup-button']);
+    expect(part(el, 'call-button')).to.equal(null);
 
     const remote = new MediaStream(rooms.last.localMedia!.getVideoTracks().map((t) => t.clone()));
     rooms.last.fire('remoteStream', remote);
@@ -137,8 +145,8 @@ describe('<cignal-call> shows where the call stands', () => {
     expect(textOf(el, 'status')).to.equal('The call could not start.');
     expect(textOf(el, 'error')).to.equal('This room is full. Retry');
     expect(part(el, 'error')!.getAttribute('role')).to.equal('alert');
-    // Nothing is sent in this state, so there is nothing to turn on or off.
-    expect(enabled(el)).to.deep.equal(['retry-button']);
+    // Nothing is sent in this state, so there is nothing to turn on or off; the chat can still be read.
+    expect(enabled(el)).to.deep.equal(['retry-button', 'chat-button', 'fullscreen-button']);
 
     button(el, 'retry-button').click();
     await waitFor(() => rooms.rooms.length === 2);
@@ -193,9 +201,10 @@ describe('<cignal-call> shows where the call stands', () => {
     el.labels = { call: 'Appeler', ready: '{name} est là.', errors: { 'room-full': 'Salle pleine.' } };
     rooms.last.peerArrives('Ada');
     await settle(el);
-    expect(textOf(el, 'call-button')).to.equal('Appeler');
+    expect(button(el, 'call-button').getAttribute('aria-label')).to.equal('Appeler');
+    expect(button(el, 'call-button').dataset.tip).to.equal('Appeler');
     expect(textOf(el, 'status')).to.equal('Ada est là.');
-    expect(textOf(el, 'hangup-button')).to.equal('Hang up');
+    expect(button(el, 'mic-button').getAttribute('aria-label')).to.equal('Microphone');
   });
 });
 
@@ -389,6 +398,8 @@ describe('<cignal-call> methods and controls', () => {
   it('sends a typed message with inform and lists both sides, newest first', async () => {
     const { el, rooms } = await mount({ 'peer-name': 'Grace' });
     rooms.last.peerArrives('Ada');
+    await settle(el);
+    button(el, 'chat-button').click();
     await settle(el);
     const input = part<HTMLInputElement>(el, 'message-input')!;
     input.value = 'hello';

@@ -13,6 +13,7 @@ export class FakeCignal extends Emitter<CignalEvents> {
   readonly informed: unknown[] = [];
   readonly data: CignalData;
   localMediaState: MediaState = { microphone: true, camera: true, screenShare: false };
+  remoteMediaState: MediaState = { microphone: true, camera: true, screenShare: false };
   /** Resolves once the events held while `createRoom` ran have been delivered (see `releaseHeld`). */
   readonly released: Promise<void>;
   #markReleased!: () => void;
@@ -83,6 +84,27 @@ export class FakeCignal extends Emitter<CignalEvents> {
     return this.#setMedia('camera', on);
   }
 
+  async setScreenShareEnabled(on: boolean): Promise<Result> {
+    return this.#setMedia('screenShare', on);
+  }
+
+  /** The other person turns something on or off, as the SDK reports it. */
+  remoteMedia(change: Partial<MediaState>): void {
+    this.remoteMediaState = { ...this.remoteMediaState, ...change };
+    this.emit('remoteMediaChanged', { ...this.remoteMediaState });
+  }
+
+  /** Devices chosen with switchActiveDevice, by kind. */
+  readonly active: Record<string, string> = {};
+
+  async switchActiveDevice(kind: string, deviceId: string): Promise<Result> {
+    this.calls.push(`switch:${kind}`);
+    this.active[kind] = deviceId;
+    if (kind === 'audiooutput') this.speaker = deviceId;
+    this.emit('activeDeviceChanged', { kind: kind as 'audioinput', deviceId, reason: 'switched' });
+    return { success: true };
+  }
+
   #setMedia(kind: keyof MediaState, on: boolean): Result {
     this.calls.push(`${kind}:${on ? 'on' : 'off'}`);
     this.localMediaState = { ...this.localMediaState, [kind]: on };
@@ -94,7 +116,7 @@ export class FakeCignal extends Emitter<CignalEvents> {
   speaker: string | undefined;
 
   getActiveDevice(kind: string): string | undefined {
-    return kind === 'audiooutput' ? this.speaker : undefined;
+    return kind === 'audiooutput' ? this.speaker : this.active[kind];
   }
 
   async copyLink(): Promise<Result> {

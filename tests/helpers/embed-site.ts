@@ -1,0 +1,67 @@
+// A site on another origin that embeds <cignal-call> with README's own snippets: what a web
+// developer pastes, served as plain HTML pages.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { packageRoot } from '../../server/paths.js';
+
+const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+
+/** The HTML of README's `<!-- snippet: name -->` code block. */
+export function snippet(name: string): string {
+  const match = new RegExp(`<!-- snippet: ${name} -->\\s*\`\`\`html\\n([\\s\\S]*?)\`\`\``).exec(readme);
+  if (!match) throw new Error(`README.md has no "${name}" snippet`);
+  return match[1]!;
+}
+
+export interface EmbedSite {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `/module.html` (the module snippet) and `/classic.html` (the classic one) on localhost,
+ * with the script from `cignalUrl`. On `/module.html`, `?room=` sets `room-id` and each `?attr=`
+ * (`prejoin`, `peer-name=Bob`) is added to the element.
+ */
+export async function startEmbedSite(cignalUrl: string): Promise<EmbedSite> {
+  const site = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const kind = url.pathname === '/classic.html' ? 'embed-classic' : 'embed-module';
+    let html = snippet(kind).replaceAll('https://calls.example.com', cignalUrl);
+    const room = url.searchParams.get('room');
+    if (kind === 'embed-module') {
+      if (room) html = html.replace(/room-id="[^"]*"/, `room-id="${room}"`);
+      const attributes = url.searchParams.getAll('attr').map((attr) => {
+        const [name, value = ''] = attr.split('=');
+        return ` ${name}="${value.replace(/[&"<]/g, '')}"`;
+      });
+      html = html.replace('<cignal-call', `<cignal-call${attributes.join('')}`);
+    }
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Embed</title></head><body>\n${html}\n</body></html>`);
+  });
+  await new Promise<void>((resolve) => site.listen(0, 'localhost', resolve));
+  return {
+    url: `http://localhost:${(site.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => site.close(() => resolve())),
+  };
+}
+
+/** Resolves once the element's remote video has decoded frames and keeps decoding more. */
+export async function remoteVideoPlays(page: Page, timeout = 20_000): Promise<void> {
+  const frames = () =>
+    page.evaluate(() => document.querySelector('cignal-call')!.shadowRoot!.querySelector<HTMLVideoElement>('[part~="remote-video"]')!.getVideoPlaybackQuality().totalVideoFrames);
+  await page.waitForFunction(() => {
+    const video = document.querySelector('cignal-call')?.shadowRoot?.querySelector<HTMLVideoElement>('[part~="remote-video"]');
+    return !!video && video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames > 3;
+  }, null, { timeout });
+  const before = await frames();
+  await page.waitForFunction(
+    (before) => document.querySelector('cignal-call')!.shadowRoot!.querySelector<HTMLVideoElement>('[part~="remote-video"]')!.getVideoPlaybackQuality().totalVideoFrames > before + 5,
+    before,
+    { timeout },
+  );
+}
