@@ -2,6 +2,7 @@
 // The inputs match the package's public entry points (package.json "exports").
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
+import { dirname } from 'node:path';
 
 /**
  * The SDK asks socket.io for WebSocket and HTTP long-polling only, so engine.io's WebTransport
@@ -17,8 +18,39 @@ const withoutWebTransport = {
   },
 };
 
+/**
+ * HTTP long-polling over fetch() instead of XMLHttpRequest (about 0.8 KB gzip less): engine.io's
+ * transport table becomes { websocket, polling: Fetch }, so `transports: ['websocket', 'polling']`
+ * and `tryAllTransports` in sdk/signal-client.ts work as before, with the same requests on the
+ * wire (GET/POST, text/plain bodies, same query). Every browser with RTCPeerConnection has fetch.
+ */
+const fetchPolling = {
+  name: 'fetch-polling',
+  resolveId(source, importer) {
+    if (!importer?.includes('engine.io-client')) return null;
+    if (source === './transports/index.js') return `\0eio-transports:${dirname(importer)}/transports/`;
+    // The XHR transport is then used by nothing; its module would still run (an unload listener, a probe XHR).
+    if (source.includes('polling-xhr')) return '\0no-xhr';
+    return null;
+  },
+  load(id) {
+    if (id === '\0no-xhr') return 'export const XHR = undefined;';
+    if (!id.startsWith('\0eio-transports:')) return null;
+    const dir = id.slice('\0eio-transports:'.length);
+    return `import { WS } from '${dir}websocket.js';\nimport { Fetch } from '${dir}polling-fetch.js';\nexport const transports = { websocket: WS, polling: Fetch };`;
+  },
+  transform(code, id) {
+    if (!id.endsWith('/engine.io-client/build/esm/transports/polling-fetch.js')) return null;
+    // Cookies as with XHR: XHR with withCredentials false still sends and stores cookies for the
+    // same origin (sticky-session cookies of a load balancer), fetch's "omit" would not.
+    const omit = 'this.opts.withCredentials ? "include" : "omit"';
+    if (!code.includes(omit)) this.error('engine.io-client polling-fetch.js changed: check its credentials mode');
+    return { code: code.replace(omit, 'this.opts.withCredentials ? "include" : "same-origin"'), map: null };
+  },
+};
+
 // The "browser" condition picks socket.io-client's build without the debug module.
-const plugins = [withoutWebTransport, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
+const plugins = [withoutWebTransport, fetchPolling, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
 const minify = (module) => terser({ ecma: 2020, module, compress: { passes: 3 }, format: { comments: false } });
 
 export default [

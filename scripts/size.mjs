@@ -3,15 +3,17 @@ import { readFileSync, existsSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 /**
- * Budgets in bytes of gzip, everything inside the bundle included. socket.io-client alone is
- * 12.0 KB of the SDK (WebTransport left out). The roadmap features (media control, devices,
- * screen share, the data channel with chunking, network status) took the SDK from 18 to 23.3 KB;
- * the budgets hold that with a little headroom, so that any further growth is a decision.
+ * Budgets in bytes of gzip, everything inside the bundle included. Of the widget's 35.8 KB,
+ * socket.io-client is about 11 KB (WebTransport left out, polling over fetch), Lit about 5.5 KB,
+ * the SDK about 12.5 KB (the roadmap features took it from 18 to 23.3 KB) and the element about
+ * 6.5 KB, of which the call UI (icons, remote state, network bars, chat panel, device menu,
+ * pre-join screen, full screen, their styles) is 4.3 KB. The budgets hold that with a little
+ * headroom, so that any further growth is a decision.
  */
 const budgets = {
   'cignal.js': 24 * 1024,
-  'cignal-call.js': 32.5 * 1024,
-  'cignal-call.iife.js': 32.5 * 1024,
+  'cignal-call.js': 36.5 * 1024,
+  'cignal-call.iife.js': 36.5 * 1024,
 };
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

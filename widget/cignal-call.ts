@@ -81,7 +81,7 @@ const onUnlessOff = {
  * @csspart retry-button - Starts again after an error.
  * @csspart share-link - The room link and its copy button, shown while waiting alone.
  * @csspart copy-link-button - Copies the room link.
- * @csspart remote-state - Over the other person's video: their name, a muted-microphone mark, their initials while their camera is off, a line while they share their screen. `data-microphone`, `data-camera` and `data-screen-share` are each `on` or `off`.
+ * @csspart remote-state - Over the other person's video: their name, a muted-microphone mark, their initials while their camera is off, a line while they share their screen. `data-microphone`, `data-camera` and `data-screen-share` are each `on` or `off`, and so are its extra part names `microphone-on|off`, `camera-on|off`, `screen-share-on|off` (select `::part(remote-state microphone-off)`).
  * @csspart network-quality - Signal bars for the call's network (`data-quality` = `good`, `fair`, `poor` or `lost`); pressing them shows the details.
  * @csspart network-details - Round-trip time, loss and whether the call is direct or relayed.
  * @csspart controls - The row of call buttons (one row, also on a phone).

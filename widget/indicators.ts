@@ -22,7 +22,10 @@ export const initials = (name: string): string =>
  */
 export function remoteState(l: CignalLabels, name: string, media: MediaState): TemplateResult {
   const say = (text: string) => text.replace('{name}', name);
-  return html`<div part="remote-state" data-microphone=${onOff(media.microphone)} data-camera=${onOff(media.camera)} data-screen-share=${onOff(media.screenShare)}>
+  // The state as part names too: a page cannot select ::part(remote-state)[data-…], but it can
+  // select ::part(remote-state microphone-off).
+  const parts = `remote-state microphone-${onOff(media.microphone)} camera-${onOff(media.camera)} screen-share-${onOff(media.screenShare)}`;
+  return html`<div part=${parts} data-microphone=${onOff(media.microphone)} data-camera=${onOff(media.camera)} data-screen-share=${onOff(media.screenShare)}>
     ${media.camera || media.screenShare ? nothing : html`<div class="avatar" aria-hidden="true">${initials(name)}</div>`}
     ${media.screenShare ? html`<p class="sharing">${say(l.sharing)}</p>` : nothing}
     <p class="name">

@@ -91,6 +91,23 @@ describe('<cignal-call> shows the other person’s state on their video', () => 
     expect(textOf(el, 'remote-state')).to.equal('Ada Lovelace is sharing their screen Ada Lovelace');
   });
 
+  it('a page can style that state through part names', async () => {
+    const sheet = document.createElement('style');
+    sheet.textContent = 'cignal-call::part(remote-state microphone-off) { outline: 3px solid rgb(255, 0, 0) }';
+    document.head.append(sheet);
+    try {
+      const { el, room } = await inCall();
+      const outline = () => getComputedStyle(part(el, 'remote-state')!).outlineColor;
+      expect(outline()).not.to.equal('rgb(255, 0, 0)');
+      room.remoteMedia({ microphone: false });
+      await settle(el);
+      expect([...part(el, 'remote-state')!.part]).to.deep.equal(['remote-state', 'microphone-off', 'camera-on', 'screen-share-off']);
+      expect(outline()).to.equal('rgb(255, 0, 0)');
+    } finally {
+      sheet.remove();
+    }
+  });
+
   it('is there only while their video is', async () => {
     const { el, rooms } = await mount();
     const room = rooms.last;
