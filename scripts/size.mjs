@@ -3,11 +3,11 @@ import { readFileSync, existsSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 /**
- * Budgets in bytes of gzip, everything inside the bundle included. Of the widget's 35.8 KB,
+ * Budgets in bytes of gzip, everything inside the bundle included. Of the widget's 36.3 KB,
  * socket.io-client is about 11 KB (WebTransport left out, polling over fetch), Lit about 5.5 KB,
  * the SDK about 12.5 KB (the roadmap features took it from 18 to 23.3 KB) and the element about
- * 6.5 KB, of which the call UI (icons, remote state, network bars, chat panel, device menu,
- * pre-join screen, full screen, their styles) is 4.3 KB. The budgets hold that with a little
+ * 7 KB, of which the call UI (icons, remote state, network bars, chat panel, device menu,
+ * pre-join screen, full screen, their styles) is 4.8 KB. The budgets hold that with a little
  * headroom, so that any further growth is a decision.
  */
 const budgets = {

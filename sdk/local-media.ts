@@ -129,6 +129,11 @@ export class LocalMedia {
     return this.#serial(() => this.#switch(kind, deviceId));
   }
 
+  /** Resolves once every change asked for so far is done (failed ones included). */
+  idle(): Promise<void> {
+    return this.#queue.then(() => {});
+  }
+
   #serial(change: () => Promise<void>): Promise<void> {
     const run = this.#queue.then(change);
     this.#queue = run.catch(() => {});

@@ -10,7 +10,8 @@ import { Preview } from './prejoin.js';
 
 /** Under `auto-call`, how long the side that does not call first waits for the other's call. */
 export const AUTO_CALL_GRACE_MS = 3000;
-const MAX_MESSAGES = 20;
+/** Messages kept for the chat; the oldest go first. */
+const MAX_MESSAGES = 100;
 
 export type CreateRoom = (options: CreateRoomOptions) => Promise<Cignal>;
 
@@ -55,7 +56,7 @@ export class CallController implements ReactiveController {
   error: ErrorDetail | null = null;
   local: MediaStream | null = null;
   remote: MediaStream | null = null;
-  /** Newest first. */
+  /** Oldest first. */
   messages: Message[] = [];
   /** Messages that came while the chat was closed. */
   unread = 0;
@@ -78,6 +79,10 @@ export class CallController implements ReactiveController {
   #autoCallTimer?: ReturnType<typeof setTimeout>;
   /** What Join chose (media constraints), kept so that Retry enters the room the same way. */
   #joined: CreateRoomOptions | null = null;
+  #joining: Promise<Result> | null = null;
+  #previewStarted: Promise<unknown> = Promise.resolve();
+  /** True while a screen share is being asked for: a picker the person cancelled is no error to show. */
+  #sharing = false;
 
   constructor(host: CallHost, settings: () => CallSettings) {
     this.#host = host;
@@ -104,6 +109,7 @@ export class CallController implements ReactiveController {
   /** Opens camera and microphone for the pre-join screen's self-view; nobody in the room sees it. */
   async startPreview(): Promise<void> {
     const run = ++this.#run;
+    this.#host.state = 'waiting';
     const { audio = true, video = true } = this.#settings().options.mediaConstraints ?? {};
     const preview = (this.preview = new Preview({ audio, video }, {
       onChange: (devices) => {
@@ -117,7 +123,7 @@ export class CallController implements ReactiveController {
     this.#host.requestUpdate();
     let stream: MediaStream;
     try {
-      stream = await preview.start();
+      stream = await (this.#previewStarted = preview.start());
     } catch (cause) {
       if (run === this.#run) {
         this.preview = null;
@@ -133,21 +139,31 @@ export class CallController implements ReactiveController {
     await this.listDevices();
   }
 
-  /** Leaves the pre-join screen: enters the room with the devices chosen there, on or off as set. */
-  join(): void {
+  /**
+   * Leaves the pre-join screen: enters the room with the devices chosen there, on or off as set,
+   * once the preview has started and every toggle asked for is done. Resolves with the entry's
+   * outcome; calls made meanwhile share it.
+   */
+  join(): Promise<Result> {
     const preview = this.preview;
-    if (!preview || this.starting) return;
-    this.#joined = { mediaConstraints: preview.joinConstraints() };
-    const chosen = deviceKinds.map((kind) => [kind, preview.activeDevice(kind)] as const);
-    preview.release();
-    this.preview = this.local = null;
-    this.start(this.#joined);
-    // A speaker chosen, or a camera chosen while it was off, applies in the room too.
-    void this.session.then((cignal) => {
+    if (!preview) return this.#joining ?? Promise.resolve({ success: false });
+    this.#joining ??= (async () => {
+      await this.#previewStarted.catch(() => {});
+      await preview.idle();
+      if (this.preview !== preview) return { success: false };
+      this.#joined = { mediaConstraints: preview.joinConstraints() };
+      const chosen = deviceKinds.map((kind) => [kind, preview.activeDevice(kind)] as const);
+      preview.release();
+      this.preview = this.local = null;
+      this.start(this.#joined);
+      const cignal = await this.session;
+      // A speaker chosen, or a camera chosen while it was off, applies in the room too.
       for (const [kind, deviceId] of chosen) {
         if (cignal && deviceId && cignal.getActiveDevice(kind) !== deviceId) void cignal.switchActiveDevice(kind, deviceId);
       }
-    });
+      return { success: !!cignal };
+    })().finally(() => (this.#joining = null));
+    return this.#joining;
   }
 
   /** Leaves the room, stops every local track and stops listening to the SDK. */
@@ -161,6 +177,8 @@ export class CallController implements ReactiveController {
     for (const detach of this.#detach.splice(0)) detach();
     this.preview?.release();
     this.#joined = null;
+    this.messages = [];
+    this.unread = 0;
     this.cignal = this.local = this.remote = this.preview = this.network = null;
     this.starting = false;
     this.session = Promise.resolve(null);
@@ -171,6 +189,7 @@ export class CallController implements ReactiveController {
   retry(): void {
     const joined = this.#joined;
     this.stop();
+    this.#joined = joined;
     if (this.#settings().prejoin && !joined) void this.startPreview();
     else this.start(joined ?? {});
   }
@@ -192,10 +211,16 @@ export class CallController implements ReactiveController {
         await (kind === 'microphone' ? preview.setMicrophone(on) : preview.setCamera(on));
         result = { success: true };
       } catch (error) {
-        this.#handle('clientError', errorDetail(mediaError(error)));
+        // Joined or removed meanwhile: the device was closed on purpose.
+        if (this.preview === preview) this.#handle('clientError', errorDetail(mediaError(error)));
       }
     } else if (cignal && !preview) {
-      result = await cignal[setters[kind]](on);
+      this.#sharing = kind === 'screenShare' && on;
+      try {
+        result = await cignal[setters[kind]](on);
+      } finally {
+        this.#sharing = false;
+      }
     }
     this.#host.requestUpdate();
     return result;
@@ -210,7 +235,7 @@ export class CallController implements ReactiveController {
   async switchDevice(kind: DeviceKind, deviceId: string): Promise<void> {
     const preview = this.preview;
     if (preview) {
-      await preview.switchDevice(kind, deviceId).catch((error: unknown) => this.#handle('clientError', errorDetail(mediaError(error))));
+      await preview.switchDevice(kind, deviceId).catch((error: unknown) => this.preview === preview && this.#handle('clientError', errorDetail(mediaError(error))));
     } else {
       await this.cignal?.switchActiveDevice(kind, deviceId);
     }
@@ -304,10 +329,12 @@ export class CallController implements ReactiveController {
     } else if (event === 'remoteStream') {
       this.remote = detail as MediaStream;
     } else if (event === 'clientError' || event === 'serverError') {
-      this.error = detail as ErrorDetail;
+      // A screen-share picker the person closed is reported (media-denied) but not shown as a problem.
+      const declined = this.#sharing && (detail as ErrorDetail).code === ClientErrorCode.MediaDenied;
+      if (!declined) this.error = detail as ErrorDetail;
     } else if (event === 'information' && typeof detail === 'string') {
       this.#addMessage({ own: false, name: cignal?.data.remoteDisplayName ?? null, text: detail });
-      if (!this.#settings().chatOpen) this.unread++;
+      if (!this.#settings().chatOpen) this.unread = Math.min(this.unread + 1, MAX_MESSAGES);
     } else if (event === 'networkStatus') {
       this.network = detail as NetworkStatus;
     } else if (event === 'devicesChanged') {
@@ -330,7 +357,7 @@ export class CallController implements ReactiveController {
   }
 
   #addMessage(message: Message): void {
-    this.messages = [message, ...this.messages].slice(0, MAX_MESSAGES);
+    this.messages = [...this.messages, message].slice(-MAX_MESSAGES);
     this.#host.requestUpdate();
   }
 }

@@ -1,5 +1,6 @@
-// The chat panel of <cignal-call>: short messages sent with `inform`, newest first under the box,
-// opened and closed from the chat button (which counts what arrived while it was closed).
+// The chat panel of <cignal-call>: short messages sent with `inform`, oldest first with the newest
+// next to the message box, opened and closed from the chat button (which counts what arrived while
+// it was closed). New lines are added at the end, so the live region announces only them.
 import { css, html, type TemplateResult } from 'lit';
 import type { Message } from './call-controller.js';
 import { icon } from './icons.js';
@@ -13,19 +14,27 @@ export interface ChatPanel {
   close(): void;
 }
 
+/** Escape closes the panel, unless it ends an input method's composition. */
+export const escapeCloses = (close: () => void) => (event: KeyboardEvent) => {
+  if (event.key !== 'Escape' || event.isComposing) return;
+  event.preventDefault();
+  event.stopPropagation();
+  close();
+};
+
 export const chatPanel = (l: CignalLabels, chat: ChatPanel): TemplateResult =>
-  html`<section part="chat" id="chat" aria-label=${l.chat} @keydown=${(event: KeyboardEvent) => event.key === 'Escape' && chat.close()}>
+  html`<section part="chat" id="chat" aria-label=${l.chat} @keydown=${escapeCloses(chat.close)}>
     <div class="chat-head">
       <h2>${l.chat}</h2>
       <button part="close-chat-button" class="icon" aria-label=${l.close} data-tip=${l.close} @click=${chat.close}>${icon('close')}</button>
     </div>
+    <ol part="messages" aria-label=${l.messages} aria-live="polite">
+      ${chat.messages.map((m) => html`<li><b>${m.own ? l.you : m.name || l.peer}:</b> ${m.text}</li>`)}
+    </ol>
     <form part="message-form" @submit=${chat.submit}>
       <input part="message-input" name="message" aria-label=${l.message} placeholder=${l.message} autocomplete="off" maxlength="500" ?disabled=${!chat.enabled} />
       <button part="send-button" ?disabled=${!chat.enabled}>${l.send}</button>
     </form>
-    <ol part="messages" aria-label=${l.messages} aria-live="polite">
-      ${chat.messages.map((m) => html`<li><b>${m.own ? l.you : m.name || l.peer}:</b> ${m.text}</li>`)}
-    </ol>
   </section>`;
 
 export const chatStyles = css`
@@ -65,6 +74,7 @@ export const chatStyles = css`
   }
   ol {
     flex: 1;
+    max-height: 20rem;
     margin: 0;
     padding: 0 0.25rem;
     overflow-y: auto;

@@ -29,6 +29,24 @@ export const styles = css`
   :host([hidden]) {
     display: none;
   }
+  /* Full screen: the video takes what the controls leave. */
+  :host(:fullscreen) {
+    display: flex;
+    flex-direction: column;
+    border-radius: 0;
+  }
+  :host(:fullscreen) .call {
+    flex: 1;
+    min-height: 0;
+    grid-auto-rows: minmax(0, 1fr);
+  }
+  :host(:fullscreen) [part='stage'] {
+    height: 100%;
+    aspect-ratio: auto;
+  }
+  :host(:fullscreen) [part='remote-video'] {
+    object-fit: contain;
+  }
   [part='stage'] {
     position: relative;
     overflow: hidden;

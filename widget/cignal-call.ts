@@ -5,7 +5,7 @@ import type { CallState, CreateRoomOptions, MediaState, Result } from '../sdk/in
 import { CallController, type CreateRoom } from './call-controller.js';
 import { chatPanel, chatStyles } from './chat-panel.js';
 import { styles } from './cignal-call.styles.js';
-import { deviceMenu, deviceMenuStyles } from './device-menu.js';
+import { deviceMenu, deviceMenuStyles, showActive } from './device-menu.js';
 import { icon, type IconName } from './icons.js';
 import { indicatorStyles, networkQuality, remoteState } from './indicators.js';
 import { defaultLabels, type CignalLabels } from './labels.js';
@@ -31,7 +31,9 @@ const onUnlessOff = {
  * Join button; the room is entered (and the other person sees someone there) only on Join. To avoid
  * a camera prompt on page load, add the element when the person asks for the call. While it starts,
  * `state` is `waiting` and the status says so. Removing the element leaves the room and turns the camera
- * and microphone off; adding it again starts afresh. Attribute changes apply at the next start.
+ * and microphone off; adding it again starts afresh. Changes to the attributes that configure the
+ * session (`room-id`, `server`, `peer-*`, `audio`, `video`, `prejoin`) apply at the next start;
+ * `auto-call` and the `no-*` attributes apply at once.
  *
  * @summary A complete peer-to-peer video call in one element.
  * @tag cignal-call
@@ -100,7 +102,7 @@ const onUnlessOff = {
  * @csspart message-form - The message box.
  * @csspart message-input - The message text field.
  * @csspart send-button - Sends the message.
- * @csspart messages - The list of messages, newest first.
+ * @csspart messages - The list of messages, oldest first, the newest next to the message box.
  *
  * @cssprop --cignal-accent - Colour of the call and join buttons, pressed toggles and focus rings.
  * @cssprop --cignal-danger - Colour of the hang-up button, a muted microphone or stopped camera, and errors.
@@ -133,6 +135,7 @@ export class CignalCall extends LitElement {
     labels: { attribute: false },
     state: { reflect: true },
     open: { state: true },
+    details: { state: true },
   };
 
   /** The room to join. Default: `?roomId=` from the page URL, else a new room. */
@@ -170,7 +173,9 @@ export class CignalCall extends LitElement {
   /** Where the call stands, as reported by the SDK. Read-only. */
   declare state: CallState;
   /** The panel open over or beside the call, if any. */
-  declare private open: 'chat' | 'devices' | 'network' | null;
+  declare private open: 'chat' | 'devices' | null;
+  /** Whether the network details are shown. */
+  declare private details: boolean;
 
   /** Creates the SDK instance; replace it (before the element is added) to inject a fake in tests. */
   createRoom: CreateRoom = (options) => Cignal.createRoom(options);
@@ -186,8 +191,8 @@ export class CignalCall extends LitElement {
   /** Where the self-view sits: `top-left`, `top-right`, `bottom-left` or `bottom-right`. */
   #corner = 'bottom-right';
   readonly #onFullscreen = () => this.requestUpdate();
-  /** What takes the focus once it is rendered, after a panel opened or closed. */
-  #focusNext: string | null = null;
+  /** How many messages the chat showed when it was last scrolled to the newest; -1 while closed. */
+  #scrolledTo = -1;
 
   constructor() {
     super();
@@ -198,6 +203,7 @@ export class CignalCall extends LitElement {
     this.labels = {};
     this.state = 'waiting';
     this.open = null;
+    this.details = false;
   }
 
   override connectedCallback(): void {
@@ -231,9 +237,12 @@ export class CignalCall extends LitElement {
     return this.cignal ? this.cignal.inform(data) : { success: false };
   }
 
-  /** On the pre-join screen, enters the room with the devices chosen there (the Join button). */
-  join(): void {
-    this.#call.join();
+  /**
+   * On the pre-join screen, enters the room with the devices chosen there (the Join button); waits
+   * for the preview to have started. `{ success: false }` when there is no pre-join screen.
+   */
+  join(): Promise<Result> {
+    return this.#call.join();
   }
 
   /** Mutes or unmutes the microphone (SDK `setMicrophoneEnabled`; on the pre-join screen, the preview's). */
@@ -264,6 +273,7 @@ export class CignalCall extends LitElement {
 
   override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('autoCall')) this.#call.autoCall();
+    if (this.state !== 'in-call') this.details = false;
   }
 
   override updated(changed: PropertyValues<this>): void {
@@ -283,48 +293,56 @@ export class CignalCall extends LitElement {
     if (this.renderRoot.querySelector('button:focus:disabled')) {
       this.renderRoot.querySelector<HTMLElement>('.primary:enabled,[part=retry-button]')?.focus();
     }
-    // A panel that opened takes the focus (once its content is there: the device list comes
-    // later); one that closed gives it back to its button.
+    showActive(this.renderRoot, (kind) => this.#call.activeDevice(kind));
+    // A panel that opened takes the focus; one that closed gives it back to its button. The
+    // device list comes a moment after the menu: the focus moves on to it if still on the menu.
+    const find = (selector: string) => this.renderRoot.querySelector<HTMLElement>(selector);
     const was = changed.get('open' as keyof CignalCall) as CignalCall['open'] | undefined;
-    if (was !== undefined) {
-      const focus = { devices: '[part=device-menu] select', chat: '[part=message-input]', network: null }[(this.open ?? was)!];
-      this.#focusNext = this.open ? focus : focus && `[part=${was === 'devices' ? 'settings' : 'chat'}-button]`;
-    }
-    const next = this.#focusNext && this.renderRoot.querySelector<HTMLElement>(this.#focusNext);
-    if (next) {
-      next.focus();
-      this.#focusNext = null;
-    }
+    const menu = find('[part=device-menu]');
+    if (was !== undefined && this.open === 'devices') (find('[part=device-menu] select') ?? menu)?.focus();
+    else if (menu && this.shadowRoot?.activeElement === menu) find('[part=device-menu] select')?.focus();
+    if (was !== undefined && this.open === 'chat') find('[part=message-input]')?.focus();
+    if (was && !this.open) find(`[part=${was === 'devices' ? 'settings' : 'chat'}-button]`)?.focus();
+    // The newest message stays in view, next to the message box.
+    const messages = find('[part=messages]');
+    const count = messages ? this.#call.messages.length : -1;
+    if (messages && count !== this.#scrolledTo) messages.scrollTop = messages.scrollHeight;
+    this.#scrolledTo = count;
   }
 
-  #toggle(panel: 'chat' | 'devices' | 'network'): void {
+  #toggle(panel: 'chat' | 'devices'): void {
     this.open = this.open === panel ? null : panel;
     if (this.open === 'devices') void this.#call.listDevices();
     if (this.open === 'chat') this.#call.readMessages();
   }
 
+  get #isFullscreen(): boolean {
+    return this.matches(':fullscreen');
+  }
+
   #fullscreen(): void {
-    const done = document.fullscreenElement === this ? document.exitFullscreen() : this.requestFullscreen();
+    const done = this.#isFullscreen ? document.exitFullscreen() : this.requestFullscreen();
     done.catch((error: unknown) => log.warn('full screen was refused: %o', error));
   }
 
   /** Dragging the self-view: it follows the pointer, then settles in the nearest corner. */
   #drag = (down: PointerEvent) => {
+    if (down.button !== 0) return;
     const pip = down.currentTarget as HTMLElement;
     const stage = pip.parentElement!.getBoundingClientRect();
+    const dragging = new AbortController();
+    const signal = dragging.signal;
     pip.setPointerCapture(down.pointerId);
-    const move = (event: PointerEvent) => (pip.style.translate = `${event.clientX - down.clientX}px ${event.clientY - down.clientY}px`);
+    pip.addEventListener('pointermove', (event) => (pip.style.translate = `${event.clientX - down.clientX}px ${event.clientY - down.clientY}px`), { signal });
     const drop = (event: PointerEvent) => {
-      pip.removeEventListener('pointermove', move);
+      dragging.abort();
       pip.style.translate = '';
       const x = event.clientX - stage.left < stage.width / 2 ? 'left' : 'right';
       const y = event.clientY - stage.top < stage.height / 2 ? 'top' : 'bottom';
       this.#corner = `${y}-${x}`;
       this.requestUpdate();
     };
-    pip.addEventListener('pointermove', move);
-    pip.addEventListener('pointerup', drop, { once: true });
-    pip.addEventListener('pointercancel', drop, { once: true });
+    for (const end of ['pointerup', 'pointercancel', 'lostpointercapture'] as const) pip.addEventListener(end, drop, { signal });
   };
 
   override render() {
@@ -339,11 +357,12 @@ export class CignalCall extends LitElement {
     const present = active || state === 'ready';
     const media = call.media;
     const open = this.open;
-    const button = (part: string, name: IconName, label: string, enabled: boolean, click: () => void, pressed?: boolean, off = false) =>
+    const button = (part: string, name: IconName, label: string, enabled: boolean, click: () => void, pressed?: boolean | typeof nothing, off = false) =>
       html`<button part=${part} class="icon" aria-label=${label} data-tip=${label} aria-pressed=${pressed ?? nothing} ?disabled=${!enabled} @click=${click}>${icon(name, off)}</button>`;
     const toggle = (kind: keyof MediaState, part: string, name: IconName, label: string) => {
+      // Neither on nor off while there is nothing to send (starting, ended, error).
       const on = !!media?.[kind];
-      return button(part, name, label, !!media, () => void call.setMedia(kind, !on), on, kind !== 'screenShare' && !on);
+      return button(part, name, label, !!media, () => void call.setMedia(kind, !on), media ? on : nothing, !!media && kind !== 'screenShare' && !on);
     };
     const panel = (part: string, name: IconName, label: string, which: 'chat' | 'devices', enabled: boolean, badge = 0) =>
       html`<button part=${part} class="icon" aria-label=${badge ? `${label}, ${l.unread.replace('{count}', String(badge))}` : label} data-tip=${label}
@@ -370,7 +389,7 @@ export class CignalCall extends LitElement {
           ${call.remote && cignal ? remoteState(l, peer, cignal.remoteMediaState) : nothing}
           <video part="local-video" class=${this.#corner} aria-label=${l.you} .muted=${true} autoplay playsinline @pointerdown=${previewing ? nothing : this.#drag}></video>
           <p part="status" role="status" aria-live="polite">${status.replace('{name}', peer)} ${call.copied ? l.copied : ''}</p>
-          ${call.network && state === 'in-call' && !this.noNetworkQuality ? networkQuality(l, call.network, open === 'network', () => this.#toggle('network')) : nothing}
+          ${call.network && state === 'in-call' && !this.noNetworkQuality ? networkQuality(l, call.network, this.details, () => (this.details = !this.details)) : nothing}
           ${open === 'devices' && !this.noSettings
             ? deviceMenu(l, {
                 devices: call.devices,
@@ -401,7 +420,7 @@ export class CignalCall extends LitElement {
         ${canShare ? toggle('screenShare', 'screen-share-button', 'screen', l.screenShare) : nothing}
         ${this.noSettings ? nothing : panel('settings-button', 'settings', l.settings, 'devices', !!media)}
         ${chat ? panel('chat-button', 'chat', l.chat, 'chat', !!cignal, call.unread) : nothing}
-        ${canFullscreen ? button('fullscreen-button', document.fullscreenElement === this ? 'exitFullscreen' : 'fullscreen', l.fullscreen, true, () => this.#fullscreen(), document.fullscreenElement === this) : nothing}
+        ${canFullscreen ? button('fullscreen-button', this.#isFullscreen ? 'exitFullscreen' : 'fullscreen', l.fullscreen, true, () => this.#fullscreen(), this.#isFullscreen) : nothing}
         <button part=${primaryPart} class="wide primary" aria-label=${primaryLabel} data-tip=${primaryLabel} ?disabled=${!primaryEnabled} @click=${primaryClick}>
           ${previewing ? primaryLabel : icon('phone')}
         </button>

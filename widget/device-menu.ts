@@ -2,6 +2,7 @@
 // speaker in use, each a native select, so it works from the keyboard and with screen readers as is.
 import { css, html, nothing, type TemplateResult } from 'lit';
 import type { DeviceKind } from '../sdk/index.js';
+import { escapeCloses } from './chat-panel.js';
 import type { CignalLabels } from './labels.js';
 
 export interface DeviceMenu {
@@ -15,6 +16,14 @@ export interface DeviceMenu {
 /** Whether this browser lets a page choose the speaker (Chromium, Firefox; not Safari on iOS). */
 export const canChooseSpeaker = (): boolean => typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
 
+/** Shows in each select the device in use (the placeholder while none is known), after a render. */
+export function showActive(root: ParentNode, active: (kind: DeviceKind) => string | undefined): void {
+  for (const select of root.querySelectorAll<HTMLSelectElement>('[part~=device-menu] select')) {
+    select.value = active(select.dataset.kind as DeviceKind) ?? '';
+    if (select.selectedIndex < 0) select.value = '';
+  }
+}
+
 export function deviceMenu(l: CignalLabels, menu: DeviceMenu): TemplateResult {
   const kinds: Array<[DeviceKind, string]> = [['videoinput', l.camera], ['audioinput', l.microphone]];
   if (canChooseSpeaker()) kinds.push(['audiooutput', l.speaker]);
@@ -24,12 +33,13 @@ export function deviceMenu(l: CignalLabels, menu: DeviceMenu): TemplateResult {
     return list.length
       ? html`<label>${label}
           <select data-kind=${kind} @change=${(event: Event) => menu.choose(kind, (event.target as HTMLSelectElement).value)}>
-            ${list.map((device, i) => html`<option value=${device.deviceId} ?selected=${device.deviceId === active}>${device.label || `${label} ${i + 1}`}</option>`)}
+            ${list.some((device) => device.deviceId === active) ? nothing : html`<option value="" disabled>–</option>`}
+            ${list.map((device, i) => html`<option value=${device.deviceId}>${device.label || `${label} ${i + 1}`}</option>`)}
           </select>
         </label>`
       : nothing;
   };
-  return html`<div part="device-menu" id="device-menu" role="group" aria-label=${l.settings} @keydown=${(event: KeyboardEvent) => event.key === 'Escape' && menu.close()}>
+  return html`<div part="device-menu" id="device-menu" role="group" aria-label=${l.settings} tabindex="-1" @keydown=${escapeCloses(menu.close)}>
     ${kinds.map(choice)}
   </div>`;
 }

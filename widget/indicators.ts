@@ -42,11 +42,13 @@ export function networkQuality(l: CignalLabels, status: NetworkStatus, open: boo
     .replace('{rtt}', status.rttMs === null ? '–' : String(Math.round(status.rttMs)))
     .replace('{loss}', (status.packetLoss * 100).toFixed(1))
     .replace('{path}', status.relayed ? l.relayed : l.direct);
+  const name = l.network.replace('{quality}', l[status.quality]);
   return html`<div class="network">
-    <button part="network-quality" class="icon" data-quality=${status.quality} aria-expanded=${open} aria-label=${l.network.replace('{quality}', l[status.quality])} @click=${toggle}>
+    <button part="network-quality" class="icon" data-quality=${status.quality} aria-expanded=${open} aria-controls=${open ? 'network-details' : nothing}
+      aria-label=${name} data-tip=${name} @click=${toggle}>
       ${signalBars(bars[status.quality])}
     </button>
-    ${open ? html`<p part="network-details">${details}</p>` : nothing}
+    ${open ? html`<p part="network-details" id="network-details">${details}</p>` : nothing}
   </div>`;
 }
 

@@ -65,18 +65,24 @@ export class Preview {
 
   /**
    * getUserMedia constraints that open, in the room, what the preview shows: a device turned off
-   * here is not opened (and not sent) until it is turned on in the call.
+   * here is not opened (and not sent) until it is turned on in the call. The devices are asked for
+   * as `ideal`: one unplugged meanwhile gives way to another rather than failing the join.
    */
   joinConstraints(): MediaStreamConstraints {
     const { microphone, camera } = this.state;
     const on = (kind: DeviceKind, base: boolean | MediaTrackConstraints | undefined) => {
       const deviceId = this.activeDevice(kind);
-      return deviceId ? { ...(typeof base === 'object' ? base : {}), deviceId: { exact: deviceId } } : base || true;
+      return deviceId ? { ...(typeof base === 'object' ? base : {}), deviceId: { ideal: deviceId } } : base || true;
     };
     return {
       audio: microphone && on('audioinput', true),
       video: camera && on('videoinput', true),
     };
+  }
+
+  /** Resolves once the toggles and switches asked for so far are done. */
+  idle(): Promise<void> {
+    return this.#media.idle();
   }
 
   /** Turns the camera and microphone off. */

@@ -145,8 +145,11 @@ describe('<cignal-call> shows where the call stands', () => {
     expect(textOf(el, 'status')).to.equal('The call could not start.');
     expect(textOf(el, 'error')).to.equal('This room is full. Retry');
     expect(part(el, 'error')!.getAttribute('role')).to.equal('alert');
-    // Nothing is sent in this state, so there is nothing to turn on or off; the chat can still be read.
+    // Nothing is sent in this state, so there is nothing to turn on or off (nor shown as on or
+    // off); the chat can still be read.
     expect(enabled(el)).to.deep.equal(['retry-button', 'chat-button', 'fullscreen-button']);
+    expect(button(el, 'mic-button').hasAttribute('aria-pressed')).to.equal(false);
+    expect(button(el, 'camera-button').hasAttribute('aria-pressed')).to.equal(false);
 
     button(el, 'retry-button').click();
     await waitFor(() => rooms.rooms.length === 2);
@@ -395,7 +398,7 @@ describe('<cignal-call> methods and controls', () => {
     expect(button(el, 'mic-button').getAttribute('aria-pressed')).to.equal('true');
   });
 
-  it('sends a typed message with inform and lists both sides, newest first', async () => {
+  it('sends a typed message with inform and lists both sides, oldest first', async () => {
     const { el, rooms } = await mount({ 'peer-name': 'Grace' });
     rooms.last.peerArrives('Ada');
     await settle(el);
@@ -411,7 +414,7 @@ describe('<cignal-call> methods and controls', () => {
     rooms.last.fire('information', { notText: true });
     await settle(el);
     const lines = [...part(el, 'messages')!.querySelectorAll('li')].map((li) => li.textContent!.replace(/\s+/g, ' ').trim());
-    expect(lines).to.deep.equal(['Ada: hi there', 'You: hello']);
+    expect(lines).to.deep.equal(['You: hello', 'Ada: hi there']);
   });
 
   it('custom controls in the default slot are shown in the controls row', async () => {

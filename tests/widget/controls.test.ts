@@ -4,7 +4,8 @@
 // screen, the attributes that hide controls and the media methods.
 import { expect } from '@esm-bundle/chai';
 import { sendKeys, sendMouse } from '@web/test-runner-commands';
-import type { NetworkStatus } from '../../sdk/index.js';
+import { errorDetail } from '../../sdk/errors.js';
+import { CignalError, type NetworkStatus } from '../../sdk/index.js';
 import type { CignalCall } from '../../widget/index.js';
 import { FakeRooms, mount, part, settle, textOf, unmountAll, waitFor } from './fakes.js';
 
@@ -49,6 +50,18 @@ describe('<cignal-call> screen share', () => {
     button(el, 'screen-share-button').click();
     await waitFor(() => room.calls.includes('screenShare:off'));
     await settle(el);
+    expect(button(el, 'screen-share-button').getAttribute('aria-pressed')).to.equal('false');
+  });
+
+  it('a share picker the person closed is no error on screen (the event still says so)', async () => {
+    const { el, room } = await inCall();
+    room.declineShare = true;
+    const errors: string[] = [];
+    el.addEventListener('cignal-client-error', (e) => errors.push(e.detail.code));
+    expect(await el.setScreenShareEnabled(true)).to.deep.equal({ success: false });
+    await settle(el);
+    expect(errors).to.deep.equal(['media-denied']);
+    expect(part(el, 'error')).to.equal(null);
     expect(button(el, 'screen-share-button').getAttribute('aria-pressed')).to.equal('false');
   });
 
@@ -186,17 +199,21 @@ describe('<cignal-call> chat panel', () => {
     expect(button(el, 'chat-button').getAttribute('aria-controls')).to.equal('chat');
     expect(button(el, 'chat-button').getAttribute('aria-label')).to.equal('Chat');
     expect(focused(el)).to.equal('message-input');
-    expect([...part(el, 'messages')!.querySelectorAll('li')].map((li) => li.textContent)).to.deep.equal(['Ada Lovelace: two', 'Ada Lovelace: one']);
+    expect([...part(el, 'messages')!.querySelectorAll('li')].map((li) => li.textContent)).to.deep.equal(['Ada Lovelace: one', 'Ada Lovelace: two']);
 
     // Read while open: nothing is counted.
     room.fire('information', 'three');
     await settle(el);
     expect(button(el, 'chat-button').getAttribute('aria-label')).to.equal('Chat');
 
+    // Escape is the chat's: it goes no further (a dialog around the element stays open).
+    let escaped = false;
+    document.addEventListener('keydown', () => (escaped = true), { once: true });
     await sendKeys({ press: 'Escape' });
     await settle(el);
     expect(part(el, 'chat')).to.equal(null);
     expect(focused(el)).to.equal('chat-button');
+    expect(escaped).to.equal(false);
 
     await sendKeys({ press: 'Enter' });
     await settle(el);
@@ -233,17 +250,23 @@ describe('<cignal-call> device menu', () => {
     expect(el.shadowRoot!.activeElement).to.equal(select('videoinput'));
 
     const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
-    expect([...select('videoinput')!.options].map((o) => o.value)).to.deep.equal(cameras.map((c) => c.deviceId));
+    expect([...select('videoinput')!.options].map((o) => o.value)).to.deep.equal(['', ...cameras.map((c) => c.deviceId)]);
     expect(select('audioinput')!.options.length).to.be.greaterThan(0);
     expect(!!select('audiooutput')).to.equal('setSinkId' in HTMLMediaElement.prototype);
 
+    // Nothing known in use yet: a placeholder is shown, so that any camera can be picked.
+    expect(select('videoinput')!.selectedOptions[0]!.value).to.equal('');
     const last = cameras.at(-1)!.deviceId;
     select('videoinput')!.value = last;
     select('videoinput')!.dispatchEvent(new Event('change'));
     await waitFor(() => room.calls.includes('switch:videoinput'));
     expect(room.active.videoinput).to.equal(last);
+    // The menu shows what the SDK says is in use, not only what was picked: set it back by hand.
+    select('videoinput')!.value = cameras[0]!.deviceId;
+    el.requestUpdate();
     await settle(el);
     expect(select('videoinput')!.value).to.equal(last);
+    expect([...select('videoinput')!.options].map((o) => o.value)).not.to.include('');
 
     await sendKeys({ press: 'Escape' });
     await settle(el);
@@ -264,6 +287,11 @@ describe('<cignal-call> full screen and the self-view', () => {
     await sendKeys({ press: 'Enter' });
     await waitFor(() => button(el, 'fullscreen-button').getAttribute('aria-pressed') === 'true');
     expect(document.fullscreenElement).to.equal(el);
+    // Every control is on the screen, below the video that fills the rest.
+    await waitFor(() => el.getBoundingClientRect().height === innerHeight);
+    const controls = part(el, 'controls')!.getBoundingClientRect();
+    expect(controls.bottom).to.be.at.most(innerHeight);
+    expect(part(el, 'stage')!.getBoundingClientRect().bottom).to.be.at.most(controls.top);
     await sendKeys({ press: 'Enter' });
     await waitFor(() => button(el, 'fullscreen-button').getAttribute('aria-pressed') === 'false');
     expect(document.fullscreenElement).to.equal(null);
@@ -373,9 +401,76 @@ describe('<cignal-call prejoin>', () => {
     button(el, 'join-button').click();
     await waitFor(() => el.cignal);
     expect(rooms.options[0]!.mediaConstraints).to.deep.equal({
-      audio: { deviceId: { exact: microphone } },
-      video: { deviceId: { exact: other.deviceId } },
+      audio: { deviceId: { ideal: microphone } },
+      video: { deviceId: { ideal: other.deviceId } },
     });
+  });
+
+  it('Join waits for a toggle still running, and pressing it twice enters once', async () => {
+    const { el, rooms } = await prejoin();
+    button(el, 'camera-button').click();
+    const first = el.join();
+    const second = el.join();
+    expect(await first).to.deep.equal({ success: true });
+    expect(await second).to.deep.equal({ success: true });
+    expect(rooms.options).to.have.length(1);
+    expect(rooms.options[0]!.mediaConstraints!.video).to.equal(false);
+    expect(part(el, 'error')).to.equal(null);
+  });
+
+  it('Retry after a failure in the room enters the room again, every time, not the pre-join screen', async () => {
+    const { el, rooms } = await prejoin();
+    await el.join();
+    for (const round of [1, 2]) {
+      rooms.last.fire('serverError', errorDetail(new CignalError('room-full', 'full')));
+      rooms.last.setState('error');
+      await settle(el);
+      button(el, 'retry-button').click();
+      await waitFor(() => rooms.rooms.length === round + 1 && el.cignal === (rooms.last as unknown));
+      await settle(el);
+      expect(part(el, 'join-button'), `after Retry ${round}`).to.equal(null);
+    }
+  });
+
+  it('removed while the camera is still opening: it is turned off once open', async () => {
+    const opened: MediaStream[] = [];
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      const stream = await real(constraints);
+      opened.push(stream);
+      await gate;
+      return stream;
+    };
+    try {
+      const { el } = await mount({ prejoin: '' }, { wait: false });
+      await waitFor(() => opened.length);
+      el.remove();
+      release();
+      await waitFor(() => opened[0]!.getTracks().every((t) => t.readyState === 'ended'));
+      expect(part<HTMLVideoElement>(el, 'local-video')!.srcObject).to.equal(null);
+    } finally {
+      navigator.mediaDevices.getUserMedia = real;
+    }
+  });
+
+  it('a pre-join error is retried on the pre-join screen, which says it is waiting again', async () => {
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('no', 'NotAllowedError'));
+    const rooms = new FakeRooms();
+    const { el } = await mount({ prejoin: '' }, { rooms, wait: false });
+    try {
+      await waitFor(() => el.state === 'error');
+      await settle(el);
+      expect(textOf(el, 'error')).to.match(/^Camera or microphone access was blocked/);
+    } finally {
+      navigator.mediaDevices.getUserMedia = real;
+    }
+    button(el, 'retry-button').click();
+    await waitFor(() => part(el, 'join-button') && !button(el, 'join-button').disabled);
+    expect(el.state).to.equal('waiting');
+    expect(rooms.options).to.have.length(0);
   });
 
   it('removed on the pre-join screen: the camera and microphone are turned off', async () => {

@@ -1,6 +1,8 @@
 // Test doubles and helpers for <cignal-call>: a hand-driven stand-in for the SDK, fixtures, and
 // ways to read what a person sees inside the element.
 import { Emitter } from '../../sdk/emitter.js';
+import { errorDetail } from '../../sdk/errors.js';
+import { CignalError } from '../../sdk/index.js';
 import type { CallState, Cignal, CignalData, CignalEvents, CreateRoomOptions, MediaState, Result } from '../../sdk/index.js';
 import type { CignalCall } from '../../widget/index.js';
 import '../../widget/index.js';
@@ -84,7 +86,14 @@ export class FakeCignal extends Emitter<CignalEvents> {
     return this.#setMedia('camera', on);
   }
 
+  /** Set to make the next screen share fail as a closed picker does (NotAllowedError → media-denied). */
+  declineShare = false;
+
   async setScreenShareEnabled(on: boolean): Promise<Result> {
+    if (on && this.declineShare) {
+      this.emit('clientError', errorDetail(new CignalError('media-denied', 'Screen access was denied')));
+      return { success: false };
+    }
     return this.#setMedia('screenShare', on);
   }
 
