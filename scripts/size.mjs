@@ -7,13 +7,15 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
  * socket.io-client is about 11 KB (WebTransport left out, polling over fetch), Lit about 5.5 KB,
  * the SDK about 12.5 KB (the roadmap features took it from 18 to 23.3 KB) and the element about
  * 7 KB, of which the call UI (icons, remote state, network bars, chat panel, device menu,
- * pre-join screen, full screen, their styles) is 4.8 KB. The budgets hold that with a little
- * headroom, so that any further growth is a decision.
+ * pre-join screen, full screen, their styles) is 4.8 KB. Calls that do not drop (the recovery
+ * policy, signals kept while the server is away, the partner waited for after a server restart,
+ * a reload back into the call) added 1.2 KB to the SDK and 0.3 KB to the element. The budgets
+ * hold that with a little headroom, so that any further growth is a decision.
  */
 const budgets = {
-  'cignal.js': 24 * 1024,
-  'cignal-call.js': 36.5 * 1024,
-  'cignal-call.iife.js': 36.5 * 1024,
+  'cignal.js': 25 * 1024,
+  'cignal-call.js': 38.5 * 1024,
+  'cignal-call.iife.js': 38.5 * 1024,
 };
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

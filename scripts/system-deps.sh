@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Makes sure the system programs named as arguments are present: `chromium` (browser tests) and
-# `redis-server` (for multi-node runs). Installs the missing ones with apt-get when run as root;
-# otherwise says exactly what to install. `npm test` asks for chromium; .ci/run for both.
+# Makes sure the system programs named as arguments are present: `chromium` (browser tests), `ip`
+# (iproute2, real-network tests) and `redis-server` (for multi-node runs). Installs the missing
+# ones with apt-get when run as root; otherwise says exactly what to install. `npm test` asks for
+# chromium and ip; .ci/run for all three.
 set -euo pipefail
 
 missing=()
 for program in "$@"; do
   case "$program" in
     chromium) [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium) ;;
+    # iproute2's `ip` (tests/network); often in /usr/sbin, off a normal user's PATH.
+    ip) command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing+=(iproute2) ;;
     *) command -v "$program" >/dev/null 2>&1 || missing+=("$program") ;;
   esac
 done

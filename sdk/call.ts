@@ -6,6 +6,7 @@ import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Messenger } from './messenger.js';
 import { PeerSession, type OutgoingSignal, type TrackKind, type TrackSource } from './peer-session.js';
+import { Recovery, type RecoveryOptions } from './recovery.js';
 import { NetworkMonitor, type NetworkStatus } from './stats.js';
 
 const MAX_REBUILDS = 3;
@@ -18,8 +19,13 @@ export interface CallOptions {
   logger: Logger;
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
   send(signal: OutgoingSignal, connection: string): void;
+  /** Whether signals can reach the other side now (the signalling connection is up). */
+  canSignal(): boolean;
+  recovery?: RecoveryOptions;
   onRemoteStream(stream: MediaStream): void;
   onConnected(): void;
+  /** A call that was connected lost its network path; it is being restored. */
+  onReconnecting(): void;
   /** The call cannot be made to work; the owner ends it. */
   onFailed(error: CignalError): void;
   onError(error: CignalError): void;
@@ -40,14 +46,34 @@ export class Call {
   #monitor: NetworkMonitor | null = null;
   #announced = false;
   #rebuilds = 0;
-  #failedOnce = false;
+  /** True once this call has been connected: a later outage is "connection lost", not "failed". */
+  #wasConnected = false;
   #closed = false;
+  readonly #recovery: Recovery;
   /** `restartIce` calls waiting for their outcome; a rebuild or the end of the call settles them with null. */
   readonly #restarts = new Set<(outcome: boolean | null) => void>();
 
   constructor(options: CallOptions, initiator: boolean) {
     this.#options = options;
     this.#log = options.logger;
+    this.#recovery = new Recovery(
+      {
+        restart: (attempt) => {
+          this.#log.warn('restarting ICE (attempt %d)', attempt + 1);
+          this.session.restart();
+        },
+        canSignal: () => options.canSignal(),
+        onReconnecting: () => this.#wasConnected && options.onReconnecting(),
+        onRecovered: (attempts) => this.#log.debug('connection restored after %d ICE restart(s)', attempts),
+        onGiveUp: () =>
+          options.onFailed(
+            this.#wasConnected
+              ? new CignalError(ClientErrorCode.ConnectionLost, 'The connection to the other person was lost and could not be restored')
+              : new CignalError(ClientErrorCode.ConnectionFailed, 'The connection to the other person failed; a TURN server may be needed'),
+          ),
+      },
+      options.recovery,
+    );
     this.#open(initiator);
   }
 
@@ -106,8 +132,14 @@ export class Call {
     return this.#monitor?.sample() ?? Promise.resolve(null);
   }
 
+  /** The signalling connection is back: a connection that is not up is restarted at once. */
+  resume(): void {
+    if (!this.#closed) this.#recovery.check(this.session.pc.iceConnectionState);
+  }
+
   close(): void {
     this.#closed = true;
+    this.#recovery.stop();
     this.#teardown();
   }
 
@@ -139,6 +171,7 @@ export class Call {
       send: (signal) => current() && options.send(signal, session.id),
       onTrack: (track) => current() && this.#onTrack(track),
       onConnectionState: (state) => current() && this.#onConnectionState(state),
+      onIceConnectionState: (state) => current() && this.#recovery.observe(state),
       onError: (error) => options.onError(error),
       onStall: () => {
         if (!current()) return;
@@ -171,16 +204,10 @@ export class Call {
   #onConnectionState(state: RTCPeerConnectionState) {
     this.#log.debug('peer connection %s', state);
     if (state === 'connected') {
-      // Recovered: a later failure gets its ICE restart again.
-      this.#failedOnce = false;
+      this.#wasConnected = true;
       this.#rebuilds = 0;
       this.#monitor ??= new NetworkMonitor(this.session.pc, (status) => this.#options.onNetworkStatus(status));
       this.#options.onConnected();
-    }
-    if (state === 'failed') {
-      // The first failure gets an ICE restart (in PeerSession); a second one ends the call.
-      if (this.#failedOnce) this.#options.onFailed(new CignalError(ClientErrorCode.ConnectionFailed, 'The connection to the other person failed; a TURN server may be needed'));
-      this.#failedOnce = true;
     }
   }
 }

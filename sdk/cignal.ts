@@ -14,6 +14,7 @@ import type { CallState, CignalEvents, Result } from './events.js';
 import { deviceKinds, LocalMedia, mediaError, type DeviceKind, type MediaState } from './local-media.js';
 import { Logger } from './logger.js';
 import { Messenger } from './messenger.js';
+import { MAX_OUTAGE_MS, type RecoveryOptions } from './recovery.js';
 import type { OutgoingSignal } from './peer-session.js';
 import { SignalClient, type CignalSocket, type CreateSocket } from './signal-client.js';
 import type { NetworkStatus } from './stats.js';
@@ -37,6 +38,12 @@ export interface CreateRoomOptions {
   mediaConstraints?: MediaStreamConstraints;
   /** How long to wait for the server (or the other side) to answer a request. Default 10 000 ms. */
   timeoutMs?: number;
+  /**
+   * How a call whose network failed is restored: `disconnectedGraceMs` (1500) before an ICE
+   * restart, `maxOutageMs` (60 000) after which the call ends with `connection-lost` and a server
+   * that cannot be reached again with `server-unreachable`, or a `policy` of your own.
+   */
+  recovery?: RecoveryOptions;
   /** Collaborators, for tests and unusual environments. */
   createSocket?: CreateSocket;
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
@@ -95,6 +102,8 @@ export class Cignal extends Emitter<CignalEvents> {
   #call: Call | null = null;
   #localMedia: MediaState | null = null;
   #remoteMedia: MediaState = nothingOn();
+  /** Set while waiting, after a server restart, for the partner to come back. */
+  #partnerWait: ReturnType<typeof setTimeout> | undefined;
   /** Counts presences: work begun for one that has ended since (leaveRoom during a join) is dropped. */
   #presence = 0;
   readonly #onPageHide = () => void this.leaveRoom();
@@ -362,6 +371,7 @@ export class Cignal extends Emitter<CignalEvents> {
           ...(this.#data.myRole ? { role: this.#data.myRole } : {}),
         },
         timeoutMs: this.#timeoutMs,
+        maxOutageMs: this.#options.recovery?.maxOutageMs ?? MAX_OUTAGE_MS,
         createSocket: this.#options.createSocket,
         logger: log,
       },
@@ -377,8 +387,12 @@ export class Cignal extends Emitter<CignalEvents> {
         ended: () => this.#state !== 'ended' && this.#release('ended'),
         dropped: (reason) => this.emit('reconnecting', { reason }),
         replaced: (message) => this.#fail('serverError', new CignalError(ClientErrorCode.Replaced, message)),
-        // A resume can announce the same partner twice: in `joined` and in what was kept for us.
-        peerJoined: (peer) => peer.peerId !== this.#data.remotePeerId && this.#peerArrived(peer),
+        // A resume can announce the same partner twice: in `joined` and in what was kept for us;
+        // after a server restart, the partner we waited for comes back this way.
+        peerJoined: (peer) => {
+          if (peer.peerId !== this.#data.remotePeerId) return this.#peerArrived(peer);
+          this.#stopWaitingForPartner();
+        },
         peerLeft: ({ peerId, reason }) => remote(peerId) && this.#peerGone(reason),
         offer: ({ from, description, connection, to }) => void this.#onOffer(from, description, connection, to),
         answer: ({ from, description, connection, to }) => remote(from) && void this.#call?.handleDescription(description, connection, to),
@@ -397,10 +411,39 @@ export class Cignal extends Emitter<CignalEvents> {
     this.#data.myDisplayName = joined.displayName;
     this.#data.myRole = joined.role;
     const current = this.#data.remotePeerId;
+    const call = this.#call;
+    if (current && !joined.peer && !joined.resumed) {
+      // A server without our seat and without our partner: most likely it restarted and lost its
+      // rooms, while the call goes on between the two browsers. The partner is waited for (it is
+      // reconnecting too) for as long as a seat would be held, before they count as gone.
+      log.debug('back in the room without the other person; waiting %d ms for them', joined.graceMs);
+      this.#stopWaitingForPartner();
+      this.#partnerWait = setTimeout(() => this.#peerGone('dropped'), joined.graceMs ?? 10_000);
+      call?.resume();
+      return;
+    }
+    this.#stopWaitingForPartner();
     if (current && joined.peer?.peerId !== current) this.#peerGone('left');
     if (joined.peer && joined.peer.peerId !== this.#data.remotePeerId) this.#peerArrived(joined.peer);
     else if (joined.peer) this.#messenger.announce(); // back with the same partner: make sure they know our state
     if (!joined.peer && !this.#call) this.#setState('waiting');
+    const same = this.#call && joined.peer?.peerId === current;
+    if (!same) return;
+    const state = this.#call!.pc.connectionState;
+    if (!joined.resumed && state !== 'connected') {
+      // Our seat expired while we were away, so the partner was told we left and ended its side
+      // of the call: this one cannot come back. A new call with the same person starts now.
+      log.debug('the seat was lost while away; starting a new call');
+      this.#endCall();
+      this.#beginCall(true);
+    } else {
+      this.#call!.resume();
+    }
+  }
+
+  #stopWaitingForPartner() {
+    clearTimeout(this.#partnerWait);
+    this.#partnerWait = undefined;
   }
 
   #peerArrived(peer: PeerInfo) {
@@ -411,6 +454,7 @@ export class Cignal extends Emitter<CignalEvents> {
   }
 
   #peerGone(reason: LeaveReason) {
+    this.#stopWaitingForPartner();
     const peerId = this.#data.remotePeerId;
     if (!peerId) return;
     this.#messenger.close(new CignalError(ServerErrorCode.NoPeer, 'The other person left before receiving everything that was sent'));
@@ -456,8 +500,11 @@ export class Cignal extends Emitter<CignalEvents> {
         logger: log,
         createPeerConnection: this.#options.createPeerConnection,
         send: (signal, connection) => this.#sendSignal(call, signal, connection),
+        canSignal: () => !!this.#signal?.connected,
+        recovery: this.#options.recovery,
         onRemoteStream: (stream) => this.emit('remoteStream', stream),
         onConnected: () => this.#call === call && this.#setState('in-call'),
+        onReconnecting: () => this.#call === call && this.#state === 'in-call' && this.#setState('reconnecting'),
         onFailed: (error) => this.#call === call && this.#callFailed(error),
         onError: (error) => this.#fail('clientError', error),
         onNetworkStatus: (status) => this.#call === call && this.emit('networkStatus', status),
@@ -508,6 +555,7 @@ export class Cignal extends Emitter<CignalEvents> {
   /** Gives up this presence: call, socket, camera and microphone, page listener. */
   #release(state: 'ended' | 'error') {
     this.#presence++;
+    this.#stopWaitingForPartner();
     // First, so that closing the call's channel sends nothing it had pending through the server.
     this.#messenger.close();
     this.#endCall();

@@ -16,8 +16,10 @@ export const ClientErrorCode = {
   NotConnected: 'not-connected',
   /** Offer/answer could not be applied. */
   NegotiationFailed: 'negotiation-failed',
-  /** The peer-to-peer connection failed and could not be restored. */
+  /** The peer-to-peer connection could not be made. */
   ConnectionFailed: 'connection-failed',
+  /** The call's connection was lost and every restart within the recovery bound failed. */
+  ConnectionLost: 'connection-lost',
   /** The share link could not be copied to the clipboard. */
   ClipboardFailed: 'clipboard-failed',
   /** Another page joined the room as this peer; this one was signed out. */

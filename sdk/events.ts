@@ -14,6 +14,8 @@ export type CallState =
   | 'calling'
   /** Media is flowing between the two. */
   | 'in-call'
+  /** A call in progress lost its network path and is being restored (`in-call` again after). */
+  | 'reconnecting'
   /** This side left the room. */
   | 'ended'
   /** Something stopped this side from taking part (refused, no camera, server unreachable). */

@@ -7,6 +7,8 @@ export { MAX_DATA_BYTES } from './data-channel.js';
 export type { Payload } from './data-channel.js';
 export type { ActiveDeviceChange, DeviceKind, MediaState } from './local-media.js';
 export { qualityThresholds } from './stats.js';
+export { backoffPolicy } from './recovery.js';
+export type { RecoveryOptions, RecoveryPolicy } from './recovery.js';
 export type { NetworkQuality, NetworkStatus } from './stats.js';
 export { ServerErrorCode } from './protocol/errors.js';
 export { Logger } from './logger.js';

@@ -30,6 +30,7 @@ export interface PeerSessionOptions {
   send: (signal: OutgoingSignal) => void;
   onTrack: (track: MediaStreamTrack) => void;
   onConnectionState: (state: RTCPeerConnectionState) => void;
+  onIceConnectionState: (state: RTCIceConnectionState) => void;
   onError: (error: CignalError) => void;
   /** Local ICE gathering started but produced no candidate in time: the owner should rebuild. */
   onStall: () => void;
@@ -82,12 +83,7 @@ export class PeerSession {
     };
     pc.ontrack = ({ track }) => this.#options.onTrack(track);
     pc.onconnectionstatechange = () => this.#options.onConnectionState(pc.connectionState);
-    pc.oniceconnectionstatechange = () => {
-      if (pc.iceConnectionState === 'failed') {
-        this.#log.warn('ICE failed; restarting ICE');
-        pc.restartIce();
-      }
-    };
+    pc.oniceconnectionstatechange = () => this.#options.onIceConnectionState(pc.iceConnectionState);
   }
 
   /** Starts the call from this side: adding the local tracks makes the connection offer. */
@@ -104,6 +100,22 @@ export class PeerSession {
     } catch (error) {
       if (!this.#closed) throw error; // a connection closed meanwhile needs no new track
     }
+  }
+
+  /**
+   * Restarts ICE (new credentials, new candidates). An offer of ours still unanswered (it may have
+   * been lost in the outage) is sent again as it is: the other side answers it whether or not it
+   * saw it before, and the restart follows once the connection is stable.
+   */
+  restart(): void {
+    if (this.#closed) return;
+    const pc = this.pc;
+    const pending = pc.localDescription;
+    if (pc.signalingState === 'have-local-offer' && pending?.type === 'offer') {
+      this.#log.debug('sending our unanswered offer again');
+      this.#send({ kind: 'offer', description: { type: 'offer', sdp: pending.sdp } });
+    }
+    pc.restartIce();
   }
 
   /** True when a signal names a connection of ours other than this one: it is stale. */

@@ -33,11 +33,16 @@ export interface SignalClientOptions {
   url: string;
   auth: JoinRequest;
   timeoutMs: number;
+  /** How long a dropped connection may take to come back before the server counts as unreachable. */
+  maxOutageMs: number;
   createSocket?: CreateSocket;
   logger: Logger;
 }
 
 type Request = 'inform' | 'offer' | 'answer' | 'candidate';
+
+/** Requests made while the connection is down wait for it; beyond this many, new ones are refused. */
+export const MAX_WAITING_REQUESTS = 500;
 
 export class SignalClient {
   readonly socket: CignalSocket;
@@ -48,12 +53,20 @@ export class SignalClient {
   #away = false;
   #giveUp: ReturnType<typeof setTimeout> | undefined;
   #settle: (joined: boolean) => void = () => {};
+  /** Requests waiting for the connection to be back, in the order they were made. */
+  #waiting: Array<(connected: boolean) => void> = [];
+  readonly #maxOutageMs: number;
+  /** When the current outage began; null while connected. */
+  #downSince: number | null = null;
+  /** The server said it is shutting down: its disconnect that follows is not a goodbye. */
+  #serverClosing = false;
   readonly #refused: (error: CignalError) => void;
   readonly #origin: string;
 
   constructor(options: SignalClientOptions, handlers: SignalHandlers) {
     const { origin, path } = socketTarget(options.url);
     this.#timeoutMs = options.timeoutMs;
+    this.#maxOutageMs = options.maxOutageMs;
     this.#log = options.logger;
     const socketOptions: Partial<ManagerOptions & SocketOptions> = {
       path,
@@ -86,18 +99,37 @@ export class SignalClient {
       const afterDrop = this.#away;
       this.#joined = true;
       this.#away = false;
+      this.#downSince = null;
       handlers.joined(payload, afterDrop);
+      // What was asked for during the outage goes out now, in order, after the join is handled.
+      for (const resume of this.#waiting.splice(0)) resume(true);
     });
+    // socket.io retries without end; past the bound the server counts as unreachable. (A socket
+    // from `createSocket` may come without socket.io's Manager.)
+    (socket as Partial<CignalSocket>).io?.on('reconnect_attempt', () => {
+      if (this.#downSince !== null && Date.now() - this.#downSince > this.#maxOutageMs) {
+        this.#log.warn('no connection to the server for %d ms; giving up', Date.now() - this.#downSince);
+        refused(new CignalError(ClientErrorCode.ServerUnreachable, `Lost the connection to the Cignal server at ${origin} and could not get it back`));
+      }
+    });
+    socket.on('serverClosing', () => (this.#serverClosing = true));
     socket.on('disconnect', (reason) => {
       this.#log.debug('socket disconnected: %s', reason);
       if (this.#closed) return;
-      if (reason === 'io server disconnect') {
+      const restarting = reason === 'io server disconnect' && this.#serverClosing;
+      this.#serverClosing = false;
+      if (reason === 'io server disconnect' && !restarting) {
         this.close();
         handlers.ended();
-      } else if (socket.active && this.#joined && !this.#away) {
-        // socket.io retries by itself after a drop (not after a goodbye from either side).
+        return;
+      }
+      // socket.io retries by itself after a drop, not after the server's goodbye: a server that
+      // said it is restarting is asked again here, and socket.io's back-off takes it from there.
+      if (restarting) socket.connect();
+      if (this.#joined && !this.#away) {
         this.#away = true;
-        handlers.dropped(reason);
+        this.#downSince = Date.now();
+        handlers.dropped(restarting ? 'server restarting' : reason);
       }
     });
     socket.on('replaced', ({ message }) => handlers.replaced(message));
@@ -118,8 +150,18 @@ export class SignalClient {
     return !this.#closed && this.socket.connected;
   }
 
-  /** Sends a request and resolves with the server's answer; rejects when none comes in time. */
-  request<E extends Request>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<AckResponse> {
+  /**
+   * Sends a request and resolves with the server's answer; rejects when none comes in time. Made
+   * while the connection is down, it waits for the connection to be back (socket.io's own buffer
+   * would drop it once the answer's timeout passed) and the timeout starts then.
+   */
+  async request<E extends Request>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<AckResponse> {
+    if (!this.socket.connected && !this.#closed) {
+      if (this.#waiting.length >= MAX_WAITING_REQUESTS) throw new CignalError(ClientErrorCode.NotConnected, 'Too much is waiting for the connection to the server');
+      if (!(await new Promise<boolean>((resolve) => this.#waiting.push(resolve)))) {
+        throw new CignalError(ClientErrorCode.NotConnected, 'The connection to the server was closed');
+      }
+    }
     const sender = this.socket.timeout(this.#timeoutMs) as unknown as { emitWithAck(event: E, payload: unknown): Promise<AckResponse> };
     return sender.emitWithAck(event, payload);
   }
@@ -135,6 +177,8 @@ export class SignalClient {
     this.#closed = true;
     clearTimeout(this.#giveUp);
     this.#settle(false);
+    for (const resume of this.#waiting.splice(0)) resume(false);
+    (this.socket as Partial<CignalSocket>).io?.off('reconnect_attempt');
     this.socket.off();
     this.socket.disconnect();
   }

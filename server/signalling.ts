@@ -128,6 +128,8 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
   const rate = options.rateLimit ?? { perSecond: 50, burst: 200 };
   const now = options.now ?? Date.now;
   const graceTimers = new Map<string, NodeJS.Timeout>();
+  /** Set once the server is shutting down: from then on a disconnect frees no seat. */
+  let closing = false;
   /** Seats whose socket dropped on this node, with what arrived for them since. */
   const away = new Map<string, AwayQueue>();
   const forget = (key: string) => {
@@ -256,10 +258,11 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     }));
 
     socket.on('disconnect', (reason) => {
-      if (socket.data.unseated) return;
+      // Shutting down is not leaving: the clients come back, and their partners must not be told.
+      if (socket.data.unseated || closing) return;
       // A client that says goodbye, or a server that ends the socket, frees the seat at once;
       // a connection that merely drops keeps it for the grace period.
-      if (reason === 'client namespace disconnect' || reason === 'server namespace disconnect' || reason === 'server shutting down') {
+      if (reason === 'client namespace disconnect' || reason === 'server namespace disconnect') {
         void vacate(socket, 'left').catch((error) => log('leave failed: %O', error));
         return;
       }
@@ -295,6 +298,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
       iceServers: iceServersFor(peerId, options.iceServers ?? DEFAULT_ICE_SERVERS, options.turn ?? null, now()),
       peer: partner && peerInfo(partner),
       resumed,
+      graceMs,
       protocol: PROTOCOL_VERSION,
     });
     for (const message of missed) socket.emit(...(message as [keyof ServerToClientEvents, never]));
@@ -317,6 +321,9 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     totalRoomsRunning: () => store.count(),
     allRooms: () => store.list(),
     close() {
+      // Said before socket.io disconnects everyone, on the same connections, so it arrives first.
+      closing = true;
+      server.emit('serverClosing', { message: 'The server is restarting; reconnect' });
       for (const timer of graceTimers.values()) clearTimeout(timer);
       graceTimers.clear();
       for (const key of [...away.keys()]) forget(key);

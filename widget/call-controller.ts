@@ -7,6 +7,7 @@ import { deviceKinds, mediaError } from '../sdk/local-media.js';
 import type { CallState, CreateRoomOptions, DeviceKind, ErrorDetail, MediaState, NetworkStatus, Result } from '../sdk/index.js';
 import { cignalEvents, sdkEvents, type SdkEvent } from './events.js';
 import { Preview } from './prejoin.js';
+import { keep, recall } from './reload.js';
 
 /** Under `auto-call`, how long the side that does not call first waits for the other's call. */
 export const AUTO_CALL_GRACE_MS = 3000;
@@ -77,6 +78,9 @@ export class CallController implements ReactiveController {
   #run = 0;
   #detach: Array<() => void> = [];
   #autoCallTimer?: ReturnType<typeof setTimeout>;
+  /** A call was on when the page was last unloaded: call again once the other person is here. */
+  #resumeCall = false;
+  #url: string | undefined;
   /** What Join chose (media constraints), kept so that Retry enters the room the same way. */
   #joined: CreateRoomOptions | null = null;
   #joining: Promise<Result> | null = null;
@@ -98,7 +102,12 @@ export class CallController implements ReactiveController {
 
   hostDisconnected(): void {
     // Moving the element (removed and re-added in one task) keeps the call.
-    queueMicrotask(() => this.#host.isConnected || this.stop());
+    // Removed by the page (not a reload, which disconnects nothing): a reload later starts afresh.
+    queueMicrotask(() => {
+      if (this.#host.isConnected) return;
+      this.#remember(false);
+      this.stop();
+    });
   }
 
   /** Acquires media and enters the room; `session` settles when done. */
@@ -269,11 +278,32 @@ export class CallController implements ReactiveController {
     }
   }
 
+  /** Hangs up on purpose: a reload after this does not call again. */
+  async hangUp(): Promise<Result> {
+    const cignal = this.cignal;
+    if (!cignal) return { success: false };
+    this.#remember(false);
+    return cignal.leaveRoom();
+  }
+
+  /** Keeps this tab's peer id for the room, and whether a call is on, for a reload. */
+  #remember(inCall: boolean) {
+    const cignal = this.cignal;
+    if (cignal) keep(this.#url, cignal.id, { peerId: cignal.data.myPeerId, inCall });
+  }
+
   /** Under `auto-call`, starts the call once both are in the room; only one side calls. */
   autoCall(): void {
     clearTimeout(this.#autoCallTimer);
     const cignal = this.cignal;
-    if (cignal?.state !== 'ready' || !this.#settings().autoCall) return;
+    if (cignal?.state !== 'ready') return;
+    if (this.#resumeCall) {
+      // The page was reloaded during a call: call again at once, without a click.
+      this.#resumeCall = false;
+      void cignal.joinRoom();
+      return;
+    }
+    if (!this.#settings().autoCall) return;
     // The smaller peer id (the impolite side of perfect negotiation) calls at once; the other side
     // calls only if no call came within the grace period, e.g. when its partner has no auto-call.
     const first = cignal.data.myPeerId < (cignal.data.remotePeerId ?? '');
@@ -291,7 +321,12 @@ export class CallController implements ReactiveController {
     this.#host.requestUpdate();
     let cignal: Cignal;
     try {
-      cignal = await createRoom({ ...options, ...overrides });
+      const settings = { ...options, ...overrides };
+      // After a reload: the same peer id in the room as before, and the call again if one was on.
+      const kept = recall(settings.url, settings.roomId === undefined ? undefined : String(settings.roomId));
+      if (kept && !settings.peerId) settings.peerId = kept.peerId;
+      this.#resumeCall = !!kept?.inCall && settings.peerId === kept.peerId;
+      cignal = await createRoom(settings);
     } catch (cause) {
       if (run === this.#run) this.#failed(cause);
       return null;
@@ -301,6 +336,8 @@ export class CallController implements ReactiveController {
       return null;
     }
     this.cignal = cignal;
+    this.#url = options.url;
+    this.#remember(this.#resumeCall);
     this.starting = false;
     this.local = cignal.localMedia;
     // Events that happened while createRoom ran are replayed to these listeners by the SDK.
@@ -346,8 +383,13 @@ export class CallController implements ReactiveController {
       const state = cignal?.state ?? (detail as { state: CallState }).state;
       if (state !== 'error') this.error = null;
       if (state === 'ended' || state === 'error') this.reconnecting = false;
-      if (state !== 'calling' && state !== 'in-call') this.remote = null;
-      if (state !== 'in-call') this.network = null;
+      const inCall = state === 'in-call' || state === 'reconnecting';
+      const previous = (detail as { previous?: CallState }).previous;
+      if (state === 'in-call') this.#remember(true);
+      // A call that ended without this side leaving (the other hung up, it could not be restored).
+      else if ((state === 'ready' || state === 'waiting') && (previous === 'calling' || previous === 'in-call' || previous === 'reconnecting')) this.#remember(false);
+      if (state !== 'calling' && !inCall) this.remote = null;
+      if (!inCall) this.network = null;
       this.copied = false;
       this.#host.state = state;
       this.autoCall();

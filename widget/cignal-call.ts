@@ -53,7 +53,7 @@ const onUnlessOff = {
  * @attr no-settings - Hide the settings button and its device menu.
  * @attr no-fullscreen - Hide the full-screen button. It is hidden anyway where the page may not go full screen.
  * @attr no-network-quality - Hide the network-quality bars.
- * @attr state - Reflects the call state: `waiting`, `ready`, `calling`, `in-call`, `ended` or `error`. Read-only.
+ * @attr state - Reflects the call state: `waiting`, `ready`, `calling`, `in-call`, `reconnecting` (a call in progress being restored), `ended` or `error`. Read-only.
  *
  * @fires {CustomEvent<MediaStream>} cignal-local-stream - The camera and microphone stream is available.
  * @fires {CustomEvent<MediaStream>} cignal-remote-stream - The other person's stream arrived (once per call).
@@ -229,7 +229,7 @@ export class CignalCall extends LitElement {
 
   /** Hangs up and leaves the room (SDK `leaveRoom`); `call()` enters it again. */
   async hangUp(): Promise<Result> {
-    return this.cignal ? this.cignal.leaveRoom() : { success: false };
+    return this.#call.hangUp();
   }
 
   /** Sends data to the other person (SDK `inform`); strings also appear in their message list. */
@@ -273,7 +273,7 @@ export class CignalCall extends LitElement {
 
   override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('autoCall')) this.#call.autoCall();
-    if (this.state !== 'in-call') this.details = false;
+    if (this.state !== 'in-call' && this.state !== 'reconnecting') this.details = false;
   }
 
   override updated(changed: PropertyValues<this>): void {
@@ -353,7 +353,7 @@ export class CignalCall extends LitElement {
     const l: CignalLabels = { ...defaultLabels, ...custom, errors: { ...defaultLabels.errors, ...custom.errors } };
     const peer = cignal?.data.remoteDisplayName || l.peer;
     const previewing = !!call.preview;
-    const active = state === 'calling' || state === 'in-call';
+    const active = state === 'calling' || state === 'in-call' || state === 'reconnecting';
     const present = active || state === 'ready';
     const media = call.media;
     const open = this.open;
@@ -389,7 +389,7 @@ export class CignalCall extends LitElement {
           ${call.remote && cignal ? remoteState(l, peer, cignal.remoteMediaState) : nothing}
           <video part="local-video" class=${this.#corner} aria-label=${l.you} .muted=${true} autoplay playsinline @pointerdown=${previewing ? nothing : this.#drag}></video>
           <p part="status" role="status" aria-live="polite">${status.replace('{name}', peer)} ${call.copied ? l.copied : ''}</p>
-          ${call.network && state === 'in-call' && !this.noNetworkQuality ? networkQuality(l, call.network, this.details, () => (this.details = !this.details)) : nothing}
+          ${call.network && (state === 'in-call' || state === 'reconnecting') && !this.noNetworkQuality ? networkQuality(l, call.network, this.details, () => (this.details = !this.details)) : nothing}
           ${open === 'devices' && !this.noSettings
             ? deviceMenu(l, {
                 devices: call.devices,

@@ -5,7 +5,7 @@ import type { CallState, ErrorCode } from '../sdk/index.js';
 export interface CignalLabels extends Record<CallState, string> {
   /** Status while the camera starts and the room is joined. */
   starting: string;
-  /** Status while the connection to the server is being restored. */
+  /** Status while the connection to the server, or the call itself (state `reconnecting`), is being restored. */
   reconnecting: string;
   /** The other person when their name is not known yet. */
   peer: string;

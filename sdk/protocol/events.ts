@@ -44,6 +44,11 @@ export interface JoinedPayload {
   peer: PeerInfo | null;
   /** True when this connection resumed a seat that the same session held (a reconnect). */
   resumed: boolean;
+  /**
+   * How long this server keeps the seat of a peer whose connection dropped, in ms. A client that
+   * comes back to a server without its partner (restarted, its rooms gone) waits this long for them.
+   */
+  graceMs: number;
   protocol: number;
 }
 
@@ -62,6 +67,11 @@ export interface ServerToClientEvents {
   mediaState: (payload: Relayed<MediaStatePayload>) => void;
   /** This socket's seat was taken by a newer session of the same peer; the server disconnects it next. */
   replaced: (payload: { message: string }) => void;
+  /**
+   * The server is shutting down (a deploy, a restart) and disconnects every socket next: clients
+   * reconnect, to it or to another node, as after a drop. Not a goodbye.
+   */
+  serverClosing: (payload: { message: string }) => void;
 }
 
 /** Events a client sends. The ack is optional for signals and required for `inform`. */

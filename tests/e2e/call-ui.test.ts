@@ -107,6 +107,29 @@ describe('<cignal-call> call UI between two pages', () => {
     expect(host.right).toBeLessThanOrEqual(390);
   }, 120_000);
 
+  it('a page reloaded mid-call is back in the call as the same person, with no click on either side', async () => {
+    const room = uniqueRoom('reload');
+    const alice = await visit(room, 'peer-name=Alice');
+    const bob = await visit(room, 'peer-name=Bob');
+    await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('ready');
+    await part(alice, 'call-button').click();
+    await Promise.all([remoteVideoPlays(alice), remoteVideoPlays(bob)]);
+    const peerId = () => bob.evaluate(() => document.querySelector('cignal-call')!.cignal?.data.myPeerId);
+    const before = await peerId();
+
+    await bob.reload();
+    await expect.poll(() => stateOf(bob), { timeout: 10_000 }).toBe('in-call');
+    await expect.poll(() => stateOf(alice), { timeout: 10_000 }).toBe('in-call');
+    expect(await peerId()).toBe(before);
+    await Promise.all([remoteVideoPlays(alice), remoteVideoPlays(bob)]);
+
+    // Hanging up on purpose is remembered too: after it, a reload would not call.
+    const kept = () => bob.evaluate(() => Object.entries(sessionStorage).filter(([key]) => key.startsWith('cignal-call:')).map(([, value]) => JSON.parse(value)));
+    expect(await kept()).toEqual([{ peerId: before, inCall: true }]);
+    await part(bob, 'hangup-button').click();
+    await expect.poll(kept).toEqual([{ peerId: before, inCall: false }]);
+  }, 120_000);
+
   it('with prejoin, the other page sees nobody until Join is pressed, then the call carries video', async () => {
     const room = uniqueRoom('prejoin');
     const alice = await visit(room, 'peer-name=Alice');

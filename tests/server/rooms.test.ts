@@ -28,7 +28,7 @@ async function seated(roomId: string): Promise<string[]> {
 }
 
 describe('joining a room', () => {
-  test('the first peer is told its room, its identity and the ICE servers, and that it is alone', async () => {
+  test('the first peer is told its room, its identity, the ICE servers, the grace period, and that it is alone', async () => {
     const iceServers = [{ urls: 'stun:stun.example.org:3478' }, { urls: ['turn:turn.example.org'], username: 'u', credential: 'c' }];
     const { url } = await start({ iceServers });
     const roomId = uniqueRoom();
@@ -43,6 +43,8 @@ describe('joining a room', () => {
       iceServers,
       peer: null,
       resumed: false,
+      // The test server's grace period (tests/helpers/server.ts).
+      graceMs: 200,
       protocol: PROTOCOL_VERSION,
     });
   });
@@ -390,3 +392,21 @@ function deferred() {
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
 }
+
+describe('shutting down', () => {
+  test('every peer is told the server is restarting before it is disconnected, and no partner is told anyone left', async () => {
+    const srv = await start();
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(srv.url, roomId);
+    const seen = { alice: record(alice), bob: record(bob) };
+    const disconnects = [alice, bob].map((socket) => new Promise<string>((resolve) => socket.once('disconnect', resolve)));
+
+    await srv.close();
+
+    // Not a goodbye (`io server disconnect`): socket.io reconnects by itself after these.
+    for (const reason of await Promise.all(disconnects)) expect(reason).not.toBe('io server disconnect');
+    expect(seen.alice.map(([event]) => event)).toEqual(['serverClosing']);
+    expect(seen.bob.map(([event]) => event)).toEqual(['serverClosing']);
+  });
+});
+

@@ -119,6 +119,24 @@ describe('<cignal-call> shows where the call stands', () => {
     remote.getTracks().forEach((t) => t.stop());
   });
 
+  it('reconnecting: says so over the call, which keeps its video and its hang-up button', async () => {
+    const { el, rooms } = await mount();
+    rooms.last.peerArrives('Ada');
+    await el.call();
+    const remote = new MediaStream();
+    rooms.last.fire('remoteStream', remote);
+    rooms.last.setState('in-call');
+    rooms.last.setState('reconnecting');
+    await settle(el);
+    expect(el.getAttribute('state')).to.equal('reconnecting');
+    expect(textOf(el, 'status')).to.equal('Connection lost. Reconnecting…');
+    expect(part<HTMLVideoElement>(el, 'remote-video')!.srcObject).to.equal(remote);
+    expect(enabled(el)).to.include('hangup-button');
+    rooms.last.setState('in-call');
+    await settle(el);
+    expect(textOf(el, 'status')).to.equal('In a call with Ada.');
+  });
+
   it('ended: says so, and the call button can start again', async () => {
     const { el, rooms } = await mount();
     rooms.last.peerArrives('Ada');
@@ -456,6 +474,46 @@ describe('<cignal-call> auto-call', () => {
     rooms.last.peerArrives('Ada', 'zzz');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(rooms.last.calls).to.deep.equal([]);
+  });
+});
+
+describe('<cignal-call> after a reload', () => {
+  beforeEach(() => sessionStorage.clear());
+  afterEach(() => sessionStorage.clear());
+
+  it('takes the peer id this tab had in the room, and calls again at once if a call was on', async () => {
+    const first = await mount({ 'room-id': 'room-1' });
+    first.rooms.last.peerArrives('Ada');
+    await first.el.call();
+    first.rooms.last.setState('in-call');
+    await settle(first.el);
+    const myPeerId = first.rooms.last.data.myPeerId;
+
+    // What a reloaded page does: a new element for the same room in the same tab.
+    const again = await mount({ 'room-id': 'room-1' });
+    expect(again.rooms.options[0]!.peerId).to.equal(myPeerId);
+    again.rooms.last.peerArrives('Ada');
+    await waitFor(() => again.rooms.last.calls.includes('joinRoom'));
+    expect(again.el.state).to.equal('calling');
+  });
+
+  it('does not call again after hanging up on purpose, and another room starts afresh', async () => {
+    const first = await mount({ 'room-id': 'room-1', 'peer-id': 'kept' });
+    first.rooms.last.peerArrives('Ada');
+    await first.el.call();
+    first.rooms.last.setState('in-call');
+    await settle(first.el);
+    await first.el.hangUp();
+
+    const again = await mount({ 'room-id': 'room-1' });
+    expect(again.rooms.options[0]!.peerId).to.equal('kept');
+    again.rooms.last.peerArrives('Ada');
+    await settle(again.el);
+    expect(again.rooms.last.calls).to.deep.equal([]);
+    expect(again.el.state).to.equal('ready');
+
+    const other = await mount({ 'room-id': 'room-2' });
+    expect(other.rooms.options[0]!.peerId).to.equal(undefined);
   });
 });
 

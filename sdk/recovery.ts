@@ -1,0 +1,151 @@
+// The one policy for restoring a call whose network paths failed: ICE `disconnected` gets a short
+// grace before an ICE restart, `failed` gets one at once, further restarts back off with jitter
+// until a bound, and every recovery starts the count afresh.
+
+/** Decides when to try again. */
+export interface RecoveryPolicy {
+  /**
+   * How long to wait, after restart number `attempt` (0 for the first) was made `elapsedMs` into
+   * the outage, before the next one; null to give up now.
+   */
+  nextDelayMs(attempt: number, elapsedMs: number): number | null;
+}
+
+export interface RecoveryOptions {
+  /** How long ICE may stay `disconnected` before a restart (it often comes back by itself). Default 1500 ms. */
+  disconnectedGraceMs?: number;
+  /** After how long without a connection the call is given up. Default 60 000 ms. */
+  maxOutageMs?: number;
+  /** Replaces the default back-off entirely. */
+  policy?: RecoveryPolicy;
+}
+
+export const DISCONNECTED_GRACE_MS = 1_500;
+export const MAX_OUTAGE_MS = 60_000;
+/** Waits after the first restarts; every later one waits the last of them. */
+const BACKOFF_MS = [1_000, 2_000, 4_000, 5_000];
+const JITTER = 0.2;
+
+/** Back-off with ±20 % jitter (so both sides do not retry in step), giving up after `maxOutageMs`. */
+export function backoffPolicy(maxOutageMs = MAX_OUTAGE_MS, random = Math.random): RecoveryPolicy {
+  return {
+    nextDelayMs(attempt, elapsedMs) {
+      if (elapsedMs >= maxOutageMs) return null;
+      const base = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!;
+      const delay = base * (1 + JITTER * (2 * random() - 1));
+      return Math.max(0, Math.min(delay, maxOutageMs - elapsedMs));
+    },
+  };
+}
+
+export interface RecoveryHooks {
+  /** Restarts ICE (the attempt itself). */
+  restart(attempt: number): void;
+  /**
+   * Whether a restart's offer can reach the other side now. While it cannot (the signalling
+   * connection is down too), no restart is made, the time still counts, and `check()` on the
+   * connection's return makes one at once.
+   */
+  canSignal(): boolean;
+  /** The call is being restored (first restart of an outage). */
+  onReconnecting(): void;
+  /** Connected again after an outage. */
+  onRecovered(attempts: number): void;
+  /** The bound was reached without a connection. */
+  onGiveUp(): void;
+  now?: () => number;
+}
+
+/** Watches one call's ICE connection state and drives restarts through `hooks`. */
+export class Recovery {
+  readonly #hooks: RecoveryHooks;
+  readonly #policy: RecoveryPolicy;
+  readonly #graceMs: number;
+  readonly #now: () => number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the outage began; null while connected (or before the first connection). */
+  #since: number | null = null;
+  #attempt = 0;
+  #recovering = false;
+  #connected = false;
+  #stopped = false;
+
+  constructor(hooks: RecoveryHooks, options: RecoveryOptions = {}) {
+    this.#hooks = hooks;
+    this.#policy = options.policy ?? backoffPolicy(options.maxOutageMs);
+    this.#graceMs = options.disconnectedGraceMs ?? DISCONNECTED_GRACE_MS;
+    this.#now = hooks.now ?? Date.now;
+  }
+
+  /** True while restarts are being made. */
+  get recovering(): boolean {
+    return this.#recovering;
+  }
+
+  /** Feeds the peer connection's `iceConnectionState`. */
+  observe(state: RTCIceConnectionState): void {
+    if (this.#stopped) return;
+    if (state === 'connected' || state === 'completed') {
+      this.#connected = true;
+      const attempts = this.#attempt;
+      const was = this.#recovering;
+      this.#reset();
+      if (was) this.#hooks.onRecovered(attempts);
+    } else if (state === 'disconnected') {
+      this.#connected = false;
+      if (!this.#recovering && this.#since === null) {
+        this.#since = this.#now();
+        this.#schedule(this.#graceMs);
+      }
+    } else if (state === 'failed') {
+      this.#connected = false;
+      this.#since ??= this.#now();
+      // Waiting out the disconnected grace or a back-off is pointless now: the path is gone.
+      if (!this.#recovering || this.#attempt === 0) this.#schedule(0);
+    }
+  }
+
+  /**
+   * Something suggests the path may be gone although ICE has not said so yet (the signalling
+   * connection came back after a drop): restart now unless connected.
+   */
+  check(state: RTCIceConnectionState): void {
+    if (this.#stopped || state === 'connected' || state === 'completed') return;
+    this.#since ??= this.#now();
+    this.#schedule(0);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  #reset() {
+    clearTimeout(this.#timer);
+    this.#since = null;
+    this.#attempt = 0;
+    this.#recovering = false;
+  }
+
+  #schedule(delayMs: number) {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#try(), delayMs);
+  }
+
+  #try() {
+    if (this.#stopped || this.#connected) return;
+    const elapsed = this.#now() - (this.#since ?? this.#now());
+    if (!this.#recovering) {
+      this.#recovering = true;
+      this.#hooks.onReconnecting();
+    }
+    const next = this.#policy.nextDelayMs(this.#attempt, elapsed);
+    if (next === null) {
+      this.stop();
+      this.#hooks.onGiveUp();
+      return;
+    }
+    if (this.#hooks.canSignal()) this.#hooks.restart(this.#attempt++);
+    this.#schedule(next);
+  }
+}

@@ -1,0 +1,104 @@
+// The recovery policy on its own, on a fake clock: when ICE restarts happen, when they stop, and
+// that each outage starts the count afresh.
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { backoffPolicy, Recovery, type RecoveryHooks } from '../../sdk/recovery.js';
+
+/** A Recovery whose hooks record what happened, at which fake time. */
+function watch(options: ConstructorParameters<typeof Recovery>[1] = {}, signalling = { up: true }) {
+  const log: string[] = [];
+  const at = () => `${Date.now()}`;
+  const hooks: RecoveryHooks = {
+    restart: (attempt) => log.push(`restart ${attempt} @${at()}`),
+    canSignal: () => signalling.up,
+    onReconnecting: () => log.push(`reconnecting @${at()}`),
+    onRecovered: (attempts) => log.push(`recovered after ${attempts} @${at()}`),
+    onGiveUp: () => log.push(`gave up @${at()}`),
+  };
+  return { recovery: new Recovery(hooks, { policy: backoffPolicy(options.maxOutageMs, () => 0.5), ...options }), log, signalling };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('the recovery policy', () => {
+  test('disconnected: a restart after the grace, then back-off; connected again ends it', () => {
+    const { recovery, log } = watch();
+    recovery.observe('connected');
+    recovery.observe('disconnected');
+    vi.advanceTimersByTime(1_499);
+    expect(log).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(log).toEqual(['reconnecting @1500', 'restart 0 @1500']);
+    vi.advanceTimersByTime(1_000 + 2_000 + 4_000);
+    expect(log.slice(2)).toEqual(['restart 1 @2500', 'restart 2 @4500', 'restart 3 @8500']);
+    recovery.observe('connected');
+    expect(log.at(-1)).toBe('recovered after 4 @8500');
+    vi.advanceTimersByTime(60_000);
+    expect(log).toHaveLength(6);
+  });
+
+  test('a disconnect that heals within the grace makes no restart', () => {
+    const { recovery, log } = watch();
+    recovery.observe('connected');
+    recovery.observe('disconnected');
+    vi.advanceTimersByTime(1_000);
+    recovery.observe('connected');
+    vi.advanceTimersByTime(10_000);
+    expect(log).toEqual([]);
+  });
+
+  test('failed: a restart at once, even during the grace', () => {
+    const { recovery, log } = watch();
+    recovery.observe('connected');
+    recovery.observe('disconnected');
+    vi.advanceTimersByTime(500);
+    recovery.observe('failed');
+    vi.advanceTimersByTime(0);
+    expect(log).toEqual(['reconnecting @500', 'restart 0 @500']);
+  });
+
+  test('gives up at the bound, and the count starts afresh after each recovery', () => {
+    const { recovery, log } = watch({ maxOutageMs: 10_000 });
+    recovery.observe('connected');
+    recovery.observe('failed');
+    vi.advanceTimersByTime(0);
+    recovery.observe('connected');
+    expect(log).toEqual(['reconnecting @0', 'restart 0 @0', 'recovered after 1 @0']);
+    log.length = 0;
+    recovery.observe('failed');
+    vi.advanceTimersByTime(20_000);
+    // Restarts at 0, 1 s, 3 s, 7 s (1 + 2 + 4), then the last wait is cut to the bound.
+    expect(log).toEqual(['reconnecting @0', 'restart 0 @0', 'restart 1 @1000', 'restart 2 @3000', 'restart 3 @7000', 'gave up @10000']);
+  });
+
+  test('no restart while signalling is down; the time counts, and its return restarts at once', () => {
+    const { recovery, log, signalling } = watch();
+    recovery.observe('connected');
+    signalling.up = false;
+    recovery.observe('disconnected');
+    vi.advanceTimersByTime(20_000);
+    expect(log).toEqual(['reconnecting @1500']);
+    signalling.up = true;
+    recovery.check('disconnected');
+    vi.advanceTimersByTime(0);
+    expect(log).toEqual(['reconnecting @1500', 'restart 0 @20000']);
+  });
+
+  test('check() on a connection that is up does nothing', () => {
+    const { recovery, log } = watch();
+    recovery.observe('connected');
+    recovery.check('connected');
+    vi.advanceTimersByTime(10_000);
+    expect(log).toEqual([]);
+  });
+
+  test('jitter spreads the waits by up to a fifth either way', () => {
+    const low = backoffPolicy(60_000, () => 0).nextDelayMs(1, 0);
+    const high = backoffPolicy(60_000, () => 1).nextDelayMs(1, 0);
+    expect([low, high]).toEqual([1_600, 2_400]);
+  });
+});
