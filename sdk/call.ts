@@ -172,6 +172,7 @@ export class Call {
       onTrack: (track) => current() && this.#onTrack(track),
       onConnectionState: (state) => current() && this.#onConnectionState(state),
       onIceConnectionState: (state) => current() && this.#recovery.observe(state),
+      onNewAddress: () => current() && this.#recovery.networkChanged(),
       onError: (error) => options.onError(error),
       onStall: () => {
         if (!current()) return;

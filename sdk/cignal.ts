@@ -107,6 +107,11 @@ export class Cignal extends Emitter<CignalEvents> {
   /** Counts presences: work begun for one that has ended since (leaveRoom during a join) is dropped. */
   #presence = 0;
   readonly #onPageHide = () => void this.leaveRoom();
+  /**
+   * The device is back on a network: the server connection is made afresh (the old one may be
+   * dead), and the rejoin restarts at once a call whose path is down.
+   */
+  readonly #onOnline = () => this.#signal?.reconnect();
 
   private constructor(options: CreateRoomOptions) {
     super();
@@ -150,7 +155,7 @@ export class Cignal extends Emitter<CignalEvents> {
     });
     this.#messenger = new Messenger({
       signal: () => this.#signal,
-      timeoutMs: this.#timeoutMs,
+      maxWaitMs: this.#options.recovery?.maxOutageMs ?? MAX_OUTAGE_MS,
       onInformation: (data) => this.emit('information', data),
       onMediaState: (state) => {
         this.#remoteMedia = state;
@@ -354,6 +359,7 @@ export class Cignal extends Emitter<CignalEvents> {
     if (stream !== before) this.emit('localStream', stream);
     this.#mediaChanged();
     globalThis.addEventListener?.('pagehide', this.#onPageHide);
+    globalThis.addEventListener?.('online', this.#onOnline);
     return this.#connect();
   }
 
@@ -378,7 +384,10 @@ export class Cignal extends Emitter<CignalEvents> {
       {
         joined: (payload, afterDrop) => {
           this.#onJoined(payload);
-          if (afterDrop) this.emit('reconnected');
+          if (afterDrop) {
+            this.#messenger.resume();
+            this.emit('reconnected');
+          }
         },
         refused: (error) => {
           this.#fail('serverError', error);
@@ -560,6 +569,7 @@ export class Cignal extends Emitter<CignalEvents> {
     this.#messenger.close();
     this.#endCall();
     globalThis.removeEventListener?.('pagehide', this.#onPageHide);
+    globalThis.removeEventListener?.('online', this.#onOnline);
     this.#signal?.close();
     this.#media.release();
     this.#localMedia = null;

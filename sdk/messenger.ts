@@ -11,7 +11,8 @@ import { randomId } from './url.js';
 
 export interface MessengerOptions {
   signal(): SignalClient | null;
-  timeoutMs: number;
+  /** How long an `inform` waits for a path (and its ack) before it counts as lost. */
+  maxWaitMs: number;
   onInformation(data: unknown): void;
   onMediaState(state: MediaState): void;
   onData(data: string | ArrayBuffer): void;
@@ -82,43 +83,55 @@ export class Messenger {
     this.#seen.clear();
   }
 
-  /** Delivers `data` once; true when the other side (over the channel) or the server (by signalling) took it. */
+  /**
+   * Delivers `data` once; true when the other side (over the channel) or the server (by
+   * signalling) took it. While both paths are down it waits, up to `maxWaitMs`, and goes by the
+   * first one back: an unanswered send over signalling is sent again after the next rejoin, and
+   * the other side drops the copies by id.
+   */
   inform(data: unknown): Promise<boolean> {
     const id = randomId(9);
-    const { fail, timeoutMs } = this.#options;
+    const { fail, maxWaitMs } = this.#options;
     return new Promise((resolve) => {
+      let settled = false;
       const timer = setTimeout(() => {
-        fail('clientError', new CignalError(ClientErrorCode.Timeout, 'The other person did not confirm the message in time'));
+        fail('clientError', new CignalError(ClientErrorCode.Timeout, 'The message could not be delivered in time'));
         settle(false);
-      }, timeoutMs);
+      }, maxWaitMs);
       const settle = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         this.#pending.delete(id);
         resolve(ok);
       };
-      const bySignal = () => {
-        clearTimeout(timer);
+      const bySignal = async () => {
         delete pending.reroute;
-        const signal = this.#options.signal();
-        if (!signal?.connected) {
-          fail('clientError', new CignalError(ClientErrorCode.NotConnected, 'Not connected to the room'));
-          return settle(false);
-        }
-        signal.request('inform', { data, id }).then(
-          (response) => {
+        for (;;) {
+          const signal = this.#options.signal();
+          if (!signal || settled) return settle(false);
+          try {
+            const response = await signal.request('inform', { data, id });
             if (!response.ok) fail('serverError', new CignalError(response.error.code, response.error.message));
-            settle(response.ok);
-          },
-          (error) => {
-            fail('serverError', new CignalError(ClientErrorCode.Timeout, 'The server did not answer in time', { cause: error }));
-            settle(false);
-          },
-        );
+            return settle(response.ok);
+          } catch (error) {
+            // No answer: the connection may be dead without knowing it yet. Again once it is back.
+            if (settled || !(await signal.rejoined())) {
+              if (!settled) fail('clientError', new CignalError(ClientErrorCode.NotConnected, 'Not connected to the room', { cause: error }));
+              return settle(false);
+            }
+          }
+        }
       };
-      const pending: Pending = { settle, reroute: bySignal };
+      const pending: Pending = { settle, reroute: () => void bySignal() };
       this.#pending.set(id, pending);
-      if (!this.#channel?.send({ t: 'inform', id, data })) bySignal();
+      if (!this.#channel?.send({ t: 'inform', id, data })) void bySignal();
     });
+  }
+
+  /** The signalling connection is back after a drop: messages still waiting on the channel go that way too. */
+  resume(): void {
+    for (const pending of [...this.#pending.values()]) pending.reroute?.();
   }
 
   /** Tells the other side this side's media state now; `announce` repeats it. */

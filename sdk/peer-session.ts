@@ -34,6 +34,11 @@ export interface PeerSessionOptions {
   onError: (error: CignalError) => void;
   /** Local ICE gathering started but produced no candidate in time: the owner should rebuild. */
   onStall: () => void;
+  /**
+   * Once connected, a local candidate appeared on an address this connection had not used: the
+   * device moved to another network (Wi-Fi to cellular), which the current path does not survive.
+   */
+  onNewAddress?: () => void;
   logger: Logger;
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
   /** How long gathering may go without a single local candidate. */
@@ -60,6 +65,7 @@ export class PeerSession {
   #closed = false;
   #pendingCandidates: Array<{ candidate: RTCIceCandidateInit; connection: string }> = [];
   #sawLocalCandidate = false;
+  #wasConnected = false;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: PeerSessionOptions) {
@@ -76,13 +82,19 @@ export class PeerSession {
       if (!candidate || !candidate.candidate) return;
       this.#sawLocalCandidate = true;
       clearTimeout(this.#stallTimer);
+      this.#noteAddress(candidate);
       this.#send({ kind: 'candidate', candidate: candidate.toJSON() });
     };
     pc.onicegatheringstatechange = () => {
-      if (pc.iceGatheringState === 'gathering' && !this.#sawLocalCandidate) this.#armStallWatchdog();
+      // Only the first gathering: an ICE restart during an outage finds no candidate for as long
+      // as the network is gone, and rebuilding the connection then would not help.
+      if (pc.iceGatheringState === 'gathering' && !this.#sawLocalCandidate && !this.#wasConnected) this.#armStallWatchdog();
     };
     pc.ontrack = ({ track }) => this.#options.onTrack(track);
-    pc.onconnectionstatechange = () => this.#options.onConnectionState(pc.connectionState);
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'connected') this.#wasConnected = true;
+      this.#options.onConnectionState(pc.connectionState);
+    };
     pc.oniceconnectionstatechange = () => this.#options.onIceConnectionState(pc.iceConnectionState);
   }
 
@@ -240,6 +252,19 @@ export class PeerSession {
     } catch (error) {
       // Candidates for an offer we ignored are expected to fail.
       if (!this.#ignoreOffer && !this.#closed) this.#log.warn('could not add a remote ICE candidate: %o', error);
+    }
+  }
+
+  /** Local host addresses seen on this connection; a new one after connecting means a network change. */
+  readonly #addresses = new Set<string>();
+
+  #noteAddress(candidate: RTCIceCandidate) {
+    if (candidate.type !== 'host' || !candidate.address) return;
+    const known = this.#addresses.has(candidate.address);
+    this.#addresses.add(candidate.address);
+    if (!known && this.#addresses.size > 1 && this.pc.connectionState !== 'new' && this.#wasConnected) {
+      this.#log.debug('a local address appeared (%s): the network changed', candidate.address);
+      this.#options.onNewAddress?.();
     }
   }
 

@@ -115,6 +115,16 @@ export class Recovery {
     this.#schedule(0);
   }
 
+  /**
+   * The device moved to another network: the path in use is about to go, whatever ICE says yet
+   * (it notices only after seconds of silence). One restart now; should the path fail anyway,
+   * the ICE states that follow start the usual recovery.
+   */
+  networkChanged(): void {
+    if (this.#stopped || this.#recovering || !this.#hooks.canSignal()) return;
+    this.#hooks.restart(this.#attempt);
+  }
+
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);

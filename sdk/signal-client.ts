@@ -146,6 +146,23 @@ export class SignalClient {
     return joined;
   }
 
+  /**
+   * The device is back on a network: a connection from before may be dead without knowing it
+   * (its TCP waits out retransmission back-off, or its address is gone). A new one is made now,
+   * which resumes the seat; what waits for it goes out after the rejoin.
+   */
+  reconnect(): void {
+    if (this.#closed || !this.#joined) return;
+    this.#log.debug('the network is back: reconnecting to the server');
+    (this.socket as Partial<CignalSocket>).io?.engine?.close();
+  }
+
+  /** Resolves true at the next join (a reconnect), false if this client closes first. */
+  rejoined(): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
   get connected(): boolean {
     return !this.#closed && this.socket.connected;
   }

@@ -89,18 +89,23 @@ function listNamespaces(): string[] {
   return out.split('\n').map((line) => line.trim().split(/\s+/)[0]!).filter(Boolean);
 }
 
-/** Kills what runs inside `ns` (only our own children and their descendants live there) and deletes it. */
+/** Kills what runs inside `ns`: only our own children and their descendants live there. */
+function killInsideSync(ns: string): void {
+  const pids = execFileSync(IP!, ['netns', 'pids', ns], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  for (const pid of pids.split(/\s+/).filter(Boolean).map(Number)) {
+    if (pid === process.pid) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Kills what runs inside `ns` and deletes it. */
 function removeNamespaceSync(ns: string): void {
   try {
-    const pids = execFileSync(IP!, ['netns', 'pids', ns], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    for (const pid of pids.split(/\s+/).filter(Boolean).map(Number)) {
-      if (pid === process.pid) continue;
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killInsideSync(ns);
   } catch {
     // the namespace is already gone
   }
@@ -195,6 +200,8 @@ export interface Host {
   exec(cmd: string, args?: readonly string[], options?: SpawnOptions): ChildProcess;
   /** Runs `cmd args` inside the namespace and resolves with its stdout. */
   run(cmd: string, args?: readonly string[]): Promise<string>;
+  /** The device loses power: SIGKILL to everything running in the namespace (no goodbye is said). */
+  killAll(): void;
   /** Takes eth0 down (the cable is pulled: no route, the address stays). */
   linkDown(): Promise<void>;
   /** Brings eth0 back up, with its address and routes. */
@@ -241,6 +248,7 @@ export async function createNetwork({ subnet }: NetworkOptions = {}): Promise<Ne
   const namespaces: string[] = [];
   const used = new Set<string>();
   let nextHost = 10;
+  let nextIndex = 0;
   let nextMoved = 100;
 
   const create = async (ns: string) => {
@@ -259,7 +267,8 @@ export async function createNetwork({ subnet }: NetworkOptions = {}): Promise<Ne
     hosts,
     async addHost(name) {
       if (hosts.has(name)) throw new Error(`netns: there is already a host ${name}`);
-      const index = hosts.size;
+      // Taken at once, so that hosts added concurrently get ports of their own.
+      const index = nextIndex++;
       const room = 15 - `${OWN}${id}`.length;
       const label = name.replace(/[^A-Za-z0-9]/g, '') || 'h';
       let ns = nsOf(label.slice(0, room));
@@ -303,6 +312,7 @@ export async function createNetwork({ subnet }: NetworkOptions = {}): Promise<Ne
         },
         exec,
         run,
+        killAll: () => killInsideSync(ns),
         async linkDown() {
           await ip('-n', ns, 'link', 'set', 'eth0', 'down');
         },

@@ -102,3 +102,20 @@ describe('the recovery policy', () => {
     expect([low, high]).toEqual([1_600, 2_400]);
   });
 });
+
+describe('a network change', () => {
+  test('restarts at once, without waiting for ICE to notice, and only when signals can get through', () => {
+    const { recovery, log, signalling } = watch();
+    recovery.observe('connected');
+    recovery.networkChanged();
+    expect(log).toEqual(['restart 0 @0']);
+    signalling.up = false;
+    recovery.networkChanged();
+    expect(log).toHaveLength(1);
+    // The path did go: the usual recovery takes over.
+    signalling.up = true;
+    recovery.observe('disconnected');
+    vi.advanceTimersByTime(1_500);
+    expect(log.slice(1)).toEqual(['reconnecting @1500', 'restart 0 @1500']);
+  });
+});

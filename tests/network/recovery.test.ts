@@ -1,0 +1,181 @@
+// Calls that do not drop, on a real network: the server, Alice's Chromium and Bob's Chromium each
+// in a network namespace of their own on one bridge (tests/helpers/netns.ts). The tests cut
+// Alice's link, move her to another address, restart the server gracefully and by a crash, and
+// close a page for good, and watch what both people would see: decoded video, states, events.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { packageVersion } from '../../server/paths.js';
+import { openPage } from '../helpers/browser.js';
+import { callBetween, callSnapshot, events, installHarness, run, state } from '../helpers/harness.js';
+import { createNetwork, launchBrowserIn, netnsUnavailable, startServerIn, type Host, type Network, type NetnsServer } from '../helpers/netns.js';
+import { uniqueRoom } from '../helpers/server.js';
+
+const unavailable = netnsUnavailable();
+if (unavailable) console.warn(`[netns] skipping the real-network tests: ${unavailable}`);
+
+// Frames are counted as the receiver decodes them (inbound-rtp framesDecoded, sampled every
+// 50 ms in the page): what the network delivered, whatever the page's compositor does with it.
+// (Headless Chromium sometimes stops presenting a page's video while decoding goes on.)
+
+/** Starts sampling, in the page, decoded remote frames and the longest time without a new one. */
+function watchFrames(page: Page): Promise<void> {
+  return run(page, `
+    T.decoded = 0;
+    T.gap = { last: performance.now(), max: 0 };
+    T.sampler = setInterval(async () => {
+      let decoded = T.decoded;
+      (await room.pc?.getStats())?.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') decoded = s.framesDecoded; });
+      const now = performance.now();
+      if (decoded !== T.decoded) {
+        T.gap.max = Math.max(T.gap.max, now - T.gap.last);
+        T.gap.last = now;
+        T.decoded = decoded;
+      }
+    }, 50);
+  `);
+}
+
+const frames = (page: Page) => run<number>(page, 'return T.decoded;');
+
+/** Resolves with how long it took until more than 10 new frames were decoded. */
+async function framesBack(page: Page, timeout: number): Promise<number> {
+  const start = Date.now();
+  const before = await frames(page);
+  try {
+    await page.waitForFunction((before) => (window as any).T.decoded > before + 10, before, { timeout, polling: 50 });
+  } catch (error) {
+    throw new Error(`${page === pageOf.alice ? 'Alice' : 'Bob'}: no video within ${timeout} ms: ${JSON.stringify(await callSnapshot(page))}`, { cause: error });
+  }
+  return Date.now() - start;
+}
+
+/** Resolves once no frame was decoded for `quietMs`: the outage has reached the picture. */
+function stalled(page: Page, quietMs = 500, timeout = 10_000): Promise<unknown> {
+  return page.waitForFunction((quietMs) => performance.now() - (window as any).T.gap.last >= quietMs, quietMs, { timeout, polling: 50 });
+}
+
+/** Which page is whose, for messages. */
+const pageOf: { alice?: Page; bob?: Page } = {};
+
+const names = async (page: Page, ...wanted: string[]) => (await events(page)).map((e) => e.name).filter((name) => wanted.includes(name));
+const states = async (page: Page) => (await events(page, 'stateChange')).map((e) => e.arg.state);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(unavailable !== null)('calls that do not drop, on a real network', () => {
+  let net: Network;
+  let server: NetnsServer;
+  let quickServer: NetnsServer;
+  let secureOrigins: string[];
+  let alice: Host;
+  let bob: Host;
+  let browsers: Browser[] = [];
+  const pages: Page[] = [];
+
+  beforeAll(async () => {
+    net = await createNetwork();
+    const serverHost = await net.addHost('server');
+    alice = await net.addHost('alice');
+    bob = await net.addHost('bob');
+    // Longer than the longest outage here: a peer away that long keeps its seat.
+    server = await startServerIn(serverHost, { CIGNAL_RECONNECT_GRACE_MS: '60000' });
+    quickServer = await startServerIn(await net.addHost('quick'), { CIGNAL_RECONNECT_GRACE_MS: '2000' });
+    secureOrigins = [server.url, quickServer.url];
+    browsers = await Promise.all([alice, bob].map((host) => launchBrowserIn(host, { secureOrigins })));
+  });
+
+  afterEach(async () => {
+    await Promise.all(pages.splice(0).map((page) => page.context().close().catch(() => {})));
+    // A test that failed midway leaves nothing cut for the next one.
+    await Promise.all([alice, bob].map((host) => host?.linkUp().catch(() => {})));
+  });
+
+  afterAll(async () => {
+    await Promise.all(browsers.map((browser) => browser.close().catch(() => {})));
+    await Promise.all([server, quickServer].map((s) => s?.stop().catch(() => {})));
+    await net?.destroy();
+  });
+
+  /** A call between a page in Alice's browser and one in Bob's, video flowing both ways. */
+  async function call(on = server): Promise<[Page, Page]> {
+    const queue = [...browsers];
+    const open = async () => {
+      const { page } = await openPage(queue.shift()!, `${on.url}/healthz`);
+      await installHarness(page, packageVersion);
+      pages.push(page);
+      return page;
+    };
+    const [a, b] = await callBetween(open, uniqueRoom('net'));
+    [pageOf.alice, pageOf.bob] = [a, b];
+    await Promise.all([watchFrames(a), watchFrames(b)]);
+    return [a, b];
+  }
+
+  /** What must not happen in any of these: an error, or the other person reported gone. */
+  async function expectNothingReported(a: Page, b: Page) {
+    for (const page of [a, b]) expect(await names(page, 'peerHangUp', 'clientError', 'serverError')).toEqual([]);
+  }
+
+  for (const seconds of [4, 40]) {
+    it(`both paths cut for ${seconds} s: the call comes back by itself, and a message sent meanwhile arrives once`, async () => {
+      const [a, b] = await call();
+      await alice.linkDown();
+      await Promise.all([stalled(a), stalled(b)]);
+      const sent = run(a, `return (await room.inform({ during: 'the outage' })).success;`);
+      await sleep(seconds * 1_000);
+      await alice.linkUp();
+      const [msA, msB] = await Promise.all([framesBack(a, 30_000), framesBack(b, 30_000)]);
+      console.log(`[netns] ${seconds} s outage: video back ${msA} ms (Alice) / ${msB} ms (Bob) after the network returned`);
+      expect(await sent).toBe(true);
+      await expect.poll(() => events(b, 'information'), { timeout: 10_000 }).toHaveLength(1);
+      expect((await events(b, 'information'))[0]!.arg).toEqual({ during: 'the outage' });
+      for (const page of [a, b]) await expect.poll(() => state(page), { timeout: 10_000 }).toBe('in-call');
+      await expectNothingReported(a, b);
+      if (seconds >= 40) {
+        // Long enough for ICE to notice on both sides: each said it was restoring the call.
+        for (const page of [a, b]) expect(await states(page)).toContain('reconnecting');
+      }
+    }, 120_000);
+  }
+
+  it("one peer's address changes mid-call (Wi-Fi to cellular): video again within seconds", async () => {
+    const [a, b] = await call();
+    const { from, to } = await alice.changeAddress();
+    const changed = Date.now();
+    // The frames already on their way play out first; a call that restarts quickly enough may
+    // never stop at all.
+    const stopped = await Promise.all([a, b].map((page) => stalled(page, 300, 3_000).then(() => true, () => false)));
+    await Promise.all([framesBack(a, 15_000), framesBack(b, 15_000)]);
+    console.log(`[netns] address ${from} -> ${to}: video ${stopped.some(Boolean) ? 'stopped and' : 'never stopped, and'} flowed again ${Date.now() - changed} ms after the change`);
+    await expectNothingReported(a, b);
+    await alice.changeAddress(from);
+    await Promise.all([framesBack(a, 15_000), framesBack(b, 15_000)]);
+  }, 90_000);
+
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`the server is restarted mid-call (${signal}): the video never stops, both rejoin, and an ICE restart works after`, async () => {
+      const [a, b] = await call();
+      await server.stop(signal);
+      await server.restart();
+      for (const page of [a, b]) await expect.poll(() => names(page, 'reconnected'), { timeout: 20_000 }).toEqual(['reconnected']);
+      for (const page of [a, b]) expect(await state(page)).toBe('in-call');
+      // Signals go through the new server between the two again: an ICE restart completes.
+      expect(await run(a, 'return (await room.restartIce()).success;')).toBe(true);
+      await Promise.all([framesBack(a, 10_000), framesBack(b, 10_000)]);
+      const gaps = await Promise.all([a, b].map((page) => run<number>(page, 'return Math.max(T.gap.max, performance.now() - T.gap.last);')));
+      console.log(`[netns] server ${signal}: longest gap between frames ${gaps.map(Math.round).join(' / ')} ms`);
+      for (const gap of gaps) expect(gap).toBeLessThan(1_000);
+      await expectNothingReported(a, b);
+    }, 90_000);
+  }
+
+  it('a peer that goes away for good (its device loses power: no goodbye) is reported dropped after the grace period', async () => {
+    // On the server with a short grace period, so that the test need not wait a minute.
+    const [a] = await call(quickServer);
+    bob.killAll();
+    browsers[1] = await launchBrowserIn(bob, { secureOrigins });
+    await expect.poll(() => events(a, 'peerHangUp'), { timeout: 30_000, interval: 200 }).toHaveLength(1);
+    expect((await events(a, 'peerHangUp'))[0]!.arg).toMatchObject({ reason: 'dropped' });
+    expect(await state(a)).toBe('waiting');
+    expect(await names(a, 'clientError', 'serverError')).toEqual([]);
+  }, 90_000);
+});
