@@ -14,7 +14,7 @@ import type { CallState, CignalEvents, Result } from './events.js';
 import { deviceKinds, LocalMedia, mediaError, type DeviceKind, type MediaState } from './local-media.js';
 import { Logger } from './logger.js';
 import { Messenger } from './messenger.js';
-import { MAX_OUTAGE_MS, type RecoveryOptions } from './recovery.js';
+import { MAX_OUTAGE_MS, turnExpired, type RecoveryOptions } from './recovery.js';
 import type { OutgoingSignal } from './peer-session.js';
 import { SignalClient, type CignalSocket, type CreateSocket } from './signal-client.js';
 import type { NetworkStatus } from './stats.js';
@@ -61,6 +61,7 @@ export interface CignalData {
 }
 
 const log = new Logger('Room');
+
 const nothingOn = (): MediaState => ({ microphone: false, camera: false, screenShare: false });
 const invalid = (message: string): never => {
   throw new CignalError(ClientErrorCode.InvalidArgument, message);
@@ -417,6 +418,9 @@ export class Cignal extends Emitter<CignalEvents> {
   /** Every (re)connection: learn who we are and who else is here, and reconcile. */
   #onJoined(joined: JoinedPayload) {
     this.#serverIceServers = joined.iceServers;
+    // Every join brings fresh TURN credentials: the call's next ICE restart uses them.
+    const pc = this.pc;
+    if (pc && pc.signalingState !== 'closed' && !this.#ownIceServers) pc.setConfiguration({ ...pc.getConfiguration(), iceServers: joined.iceServers });
     this.#data.myDisplayName = joined.displayName;
     this.#data.myRole = joined.role;
     const current = this.#data.remotePeerId;
@@ -509,11 +513,17 @@ export class Cignal extends Emitter<CignalEvents> {
         logger: log,
         createPeerConnection: this.#options.createPeerConnection,
         send: (signal, connection) => this.#sendSignal(call, signal, connection),
-        canSignal: () => !!this.#signal?.connected,
+        canSignal: () => this.#readyToRestart(),
         recovery: this.#options.recovery,
         onRemoteStream: (stream) => this.emit('remoteStream', stream),
         onConnected: () => this.#call === call && this.#setState('in-call'),
-        onReconnecting: () => this.#call === call && this.#state === 'in-call' && this.#setState('reconnecting'),
+        onReconnecting: () => {
+          if (this.#call !== call) return;
+          if (this.#state === 'in-call') this.#setState('reconnecting');
+          // The path the call lost may have taken the server connection with it, without it
+          // knowing yet (a moved address, a dead TCP connection): a fresh one carries the restart.
+          this.#signal?.reconnect();
+        },
         onFailed: (error) => this.#call === call && this.#callFailed(error),
         onError: (error) => this.#fail('clientError', error),
         onNetworkStatus: (status) => this.#call === call && this.emit('networkStatus', status),
@@ -523,6 +533,21 @@ export class Cignal extends Emitter<CignalEvents> {
     this.#call = call;
     this.#setState('calling');
     return call;
+  }
+
+  /**
+   * Whether an ICE restart can go ahead: the server connection is up, and the TURN credentials
+   * have not expired (coturn checks them only when a relay is allocated, and a long call outlives
+   * them). Expired ones are renewed by a rejoin, whose `joined` brings fresh ones and then makes
+   * the restart.
+   */
+  #readyToRestart(): boolean {
+    const signal = this.#signal;
+    if (!signal?.connected) return false;
+    if (this.#ownIceServers || !turnExpired(this.#serverIceServers, Date.now())) return true;
+    log.debug('the TURN credentials have expired; renewing them before the ICE restart');
+    signal.reconnect();
+    return false;
   }
 
   #sendSignal(call: Call, signal: OutgoingSignal, connection: string) {

@@ -159,3 +159,10 @@ export class Recovery {
     this.#schedule(next);
   }
 }
+
+/** TURN REST credentials (`<expiry>:<peer>`, expiry in Unix seconds) that expire within a minute. */
+export const turnExpired = (servers: readonly RTCIceServer[], now: number): boolean =>
+  servers.some((server) => {
+    const expiry = /^(\d+):/.exec(server.username ?? '')?.[1];
+    return expiry !== undefined && Number(expiry) * 1000 < now + 60_000;
+  });

@@ -100,9 +100,12 @@ export class SignalClient {
       this.#joined = true;
       this.#away = false;
       this.#downSince = null;
-      handlers.joined(payload, afterDrop);
-      // What was asked for during the outage goes out now, in order, after the join is handled.
-      for (const resume of this.#waiting.splice(0)) resume(true);
+      try {
+        handlers.joined(payload, afterDrop);
+      } finally {
+        // What was asked for during the outage goes out now, in order, after the join is handled.
+        for (const resume of this.#waiting.splice(0)) resume(true);
+      }
     });
     // socket.io retries without end; past the bound the server counts as unreachable. (A socket
     // from `createSocket` may come without socket.io's Manager.)
@@ -147,13 +150,14 @@ export class SignalClient {
   }
 
   /**
-   * The device is back on a network: a connection from before may be dead without knowing it
+   * The network changed or came back: a connection from before may be dead without knowing it
    * (its TCP waits out retransmission back-off, or its address is gone). A new one is made now,
-   * which resumes the seat; what waits for it goes out after the rejoin.
+   * which resumes the seat; what waits for it goes out after the rejoin. One that is already
+   * down is left to socket.io's own retries.
    */
   reconnect(): void {
-    if (this.#closed || !this.#joined) return;
-    this.#log.debug('the network is back: reconnecting to the server');
+    if (this.#closed || !this.#joined || !this.socket.connected) return;
+    this.#log.debug('reconnecting to the server');
     (this.socket as Partial<CignalSocket>).io?.engine?.close();
   }
 

@@ -54,14 +54,16 @@ describe('inform over the data channel', () => {
     expect(await informations(b)).toEqual(['early', 'late']);
   });
 
-  it('with neither path, inform answers success false with not-connected', async () => {
+  it('with neither path, inform waits, and arrives once when the signalling connection is back', async () => {
     const [a, b] = await callBetween(page, uniqueRoom());
     await cutSignalling(a);
     await run(a, 'room.pc.close();');
-    expect(await run(a, 'return room.inform("nobody hears this");')).toEqual({ success: false });
-    await waitForEvent(a, 'clientError');
-    expect((await events(a, 'clientError')).map((e) => e.arg.code)).toContain('not-connected');
-    expect(await informations(b)).toEqual([]);
+    await run(a, 'T.pending = room.inform("kept for later");');
+    await run(a, 'room.socket.io.reconnection(true); room.socket.connect();');
+    expect(await run(a, 'return T.pending;')).toEqual({ success: true });
+    await waitForEvent(b, 'information');
+    expect(await informations(b)).toEqual(['kept for later']);
+    expect((await events(a, 'clientError')).map((e) => e.arg.code)).not.toContain('not-connected');
   });
 });
 

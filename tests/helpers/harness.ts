@@ -102,3 +102,44 @@ export async function harnessPage(suite: BrowserSuite): Promise<Page> {
 export function run<T = unknown>(page: Page, code: string): Promise<T> {
   return page.evaluate(`(async () => { const T = window.T, room = T.room; ${code} })()`) as Promise<T>;
 }
+
+// Frames are counted as the receiver decodes them (inbound-rtp framesDecoded, sampled every
+// 50 ms in the page): what the network delivered, whatever the page's compositor does with it.
+// (Headless Chromium sometimes stops presenting a page's video while decoding goes on.)
+
+/** Starts sampling, in the page, decoded remote frames and the longest time without a new one. */
+export function watchFrames(page: Page): Promise<void> {
+  return run(page, `
+    T.decoded = 0;
+    T.gap = { last: performance.now(), max: 0 };
+    T.sampler = setInterval(async () => {
+      let decoded = T.decoded;
+      (await room.pc?.getStats())?.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') decoded = s.framesDecoded; });
+      const now = performance.now();
+      if (decoded !== T.decoded) {
+        T.gap.max = Math.max(T.gap.max, now - T.gap.last);
+        T.gap.last = now;
+        T.decoded = decoded;
+      }
+    }, 50);
+  `);
+}
+
+export const frames = (page: Page) => run<number>(page, 'return T.decoded;');
+
+/** Resolves with how long it took until more than 10 new frames were decoded. */
+export async function framesBack(page: Page, timeout: number, who = 'the page'): Promise<number> {
+  const start = Date.now();
+  const before = await frames(page);
+  try {
+    await page.waitForFunction((before) => (window as any).T.decoded > before + 10, before, { timeout, polling: 50 });
+  } catch (error) {
+    throw new Error(`${who}: no video within ${timeout} ms: ${JSON.stringify(await callSnapshot(page))}`, { cause: error });
+  }
+  return Date.now() - start;
+}
+
+/** Resolves once no frame was decoded for `quietMs`: the outage has reached the picture. */
+export function stalled(page: Page, quietMs = 500, timeout = 10_000): Promise<unknown> {
+  return page.waitForFunction((quietMs) => performance.now() - (window as any).T.gap.last >= quietMs, quietMs, { timeout, polling: 50 });
+}

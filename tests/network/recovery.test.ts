@@ -6,56 +6,16 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packageVersion } from '../../server/paths.js';
 import { openPage } from '../helpers/browser.js';
-import { callBetween, callSnapshot, events, installHarness, run, state } from '../helpers/harness.js';
+import { callBetween, events, framesBack as framesBackOf, installHarness, run, stalled, state, watchFrames } from '../helpers/harness.js';
 import { createNetwork, launchBrowserIn, netnsUnavailable, startServerIn, type Host, type Network, type NetnsServer } from '../helpers/netns.js';
 import { uniqueRoom } from '../helpers/server.js';
 
 const unavailable = netnsUnavailable();
 if (unavailable) console.warn(`[netns] skipping the real-network tests: ${unavailable}`);
 
-// Frames are counted as the receiver decodes them (inbound-rtp framesDecoded, sampled every
-// 50 ms in the page): what the network delivered, whatever the page's compositor does with it.
-// (Headless Chromium sometimes stops presenting a page's video while decoding goes on.)
-
-/** Starts sampling, in the page, decoded remote frames and the longest time without a new one. */
-function watchFrames(page: Page): Promise<void> {
-  return run(page, `
-    T.decoded = 0;
-    T.gap = { last: performance.now(), max: 0 };
-    T.sampler = setInterval(async () => {
-      let decoded = T.decoded;
-      (await room.pc?.getStats())?.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') decoded = s.framesDecoded; });
-      const now = performance.now();
-      if (decoded !== T.decoded) {
-        T.gap.max = Math.max(T.gap.max, now - T.gap.last);
-        T.gap.last = now;
-        T.decoded = decoded;
-      }
-    }, 50);
-  `);
-}
-
-const frames = (page: Page) => run<number>(page, 'return T.decoded;');
-
-/** Resolves with how long it took until more than 10 new frames were decoded. */
-async function framesBack(page: Page, timeout: number): Promise<number> {
-  const start = Date.now();
-  const before = await frames(page);
-  try {
-    await page.waitForFunction((before) => (window as any).T.decoded > before + 10, before, { timeout, polling: 50 });
-  } catch (error) {
-    throw new Error(`${page === pageOf.alice ? 'Alice' : 'Bob'}: no video within ${timeout} ms: ${JSON.stringify(await callSnapshot(page))}`, { cause: error });
-  }
-  return Date.now() - start;
-}
-
-/** Resolves once no frame was decoded for `quietMs`: the outage has reached the picture. */
-function stalled(page: Page, quietMs = 500, timeout = 10_000): Promise<unknown> {
-  return page.waitForFunction((quietMs) => performance.now() - (window as any).T.gap.last >= quietMs, quietMs, { timeout, polling: 50 });
-}
-
 /** Which page is whose, for messages. */
 const pageOf: { alice?: Page; bob?: Page } = {};
+const framesBack = (page: Page, timeout: number) => framesBackOf(page, timeout, page === pageOf.alice ? 'Alice' : 'Bob');
 
 const names = async (page: Page, ...wanted: string[]) => (await events(page)).map((e) => e.name).filter((name) => wanted.includes(name));
 const states = async (page: Page) => (await events(page, 'stateChange')).map((e) => e.arg.state);

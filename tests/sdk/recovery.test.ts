@@ -1,7 +1,7 @@
 // The recovery policy on its own, on a fake clock: when ICE restarts happen, when they stop, and
 // that each outage starts the count afresh.
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { backoffPolicy, Recovery, type RecoveryHooks } from '../../sdk/recovery.js';
+import { backoffPolicy, Recovery, turnExpired, type RecoveryHooks } from '../../sdk/recovery.js';
 
 /** A Recovery whose hooks record what happened, at which fake time. */
 function watch(options: ConstructorParameters<typeof Recovery>[1] = {}, signalling = { up: true }) {
@@ -117,5 +117,16 @@ describe('a network change', () => {
     recovery.observe('disconnected');
     vi.advanceTimersByTime(1_500);
     expect(log.slice(1)).toEqual(['reconnecting @1500', 'restart 0 @1500']);
+  });
+});
+
+describe('TURN credentials before an ICE restart', () => {
+  test('TURN REST usernames whose expiry is within a minute count as expired; others never do', () => {
+    const now = 1_767_225_600_000;
+    const turn = (expiry: number) => ({ urls: 'turn:turn.example.com', username: `${expiry}:alice`, credential: 'x' });
+    expect(turnExpired([turn(now / 1000 + 3600)], now)).toBe(false);
+    expect(turnExpired([turn(now / 1000 + 30)], now)).toBe(true);
+    expect(turnExpired([turn(now / 1000 - 1)], now)).toBe(true);
+    expect(turnExpired([{ urls: 'stun:stun.example.com' }, { urls: 'turn:t', username: 'static-user', credential: 'x' }], now)).toBe(false);
   });
 });
