@@ -40,8 +40,8 @@ export interface CreateRoomOptions {
   timeoutMs?: number;
   /**
    * How a call whose network failed is restored: `disconnectedGraceMs` (1500) before an ICE
-   * restart, `maxOutageMs` (60 000) after which the call ends with `connection-lost` and a server
-   * that cannot be reached again with `server-unreachable`, or a `policy` of your own.
+   * restart, `maxOutageMs` (60 000) after which the call ends with `connection-lost` (and twice
+   * that, a server that cannot be reached again, with `server-unreachable`), or a `policy` of your own.
    */
   recovery?: RecoveryOptions;
   /** Collaborators, for tests and unusual environments. */
@@ -378,7 +378,9 @@ export class Cignal extends Emitter<CignalEvents> {
           ...(this.#data.myRole ? { role: this.#data.myRole } : {}),
         },
         timeoutMs: this.#timeoutMs,
-        maxOutageMs: this.#options.recovery?.maxOutageMs ?? MAX_OUTAGE_MS,
+        // Twice the call's bound: a call given up on (connection-lost) leaves its person in the
+        // room, free to call again, as long as the server can be reached.
+        maxOutageMs: 2 * (this.#options.recovery?.maxOutageMs ?? MAX_OUTAGE_MS),
         createSocket: this.#options.createSocket,
         logger: log,
       },

@@ -14,7 +14,7 @@ export interface RecoveryPolicy {
 export interface RecoveryOptions {
   /** How long ICE may stay `disconnected` before a restart (it often comes back by itself). Default 1500 ms. */
   disconnectedGraceMs?: number;
-  /** After how long without a connection the call is given up. Default 60 000 ms. */
+  /** After how long without a connection the call is given up (and twice that, an unreachable server). Default 60 000 ms. */
   maxOutageMs?: number;
   /** Replaces the default back-off entirely. */
   policy?: RecoveryPolicy;

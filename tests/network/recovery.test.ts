@@ -56,7 +56,7 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
   });
 
   /** A call between a page in Alice's browser and one in Bob's, video flowing both ways. */
-  async function call(on = server): Promise<[Page, Page]> {
+  async function call(on = server, options: Record<string, unknown> = {}): Promise<[Page, Page]> {
     const queue = [...browsers];
     const open = async () => {
       const { page } = await openPage(queue.shift()!, `${on.url}/healthz`);
@@ -64,7 +64,7 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
       pages.push(page);
       return page;
     };
-    const [a, b] = await callBetween(open, uniqueRoom('net'));
+    const [a, b] = await callBetween(open, uniqueRoom('net'), options);
     [pageOf.alice, pageOf.bob] = [a, b];
     await Promise.all([watchFrames(a), watchFrames(b)]);
     return [a, b];
@@ -127,6 +127,45 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
       await expectNothingReported(a, b);
     }, 90_000);
   }
+
+  it('away for longer than the seat is held: the other side is told, and a new call starts by itself on the return', async () => {
+    const [a, b] = await call(quickServer);
+    await alice.linkDown();
+    await Promise.all([stalled(a), stalled(b)]);
+    // Bob's server holds Alice's seat for 2 s after it notices the drop: wait until it gave up.
+    await expect.poll(() => events(b, 'peerHangUp'), { timeout: 60_000, interval: 200 }).toHaveLength(1);
+    expect((await events(b, 'peerHangUp'))[0]!.arg).toMatchObject({ reason: 'dropped' });
+    await alice.linkUp();
+    for (const page of [a, b]) await expect.poll(() => state(page), { timeout: 30_000 }).toBe('in-call');
+    await Promise.all([framesBack(a, 20_000), framesBack(b, 20_000)]);
+    expect(await names(a, 'clientError', 'serverError')).toEqual([]);
+  }, 120_000);
+
+  it('past the recovery bound the call ends with connection-lost, and the room takes a new call', async () => {
+    const [a, b] = await call(server, { recovery: { maxOutageMs: 10_000 } });
+    await alice.linkDown();
+    for (const page of [a, b]) {
+      await expect.poll(async () => (await events(page, 'clientError')).map((e) => e.arg.code), { timeout: 30_000 }).toContain('connection-lost');
+    }
+    await alice.linkUp();
+    // Both are still in the room (Alice once her connection to the server is back): a new call connects.
+    await expect.poll(() => names(a, 'reconnected'), { timeout: 20_000 }).toEqual(['reconnected']);
+    for (const page of [a, b]) expect(await state(page)).toBe('ready');
+    expect(await run(a, 'return (await room.joinRoom()).success;')).toBe(true);
+    for (const page of [a, b]) await expect.poll(() => state(page), { timeout: 20_000 }).toBe('in-call');
+    expect(await names(b, 'peerHangUp')).toEqual([]);
+  }, 90_000);
+
+  it('a server that does not come back within the bound is reported unreachable', async () => {
+    const [a] = await call(quickServer, { recovery: { maxOutageMs: 3_000 } });
+    await quickServer.stop('SIGKILL');
+    try {
+      await expect.poll(async () => (await events(a, 'serverError')).map((e) => e.arg.code), { timeout: 30_000 }).toEqual(['server-unreachable']);
+      expect(await state(a)).toBe('error');
+    } finally {
+      await quickServer.restart();
+    }
+  }, 60_000);
 
   it('a peer that goes away for good (its device loses power: no goodbye) is reported dropped after the grace period', async () => {
     // On the server with a short grace period, so that the test need not wait a minute.
