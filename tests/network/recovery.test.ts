@@ -76,11 +76,12 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
   }
 
   for (const seconds of [4, 40]) {
-    it(`both paths cut for ${seconds} s: the call comes back by itself, and a message sent meanwhile arrives once`, async () => {
+    it(`both paths cut for ${seconds} s: the call comes back by itself, and a message and data sent meanwhile arrive once`, async () => {
       const [a, b] = await call();
       await alice.linkDown();
       await Promise.all([stalled(a), stalled(b)]);
       const sent = run(a, `return (await room.inform({ during: 'the outage' })).success;`);
+      const data = run(a, `return (await room.sendData('data sent during the outage')).success;`);
       await sleep(seconds * 1_000);
       await alice.linkUp();
       const [msA, msB] = await Promise.all([framesBack(a, 30_000), framesBack(b, 30_000)]);
@@ -88,6 +89,8 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
       expect(await sent).toBe(true);
       await expect.poll(() => events(b, 'information'), { timeout: 10_000 }).toHaveLength(1);
       expect((await events(b, 'information'))[0]!.arg).toEqual({ during: 'the outage' });
+      expect(await data).toBe(true);
+      expect((await events(b, 'dataReceived')).map((e) => e.arg)).toEqual(['data sent during the outage']);
       for (const page of [a, b]) await expect.poll(() => state(page), { timeout: 10_000 }).toBe('in-call');
       await expectNothingReported(a, b);
       if (seconds >= 40) {
