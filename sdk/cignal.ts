@@ -419,14 +419,14 @@ export class Cignal extends Emitter<CignalEvents> {
 
   /** Every (re)connection: learn who we are and who else is here, and reconcile. */
   #onJoined(joined: JoinedPayload) {
+    const current = this.#data.remotePeerId;
+    const call = this.#call;
     this.#serverIceServers = joined.iceServers;
     // Every join brings fresh TURN credentials: the call's next ICE restart uses them.
-    const pc = this.pc;
+    const pc = call?.pc;
     if (pc && pc.signalingState !== 'closed' && !this.#ownIceServers) pc.setConfiguration({ ...pc.getConfiguration(), iceServers: joined.iceServers });
     this.#data.myDisplayName = joined.displayName;
     this.#data.myRole = joined.role;
-    const current = this.#data.remotePeerId;
-    const call = this.#call;
     if (current && !joined.peer && !joined.resumed) {
       // A server without our seat and without our partner: most likely it restarted and lost its
       // rooms, while the call goes on between the two browsers. The partner is waited for (it is
@@ -442,18 +442,14 @@ export class Cignal extends Emitter<CignalEvents> {
     if (joined.peer && joined.peer.peerId !== this.#data.remotePeerId) this.#peerArrived(joined.peer);
     else if (joined.peer) this.#messenger.announce(); // back with the same partner: make sure they know our state
     if (!joined.peer && !this.#call) this.#setState('waiting');
-    const same = this.#call && joined.peer?.peerId === current;
-    if (!same) return;
-    const state = this.#call!.pc.connectionState;
-    if (!joined.resumed && state !== 'connected') {
-      // Our seat expired while we were away, so the partner was told we left and ended its side
-      // of the call: this one cannot come back. A new call with the same person starts now.
-      log.debug('the seat was lost while away; starting a new call');
-      this.#endCall();
-      this.#beginCall(true);
-    } else {
-      this.#call!.resume();
-    }
+    // From here on, only a call that goes on with the same partner.
+    if (!call || this.#call !== call || joined.peer?.peerId !== current) return;
+    if (joined.resumed || call.pc.connectionState === 'connected') return call.resume();
+    // Our seat expired while we were away, so the partner was told we left and ended its side of
+    // the call: this one cannot come back. A new call with the same person starts now.
+    log.debug('the seat was lost while away; starting a new call');
+    this.#endCall();
+    this.#beginCall(true);
   }
 
   #stopWaitingForPartner() {

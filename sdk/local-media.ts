@@ -37,6 +37,9 @@ export interface LocalMediaOptions {
   onError(error: CignalError): void;
 }
 
+/** Whether this browser lets a page choose the speaker (`setSinkId`: Chromium, Firefox; not Safari on iOS). */
+export const canChooseSpeaker = (): boolean => typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
+
 const mediaDevices = (): MediaDevices | undefined => (typeof navigator === 'undefined' ? undefined : navigator.mediaDevices);
 
 /** The CignalError for a failed getUserMedia / getDisplayMedia. */
@@ -169,7 +172,7 @@ export class LocalMedia {
 
   async #switch(kind: DeviceKind, deviceId: string): Promise<void> {
     if (kind === 'audiooutput') {
-      if (typeof HTMLMediaElement === 'undefined' || !('setSinkId' in HTMLMediaElement.prototype)) {
+      if (!canChooseSpeaker()) {
         throw new CignalError(ClientErrorCode.Unsupported, 'This browser cannot choose the speaker');
       }
       const devices = (await mediaDevices()?.enumerateDevices()) ?? [];

@@ -2,6 +2,7 @@
 // speaker in use, each a native select, so it works from the keyboard and with screen readers as is.
 import { css, html, nothing, type TemplateResult } from 'lit';
 import type { DeviceKind } from '../sdk/index.js';
+import { canChooseSpeaker } from '../sdk/local-media.js';
 import { escapeCloses } from './chat-panel.js';
 import type { CignalLabels } from './labels.js';
 
@@ -12,9 +13,6 @@ export interface DeviceMenu {
   choose(kind: DeviceKind, deviceId: string): void;
   close(): void;
 }
-
-/** Whether this browser lets a page choose the speaker (Chromium, Firefox; not Safari on iOS). */
-export const canChooseSpeaker = (): boolean => typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
 
 /** Shows in each select the device in use (the placeholder while none is known), after a render. */
 export function showActive(root: ParentNode, active: (kind: DeviceKind) => string | undefined): void {

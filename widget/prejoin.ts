@@ -39,10 +39,6 @@ export class Preview {
     return this.#media.acquire();
   }
 
-  get stream(): MediaStream | null {
-    return this.#media.stream;
-  }
-
   get state(): MediaState {
     return this.#media.state;
   }

@@ -62,14 +62,19 @@ function controlBoxes(page: Page): Promise<{ host: Box; controls: Box[] }> {
   });
 }
 
+/** Alice presses Call once Bob is there; resolves when video plays on both sides. */
+async function startCall(alice: Page, bob: Page): Promise<void> {
+  await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('ready');
+  await part(alice, 'call-button').click();
+  await Promise.all([remoteVideoPlays(alice), remoteVideoPlays(bob)]);
+}
+
 describe('<cignal-call> call UI between two pages', () => {
   it('muting and stopping the camera show on the other side, the network level shows, and a phone keeps one row of controls', async () => {
     const room = uniqueRoom('ui');
     const alice = await visit(room, 'peer-name=Alice Liddell');
     const bob = await visitOnPhone(room, 'peer-name=Bob');
-    await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('ready');
-    await part(alice, 'call-button').click();
-    await Promise.all([remoteVideoPlays(alice), remoteVideoPlays(bob)]);
+    await startCall(alice, bob);
 
     expect(await remoteState(bob, 'microphone')).toBe('on');
     expect(await remoteState(bob, 'camera')).toBe('on');
@@ -111,9 +116,7 @@ describe('<cignal-call> call UI between two pages', () => {
     const room = uniqueRoom('reload');
     const alice = await visit(room, 'peer-name=Alice');
     const bob = await visit(room, 'peer-name=Bob');
-    await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('ready');
-    await part(alice, 'call-button').click();
-    await Promise.all([remoteVideoPlays(alice), remoteVideoPlays(bob)]);
+    await startCall(alice, bob);
     const peerId = () => bob.evaluate(() => document.querySelector('cignal-call')!.cignal?.data.myPeerId);
     const before = await peerId();
 

@@ -1,7 +1,8 @@
 // Calls that do not drop, on a real network: the server, Alice's Chromium and Bob's Chromium each
-// in a network namespace of their own on one bridge (tests/helpers/netns.ts). The tests cut
-// Alice's link, move her to another address, restart the server gracefully and by a crash, and
-// close a page for good, and watch what both people would see: decoded video, states, events.
+// in a network namespace of their own on one bridge (tests/helpers/netns.ts), the call's media
+// taking their own addresses. The tests cut Alice's link, move her to another address, restart
+// the server gracefully and by a crash, and cut a device off for good, and watch what both people
+// would see: decoded video, states, events.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packageVersion } from '../../server/paths.js';
@@ -16,6 +17,17 @@ if (unavailable) console.warn(`[netns] skipping the real-network tests: ${unavai
 /** Which page is whose, for messages. */
 const pageOf: { alice?: Page; bob?: Page } = {};
 const framesBack = (page: Page, timeout: number) => framesBackOf(page, timeout, page === pageOf.alice ? 'Alice' : 'Bob');
+
+/** The local and remote candidates of the pair the call's media takes: `host 10.213.1.11:40000`. */
+function mediaPath(page: Page): Promise<{ local?: string; remote?: string }> {
+  return run(page, `
+    const stats = await room.pc.getStats();
+    let pair;
+    stats.forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId); });
+    const describe = (id) => { const c = id && stats.get(id); return c && c.candidateType + ' ' + c.address + ':' + c.port; };
+    return { local: describe(pair?.localCandidateId), remote: describe(pair?.remoteCandidateId) };
+  `);
+}
 
 const names = async (page: Page, ...wanted: string[]) => (await events(page)).map((e) => e.name).filter((name) => wanted.includes(name));
 const states = async (page: Page) => (await events(page, 'stateChange')).map((e) => e.arg.state);
@@ -74,6 +86,15 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
   async function expectNothingReported(a: Page, b: Page) {
     for (const page of [a, b]) expect(await names(page, 'peerHangUp', 'clientError', 'serverError')).toEqual([]);
   }
+
+  it("carries a call whose media takes the namespaces' own addresses, over the bridge", async () => {
+    const [a, b] = await call();
+    const [pathA, pathB] = await Promise.all([mediaPath(a), mediaPath(b)]);
+    console.log(`[netns] media path: Alice ${pathA.local} -> ${pathA.remote}; Bob ${pathB.local} -> ${pathB.remote}`);
+    expect(pathA.local).toContain(alice.address);
+    expect(pathA.remote).toContain(bob.address);
+    expect(pathB.local).toContain(bob.address);
+  }, 60_000);
 
   for (const seconds of [4, 40]) {
     it(`both paths cut for ${seconds} s: the call comes back by itself, and a message and data sent meanwhile arrive once`, async () => {
