@@ -24,6 +24,11 @@ export interface CallOptions {
   recovery?: RecoveryOptions;
   onRemoteStream(stream: MediaStream): void;
   onConnected(): void;
+  /**
+   * A new local address appeared: the device moved to another network. The owner makes the
+   * signalling connection afresh and calls `networkChanged()`.
+   */
+  onNetworkChange(): void;
   /** A call that was connected lost its network path; it is being restored. */
   onReconnecting(): void;
   /** The call cannot be made to work; the owner ends it. */
@@ -49,6 +54,8 @@ export class Call {
   /** True once this call has been connected: a later outage is "connection lost", not "failed". */
   #wasConnected = false;
   #closed = false;
+  /** ICE lost its path since it was last connected: video frames were lost on the way. */
+  #interrupted = false;
   readonly #recovery: Recovery;
   /** `restartIce` calls waiting for their outcome; a rebuild or the end of the call settles them with null. */
   readonly #restarts = new Set<(outcome: boolean | null) => void>();
@@ -89,7 +96,10 @@ export class Call {
       this.#log.debug('remote peer connection was rebuilt; rebuilding ours');
       this.#open(false);
     }
+    const remote = ufrag(this.session.pc.remoteDescription);
     await this.session.handleDescription(description, connection, to);
+    // The other side restarted ICE: its network failed or changed, and it lost what we sent.
+    if (description.type === 'offer' && remote && ufrag(this.session.pc.remoteDescription) !== remote) this.refreshVideo();
   }
 
   handleCandidate(candidate: RTCIceCandidateInit, connection: string, to?: string): Promise<void> {
@@ -132,9 +142,33 @@ export class Call {
     return this.#monitor?.sample() ?? Promise.resolve(null);
   }
 
+  /**
+   * The device changed networks or came back online (see `Recovery.networkChanged`); what we
+   * sent meanwhile was lost, so our video starts again from a key frame.
+   */
+  networkChanged(): void {
+    if (this.#closed) return;
+    this.#recovery.networkChanged();
+    this.refreshVideo();
+  }
+
   /** The signalling connection is back: a connection that is not up is restarted at once. */
   resume(): void {
-    if (!this.#closed) this.#recovery.check(this.session.pc.iceConnectionState);
+    if (this.#closed) return;
+    this.#recovery.check(this.session.pc.iceConnectionState);
+    this.refreshVideo();
+  }
+
+  /**
+   * Our network may have lost what we sent (the device went offline, or its connection to the
+   * server dropped), although ICE may not have noticed: the other side's decoder then waits for a
+   * key frame. One is sent now if the connection is up, else as soon as it is.
+   */
+  refreshVideo(): void {
+    if (this.#closed) return;
+    const state = this.session.pc.iceConnectionState;
+    if (state === 'connected' || state === 'completed') void this.session.sendKeyFrame();
+    else this.#interrupted = true;
   }
 
   close(): void {
@@ -158,6 +192,7 @@ export class Call {
   /** Gives the call a new peer connection (its first, or one replacing a connection that stalled). */
   #open(initiator: boolean) {
     this.#teardown();
+    this.#interrupted = false;
     for (const track of this.remoteStream.getTracks()) this.remoteStream.removeTrack(track);
     const options = this.#options;
     const messenger = options.messenger;
@@ -171,8 +206,8 @@ export class Call {
       send: (signal) => current() && options.send(signal, session.id),
       onTrack: (track) => current() && this.#onTrack(track),
       onConnectionState: (state) => current() && this.#onConnectionState(state),
-      onIceConnectionState: (state) => current() && this.#recovery.observe(state),
-      onNewAddress: () => current() && this.#recovery.networkChanged(),
+      onIceConnectionState: (state) => current() && this.#onIceConnectionState(session, state),
+      onNewAddress: () => current() && options.onNetworkChange(),
       onError: (error) => options.onError(error),
       onStall: () => {
         if (!current()) return;
@@ -200,6 +235,15 @@ export class Call {
       this.#announced = true;
       this.#options.onRemoteStream(stream);
     }
+  }
+
+  #onIceConnectionState(session: PeerSession, state: RTCIceConnectionState) {
+    const up = state === 'connected' || state === 'completed';
+    // Back after an interruption: what the other side receives next is undecodable without a key frame.
+    if (up && this.#interrupted) void session.sendKeyFrame();
+    if (up) this.#interrupted = false;
+    else if (state === 'disconnected' || state === 'failed' || (state === 'checking' && this.#wasConnected)) this.#interrupted = true;
+    this.#recovery.observe(state);
   }
 
   #onConnectionState(state: RTCPeerConnectionState) {

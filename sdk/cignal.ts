@@ -108,11 +108,17 @@ export class Cignal extends Emitter<CignalEvents> {
   /** Counts presences: work begun for one that has ended since (leaveRoom during a join) is dropped. */
   #presence = 0;
   readonly #onPageHide = () => void this.leaveRoom();
+  /** The device is back on a network (the server connection may be dead without knowing it). */
+  readonly #onOnline = () => this.#networkChanged();
+
   /**
-   * The device is back on a network: the server connection is made afresh (the old one may be
-   * dead), and the rejoin restarts at once a call whose path is down.
+   * The device came back online or moved to another network: the server connection is made
+   * afresh first, so that the call's ICE restart goes out on it after the rejoin.
    */
-  readonly #onOnline = () => this.#signal?.reconnect();
+  #networkChanged() {
+    this.#signal?.reconnect();
+    this.#call?.networkChanged();
+  }
 
   private constructor(options: CreateRoomOptions) {
     super();
@@ -515,6 +521,7 @@ export class Cignal extends Emitter<CignalEvents> {
         recovery: this.#options.recovery,
         onRemoteStream: (stream) => this.emit('remoteStream', stream),
         onConnected: () => this.#call === call && this.#setState('in-call'),
+        onNetworkChange: () => this.#call === call && this.#networkChanged(),
         onReconnecting: () => {
           if (this.#call !== call) return;
           if (this.#state === 'in-call') this.#setState('reconnecting');

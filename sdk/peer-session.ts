@@ -92,7 +92,10 @@ export class PeerSession {
     };
     pc.ontrack = ({ track }) => this.#options.onTrack(track);
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'connected') this.#wasConnected = true;
+      if (pc.connectionState === 'connected' && !this.#wasConnected) {
+        this.#wasConnected = true;
+        this.#watchPath();
+      }
       this.#options.onConnectionState(pc.connectionState);
     };
     pc.oniceconnectionstatechange = () => this.#options.onIceConnectionState(pc.iceConnectionState);
@@ -128,6 +131,29 @@ export class PeerSession {
       this.#send({ kind: 'offer', description: { type: 'offer', sdp: pending.sdp } });
     }
     pc.restartIce();
+  }
+
+  /**
+   * Makes the video encoder start again from a key frame. After an outage the other side cannot
+   * decode what follows until a key frame comes, and its own request for one waits for a timeout
+   * of its decoder (seconds). Pausing and resuming the encoding is the one way the API gives.
+   */
+  async sendKeyFrame(): Promise<void> {
+    const sender = this.#senders.video;
+    if (!sender?.track || this.#closed) return;
+    try {
+      const paused = sender.getParameters();
+      const active = paused.encodings.map((encoding) => encoding.active !== false);
+      if (!active.some(Boolean)) return;
+      for (const encoding of paused.encodings) encoding.active = false;
+      await sender.setParameters(paused);
+      const resumed = sender.getParameters();
+      resumed.encodings.forEach((encoding, i) => (encoding.active = active[i] ?? true));
+      await sender.setParameters(resumed);
+    } catch (error) {
+      // A renegotiation or a close in between: the next key frame request is answered as usual.
+      if (!this.#closed) this.#log.debug('could not restart the video encoder: %o', error);
+    }
   }
 
   /** True when a signal names a connection of ours other than this one: it is stale. */
@@ -188,6 +214,8 @@ export class PeerSession {
     const pc = this.pc;
     pc.onnegotiationneeded = pc.onicecandidate = pc.onicegatheringstatechange = null;
     pc.ontrack = pc.onconnectionstatechange = pc.oniceconnectionstatechange = null;
+    const transport = pc.getSenders().find((sender) => sender.transport)?.transport?.iceTransport;
+    if (transport) transport.onselectedcandidatepairchange = null;
     for (const receiver of pc.getReceivers()) receiver.track?.stop();
     pc.close();
     this.#pendingCandidates = [];
@@ -266,6 +294,15 @@ export class PeerSession {
       this.#log.debug('a local address appeared (%s): the network changed', candidate.address);
       this.#options.onNewAddress?.();
     }
+  }
+
+  /**
+   * Once connected, a switch to another candidate pair (after an ICE restart or a network
+   * change) loses the packets in flight on the old one: the other side gets a key frame at once.
+   */
+  #watchPath() {
+    const transport = this.pc.getSenders().find((sender) => sender.transport)?.transport?.iceTransport;
+    if (transport) transport.onselectedcandidatepairchange = () => void this.sendKeyFrame();
   }
 
   #armStallWatchdog() {

@@ -68,6 +68,8 @@ export class Recovery {
   #attempt = 0;
   #recovering = false;
   #connected = false;
+  /** A network change asked for a restart while signals could not get through. */
+  #restartPending = false;
   #stopped = false;
 
   constructor(hooks: RecoveryHooks, options: RecoveryOptions = {}) {
@@ -110,19 +112,27 @@ export class Recovery {
    * connection came back after a drop): restart now unless connected.
    */
   check(state: RTCIceConnectionState): void {
-    if (this.#stopped || state === 'connected' || state === 'completed') return;
+    if (this.#stopped) return;
+    const pending = this.#restartPending;
+    this.#restartPending = false;
+    if (state === 'connected' || state === 'completed') {
+      if (pending && !this.#recovering && this.#hooks.canSignal()) this.#hooks.restart(this.#attempt);
+      return;
+    }
     this.#since ??= this.#now();
     this.#schedule(0);
   }
 
   /**
-   * The device moved to another network: the path in use is about to go, whatever ICE says yet
-   * (it notices only after seconds of silence). One restart now; should the path fail anyway,
-   * the ICE states that follow start the usual recovery.
+   * The device moved to another network, or came back online: the path in use may be gone,
+   * whatever ICE says yet (it notices only after seconds of silence), and the other side may
+   * have lost what we sent. One restart now, or, while signals cannot get through, at the next
+   * `check()`; should the path fail anyway, the ICE states that follow start the usual recovery.
    */
   networkChanged(): void {
-    if (this.#stopped || this.#recovering || !this.#hooks.canSignal()) return;
-    this.#hooks.restart(this.#attempt);
+    if (this.#stopped || this.#recovering) return;
+    if (this.#hooks.canSignal()) this.#hooks.restart(this.#attempt);
+    else this.#restartPending = true;
   }
 
   stop(): void {
@@ -155,7 +165,10 @@ export class Recovery {
       this.#hooks.onGiveUp();
       return;
     }
-    if (this.#hooks.canSignal()) this.#hooks.restart(this.#attempt++);
+    if (this.#hooks.canSignal()) {
+      this.#restartPending = false;
+      this.#hooks.restart(this.#attempt++);
+    }
     this.#schedule(next);
   }
 }

@@ -153,12 +153,19 @@ export class SignalClient {
    * The network changed or came back: a connection from before may be dead without knowing it
    * (its TCP waits out retransmission back-off, or its address is gone). A new one is made now,
    * which resumes the seat; what waits for it goes out after the rejoin. One that is already
-   * down is left to socket.io's own retries.
+   * down is tried again now rather than after socket.io's back-off (up to 5 s).
    */
   reconnect(): void {
-    if (this.#closed || !this.#joined || !this.socket.connected) return;
+    if (this.#closed || !this.#joined) return;
     this.#log.debug('reconnecting to the server');
-    (this.socket as Partial<CignalSocket>).io?.engine?.close();
+    if (this.socket.connected) {
+      (this.socket as Partial<CignalSocket>).io?.engine?.close();
+      return;
+    }
+    // A socket that is not connected sends no goodbye: this only cancels the pending retry and
+    // makes a new attempt at once, with the same auth (the same seat).
+    this.socket.disconnect();
+    this.socket.connect();
   }
 
   /** Resolves true at the next join (a reconnect), false if this client closes first. */

@@ -104,19 +104,40 @@ describe('the recovery policy', () => {
 });
 
 describe('a network change', () => {
-  test('restarts at once, without waiting for ICE to notice, and only when signals can get through', () => {
-    const { recovery, log, signalling } = watch();
+  test('restarts at once, without waiting for ICE to notice, when signals can get through', () => {
+    const { recovery, log } = watch();
     recovery.observe('connected');
     recovery.networkChanged();
     expect(log).toEqual(['restart 0 @0']);
+  });
+
+  test('while signalling is down, the restart waits for its return, even if ICE never noticed', () => {
+    const { recovery, log, signalling } = watch();
+    recovery.observe('connected');
     signalling.up = false;
     recovery.networkChanged();
-    expect(log).toHaveLength(1);
-    // The path did go: the usual recovery takes over.
+    vi.advanceTimersByTime(5_000);
+    expect(log).toEqual([]);
     signalling.up = true;
+    recovery.check('connected');
+    expect(log).toEqual(['restart 0 @5000']);
+    // Asked for once: a later return of signalling restarts nothing.
+    recovery.check('connected');
+    expect(log).toHaveLength(1);
+  });
+
+  test('when the path does go, the usual recovery takes over and makes the waiting restart', () => {
+    const { recovery, log, signalling } = watch();
+    recovery.observe('connected');
+    signalling.up = false;
+    recovery.networkChanged();
     recovery.observe('disconnected');
+    signalling.up = true;
     vi.advanceTimersByTime(1_500);
-    expect(log.slice(1)).toEqual(['reconnecting @1500', 'restart 0 @1500']);
+    expect(log).toEqual(['reconnecting @1500', 'restart 0 @1500']);
+    recovery.check('disconnected');
+    vi.advanceTimersByTime(0);
+    expect(log.slice(2)).toEqual(['restart 1 @1500']);
   });
 });
 
