@@ -31,6 +31,8 @@ export interface CallOptions {
   onNetworkChange(): void;
   /** A call that was connected lost its network path; it is being restored. */
   onReconnecting(): void;
+  /** Media stopped arriving (`false`), or arrives again (`true`), in a call that was connected. */
+  onMediaFlowing(flowing: boolean): void;
   /** The call cannot be made to work; the owner ends it. */
   onFailed(error: CignalError): void;
   onError(error: CignalError): void;
@@ -38,6 +40,19 @@ export interface CallOptions {
 }
 
 const ufrag = (description: RTCSessionDescription | null) => /a=ice-ufrag:(\S+)/.exec(description?.sdp ?? '')?.[1];
+
+/** How often the received bytes are read while media is not arriving. */
+const FLOW_CHECK_MS = 250;
+
+/** Bytes received on the connection's candidate pair in use. */
+async function receivedBytes(pc: RTCPeerConnection): Promise<number> {
+  const stats = await pc.getStats();
+  let received = 0;
+  stats.forEach((stat: { type: string; selectedCandidatePairId?: string }) => {
+    if (stat.type === 'transport' && stat.selectedCandidatePairId) received = (stats.get(stat.selectedCandidatePairId) as { bytesReceived?: number } | undefined)?.bytesReceived ?? 0;
+  });
+  return received;
+}
 
 export class Call {
   /** One stream for the whole call: a rebuilt connection's tracks are swapped into it. */
@@ -56,6 +71,9 @@ export class Call {
   #closed = false;
   /** ICE lost its path since it was last connected: video frames were lost on the way. */
   #interrupted = false;
+  /** Whether media reaches this side, as far as it can tell; false from a loss until anything arrives again. */
+  #flowing = true;
+  #flowCheck: ReturnType<typeof setInterval> | undefined;
   readonly #recovery: Recovery;
   /** `restartIce` calls waiting for their outcome; a rebuild or the end of the call settles them with null. */
   readonly #restarts = new Set<(outcome: boolean | null) => void>();
@@ -152,6 +170,11 @@ export class Call {
     this.refreshVideo();
   }
 
+  /** The device went offline: nothing gets through until it is back. */
+  offline(): void {
+    this.#mediaLost();
+  }
+
   /** The signalling connection is back: a connection that is not up is restarted at once. */
   resume(): void {
     if (this.#closed) return;
@@ -174,7 +197,35 @@ export class Call {
   close(): void {
     this.#closed = true;
     this.#recovery.stop();
+    clearInterval(this.#flowCheck);
     this.#teardown();
+  }
+
+  /**
+   * Media stopped arriving: ICE disconnected or failed, an interval of the network monitor went
+   * by without a byte, or the device went offline (ICE may take seconds to notice, or not notice
+   * a short outage at all). Until something arrives again, the received bytes are read often, so
+   * that the call counts as back the moment it is.
+   */
+  #mediaLost() {
+    if (!this.#flowing || !this.#wasConnected || this.#closed) return;
+    this.#flowing = false;
+    this.#options.onMediaFlowing(false);
+    let baseline: number | null = null;
+    clearInterval(this.#flowCheck);
+    this.#flowCheck = setInterval(() => {
+      void receivedBytes(this.session.pc).then((received) => {
+        if (baseline === null || received < baseline) baseline = received; // a rebuilt connection counts from 0
+        else if (received > baseline) this.#mediaBack();
+      }, () => {});
+    }, FLOW_CHECK_MS);
+  }
+
+  #mediaBack() {
+    clearInterval(this.#flowCheck);
+    if (this.#flowing || this.#closed) return;
+    this.#flowing = true;
+    this.#options.onMediaFlowing(true);
   }
 
   #teardown() {
@@ -241,8 +292,13 @@ export class Call {
     const up = state === 'connected' || state === 'completed';
     // Back after an interruption: what the other side receives next is undecodable without a key frame.
     if (up && this.#interrupted) void session.sendKeyFrame();
-    if (up) this.#interrupted = false;
-    else if (state === 'disconnected' || state === 'failed' || (state === 'checking' && this.#wasConnected)) this.#interrupted = true;
+    if (up) {
+      this.#interrupted = false;
+      this.#mediaBack();
+    } else if (state === 'disconnected' || state === 'failed' || (state === 'checking' && this.#wasConnected)) {
+      this.#interrupted = true;
+      if (state !== 'checking') this.#mediaLost();
+    }
     this.#recovery.observe(state);
   }
 
@@ -251,7 +307,10 @@ export class Call {
     if (state === 'connected') {
       this.#wasConnected = true;
       this.#rebuilds = 0;
-      this.#monitor ??= new NetworkMonitor(this.session.pc, (status) => this.#options.onNetworkStatus(status));
+      this.#monitor ??= new NetworkMonitor(this.session.pc, (status) => {
+        if (status.quality === 'lost') this.#mediaLost();
+        this.#options.onNetworkStatus(status);
+      });
       this.#options.onConnected();
     }
   }

@@ -110,6 +110,7 @@ export class Cignal extends Emitter<CignalEvents> {
   readonly #onPageHide = () => void this.leaveRoom();
   /** The device is back on a network (the server connection may be dead without knowing it). */
   readonly #onOnline = () => this.#networkChanged();
+  readonly #onOffline = () => this.#call?.offline();
 
   /**
    * The device came back online or moved to another network: the server connection is made
@@ -367,6 +368,7 @@ export class Cignal extends Emitter<CignalEvents> {
     this.#mediaChanged();
     globalThis.addEventListener?.('pagehide', this.#onPageHide);
     globalThis.addEventListener?.('online', this.#onOnline);
+    globalThis.addEventListener?.('offline', this.#onOffline);
     return this.#connect();
   }
 
@@ -522,6 +524,13 @@ export class Cignal extends Emitter<CignalEvents> {
         onRemoteStream: (stream) => this.emit('remoteStream', stream),
         onConnected: () => this.#call === call && this.#setState('in-call'),
         onNetworkChange: () => this.#call === call && this.#networkChanged(),
+        // The state says whether the other person can be seen and heard: `reconnecting` while
+        // nothing arrives, whether or not ICE has noticed yet.
+        onMediaFlowing: (flowing) => {
+          if (this.#call !== call) return;
+          if (!flowing && this.#state === 'in-call') this.#setState('reconnecting');
+          if (flowing && this.#state === 'reconnecting' && call.pc.connectionState === 'connected') this.#setState('in-call');
+        },
         onReconnecting: () => {
           if (this.#call !== call) return;
           if (this.#state === 'in-call') this.#setState('reconnecting');
@@ -600,6 +609,7 @@ export class Cignal extends Emitter<CignalEvents> {
     this.#endCall();
     globalThis.removeEventListener?.('pagehide', this.#onPageHide);
     globalThis.removeEventListener?.('online', this.#onOnline);
+    globalThis.removeEventListener?.('offline', this.#onOffline);
     this.#signal?.close();
     this.#media.release();
     this.#localMedia = null;

@@ -114,10 +114,9 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
       expect((await events(b, 'dataReceived')).map((e) => e.arg)).toEqual(['data sent during the outage']);
       for (const page of [a, b]) await expect.poll(() => state(page), { timeout: 10_000 }).toBe('in-call');
       await expectNothingReported(a, b);
-      if (seconds >= 40) {
-        // Long enough for ICE to notice on both sides: each said it was restoring the call.
-        for (const page of [a, b]) expect(await states(page)).toContain('reconnecting');
-      }
+      // While the picture was frozen, each side said the call was being restored, whether or not
+      // ICE noticed an outage this short: then the call was on again.
+      for (const page of [a, b]) expect((await states(page)).slice(-2)).toEqual(['reconnecting', 'in-call']);
     }, 120_000);
   }
 
