@@ -9,13 +9,15 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
  * 7 KB, of which the call UI (icons, remote state, network bars, chat panel, device menu,
  * pre-join screen, full screen, their styles) is 4.8 KB. Calls that do not drop (the recovery
  * policy, signals kept while the server is away, the partner waited for after a server restart,
- * a reload back into the call) added 1.2 KB to the SDK and 0.3 KB to the element. The budgets
- * hold that with a little headroom, so that any further growth is a decision.
+ * a reload back into the call) added 1.2 KB to the SDK and 0.3 KB to the element; bringing the
+ * video back within about a second of a network's return (a key frame whenever what we sent may
+ * have been lost, an immediate reconnect, `reconnecting` from what actually arrives) 0.4 KB more.
+ * The budgets hold that with a little headroom, so that any further growth is a decision.
  */
 const budgets = {
-  'cignal.js': 25 * 1024,
-  'cignal-call.js': 38.5 * 1024,
-  'cignal-call.iife.js': 38.5 * 1024,
+  'cignal.js': 25.5 * 1024,
+  'cignal-call.js': 39 * 1024,
+  'cignal-call.iife.js': 39 * 1024,
 };
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

@@ -7,7 +7,7 @@ import type { Logger } from './logger.js';
 import type { Messenger } from './messenger.js';
 import { PeerSession, type OutgoingSignal, type TrackKind, type TrackSource } from './peer-session.js';
 import { Recovery, type RecoveryOptions } from './recovery.js';
-import { NetworkMonitor, type NetworkStatus } from './stats.js';
+import { NetworkMonitor, receivedBytes, type NetworkStatus } from './stats.js';
 
 const MAX_REBUILDS = 3;
 
@@ -43,16 +43,6 @@ const ufrag = (description: RTCSessionDescription | null) => /a=ice-ufrag:(\S+)/
 
 /** How often the received bytes are read while media is not arriving. */
 const FLOW_CHECK_MS = 250;
-
-/** Bytes received on the connection's candidate pair in use. */
-async function receivedBytes(pc: RTCPeerConnection): Promise<number> {
-  const stats = await pc.getStats();
-  let received = 0;
-  stats.forEach((stat: { type: string; selectedCandidatePairId?: string }) => {
-    if (stat.type === 'transport' && stat.selectedCandidatePairId) received = (stats.get(stat.selectedCandidatePairId) as { bytesReceived?: number } | undefined)?.bytesReceived ?? 0;
-  });
-  return received;
-}
 
 export class Call {
   /** One stream for the whole call: a rebuilt connection's tracks are swapped into it. */

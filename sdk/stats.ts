@@ -74,10 +74,7 @@ export class NetworkMonitor {
     report.forEach((stat: Stat) => stats.set(stat.id, stat));
     const all = [...stats.values()];
 
-    const transport = all.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
-    const pair =
-      stats.get(transport?.selectedCandidatePairId as string) ??
-      all.find((s) => s.type === 'candidate-pair' && (s.selected || (s.nominated && s.state === 'succeeded')));
+    const pair = selectedPair(stats);
     const local = stats.get(pair?.localCandidateId as string);
     const remote = stats.get(pair?.remoteCandidateId as string);
     const inbound = all.filter((s) => s.type === 'inbound-rtp');
@@ -119,6 +116,18 @@ export class NetworkMonitor {
   stop(): void {
     clearInterval(this.#timer);
   }
+}
+
+/** The candidate pair the connection's media takes, from a stats report. */
+function selectedPair(stats: ReadonlyMap<string, Stat>): Stat | undefined {
+  const all = [...stats.values()];
+  const transport = all.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+  return stats.get(transport?.selectedCandidatePairId as string) ?? all.find((s) => s.type === 'candidate-pair' && (s.selected || (s.nominated && s.state === 'succeeded')));
+}
+
+/** Bytes received so far on the candidate pair in use. */
+export async function receivedBytes(pc: RTCPeerConnection): Promise<number> {
+  return num(selectedPair(await pc.getStats())?.bytesReceived);
 }
 
 function rateQuality({ rttMs, packetLoss, jitterMs }: Pick<NetworkStatus, 'rttMs' | 'packetLoss' | 'jitterMs'>): NetworkQuality {
