@@ -10,7 +10,7 @@ import { loadAssets } from './cdn.js';
 import { readConfig, type ServerConfig } from './config.js';
 import { cdnDir } from './paths.js';
 import type { RoomStore } from './rooms/store.js';
-import { initSocketServer, type Signalling } from './signalling.js';
+import { initSocketServer, type Signalling } from './signalling/index.js';
 
 /** socket.io options sized for signalling: SDP-sized messages, any embedding origin by default. */
 export function socketServerOptions(config: Pick<ServerConfig, 'allowedOrigins'> = { allowedOrigins: '*' }): Partial<ServerOptions> {
