@@ -92,7 +92,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
         });
       }),
     close: async () => {
-      signalling!.close();
+      await signalling!.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },
   };

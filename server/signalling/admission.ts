@@ -28,7 +28,10 @@ export function admission(ctx: Context) {
       if (ctx.authorize && !(await ctx.authorize({ roomId, peerId, displayName, role, handshake: socket.handshake }))) {
         return next(refusal(ServerErrorCode.Unauthorized, 'This server did not allow the join'));
       }
-      const outcome = await ctx.store.join(roomId, { peerId, displayName, role, session, socketId: socket.id, joinedAt: ctx.now() });
+      // Away until its welcome settles the seat: what is relayed to it meanwhile waits in order.
+      const joinedAt = ctx.now();
+      const seat = { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: joinedAt + ctx.graceMs };
+      const outcome = await ctx.store.join(roomId, seat);
       if (!outcome.ok) {
         log('refused %s: room %s is full', peerId, roomId);
         return next(refusal(ServerErrorCode.RoomFull, 'This room already has two people in it'));
@@ -37,8 +40,7 @@ export function admission(ctx: Context) {
         // The client went away while the store was seating it. socket.io drops such a socket with
         // neither 'connection' nor 'disconnect', so nothing else would ever give the seat back.
         log('%s closed before its join into room %s completed', peerId, roomId);
-        if (outcome.previous) await ctx.store.join(roomId, outcome.previous);
-        else await ctx.store.leave(roomId, peerId, socket.id);
+        await ctx.store.undoJoin(roomId, peerId, socket.id, outcome.previous);
         return next(refusal(ServerErrorCode.Internal, 'The connection closed during the join'));
       }
       socket.data = {

@@ -6,7 +6,6 @@ import { DEFAULT_ICE_SERVERS } from '../ice.js';
 import { MemoryRoomStore } from '../rooms/memory.js';
 import type { RoomSnapshot, RoomStore } from '../rooms/store.js';
 import { admission } from './admission.js';
-import { AwayQueues } from './away.js';
 import type { Context } from './context.js';
 import { Presence } from './presence.js';
 import { attachRelay } from './relay.js';
@@ -31,7 +30,6 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     iceServers: options.iceServers ?? DEFAULT_ICE_SERVERS,
     turn: options.turn ?? null,
     authorize: options.authorize,
-    away: new AwayQueues(),
     closing: false,
   };
   const presence = new Presence(ctx);
@@ -49,12 +47,18 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     store: ctx.store,
     totalRoomsRunning: () => ctx.store.count(),
     allRooms: () => ctx.store.list(),
-    close() {
+    async close() {
+      if (ctx.closing) return;
       // Said before socket.io disconnects everyone, on the same connections, so it arrives first.
       ctx.closing = true;
       server.emit('serverClosing', { message: 'The server is restarting; reconnect' });
       presence.close();
       running.delete(signalling);
+      try {
+        await ctx.store.release?.(ctx.now(), ctx.graceMs);
+      } catch (error) {
+        log('could not hand over the seats of this server: %O', error);
+      }
     },
   };
   running.add(signalling);

@@ -2,7 +2,6 @@
 import type { IceServer } from '../../sdk/protocol/index.js';
 import type { TurnSecret } from '../ice.js';
 import type { RoomStore } from '../rooms/store.js';
-import type { AwayQueues } from './away.js';
 import type { AuthorizeRequest, CignalServer } from './types.js';
 
 export interface Context {
@@ -14,7 +13,6 @@ export interface Context {
   iceServers: IceServer[];
   turn: TurnSecret | null;
   authorize: ((request: AuthorizeRequest) => boolean | Promise<boolean>) | undefined;
-  away: AwayQueues;
   /** Set once the server is shutting down: from then on a disconnect frees no seat. */
   closing: boolean;
 }

@@ -1,12 +1,12 @@
 // Presence: a seated socket's welcome, the replacement of a stale socket, leaving, and the grace
-// a dropped peer gets before its seat is freed.
+// a dropped peer gets before its seat is freed. The seat's state is the store's; this module only
+// keeps the timers that wake it up.
 import createDebug from 'debug';
 import { PROTOCOL_VERSION, type PeerInfo, type ServerToClientEvents } from '../../sdk/protocol/index.js';
 import { iceServersFor } from '../ice.js';
-import type { Seat } from '../rooms/store.js';
-import { AwayQueues } from './away.js';
+import type { Departure, Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
-import { deliver } from './delivery.js';
+import { deliver, emitTo } from './delivery.js';
 import type { CignalSocket } from './types.js';
 
 const log = createDebug('cignal:signalling');
@@ -16,34 +16,39 @@ function peerInfo(seat: Pick<Seat, 'peerId' | 'displayName' | 'role'>): PeerInfo
 }
 
 export class Presence {
-  readonly #graceTimers = new Map<string, NodeJS.Timeout>();
+  /** Wake-ups at the end of a grace period; the deadlines themselves are in the store. */
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #sweep: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: Context) {}
+  constructor(private readonly ctx: Context) {
+    // A store shared by several servers is swept on each of them, which also frees the seats of a
+    // server that stopped beating.
+    const every = ctx.store.sweepEveryMs;
+    if (every) {
+      this.#sweep = setInterval(() => this.expire(), every);
+      this.expire();
+    }
+  }
 
   /** Tells a newly seated socket where it is, hands it what was kept, and tells its partner. */
   async welcome(socket: CignalSocket): Promise<void> {
     const { ctx } = this;
     const { roomId, peerId, session, previous } = socket.data;
     socket.data.previous = null;
-    this.#cancelGrace(roomId, peerId);
     const resumed = previous?.session === session;
 
     socket.on('disconnect', (reason) => this.#disconnected(socket, reason));
 
-    if (previous && previous.socketId !== socket.id) {
-      const old = ctx.server.sockets.sockets.get(previous.socketId);
-      if (old) {
-        old.data.unseated = true;
-        if (!resumed) old.emit('replaced', { message: 'This peer joined the room again from another connection' });
-        old.disconnect(true);
-      }
-    }
+    if (previous && previous.socketId !== socket.id) this.#replace(previous.socketId, resumed);
 
-    const partner = await ctx.store.partner(roomId, peerId);
+    const settled = await ctx.store.settle(roomId, peerId, socket.id);
+    if (!settled) {
+      // Replaced by a newer connection while this one was being welcomed.
+      socket.data.unseated = true;
+      return;
+    }
+    const { partner, kept } = settled;
     const me = peerInfo(socket.data);
-    // Taken only now, after the last await, so nothing relayed meanwhile can overtake it.
-    const kept = ctx.away.take(AwayQueues.key(roomId, peerId));
-    const missed = resumed ? kept : [];
     log('%s %s room %s', peerId, resumed ? 'resumed in' : 'joined', roomId);
     socket.emit('joined', {
       roomId,
@@ -54,18 +59,43 @@ export class Presence {
       graceMs: ctx.graceMs,
       protocol: PROTOCOL_VERSION,
     });
-    for (const message of missed) socket.emit(...(message as [keyof ServerToClientEvents, never]));
+    // What was kept belongs to this presence only when it resumes; a reload starts afresh.
+    if (resumed) for (const message of kept) socket.emit(...(message as unknown as [keyof ServerToClientEvents, never]));
     if (partner && !resumed) {
       if (previous) deliver(ctx, roomId, partner, 'peerLeft', { peerId, reason: 'replaced' });
       deliver(ctx, roomId, partner, 'peerJoined', me);
     }
   }
 
-  /** Cancels every grace timer and forgets what was kept: the server is shutting down. */
+  /** Frees the seats whose grace has ended, and tells their partners. */
+  expire(): void {
+    this.ctx.store.expire(this.ctx.now(), this.ctx.graceMs).then(
+      (freed) => {
+        for (const departure of freed) this.#told(departure, 'dropped');
+      },
+      (error: unknown) => log('expiry failed: %O', error),
+    );
+  }
+
+  /** Cancels every timer: the server is shutting down. */
   close(): void {
-    for (const timer of this.#graceTimers.values()) clearTimeout(timer);
-    this.#graceTimers.clear();
-    this.ctx.away.clear();
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    clearInterval(this.#sweep);
+  }
+
+  /** The old connection of a peer that joined again: told (unless it is the same presence) and closed, wherever it is. */
+  #replace(socketId: string, resumed: boolean): void {
+    const { server } = this.ctx;
+    const old = server.sockets.sockets.get(socketId);
+    if (old) {
+      old.data.unseated = true;
+      if (!resumed) old.emit('replaced', { message: 'This peer joined the room again from another connection' });
+      old.disconnect(true);
+      return;
+    }
+    if (!resumed) emitTo(this.ctx, socketId, ['replaced', { message: 'This peer joined the room again from another connection' }]);
+    server.in(socketId).disconnectSockets(true);
   }
 
   #disconnected(socket: CignalSocket, reason: string): void {
@@ -76,36 +106,29 @@ export class Presence {
     // A client that says goodbye, or a server that ends the socket, frees the seat at once;
     // a connection that merely drops keeps it for the grace period.
     if (reason === 'client namespace disconnect' || reason === 'server namespace disconnect') {
-      void this.#vacate(socket, 'left').catch((error) => log('leave failed: %O', error));
+      ctx.store.leave(roomId, peerId, socket.id).then(
+        (departure) => departure && this.#told(departure, 'left'),
+        (error: unknown) => log('leave failed: %O', error),
+      );
       return;
     }
     log('%s dropped from room %s (%s); holding the seat for %d ms', peerId, roomId, reason, ctx.graceMs);
-    const key = AwayQueues.key(roomId, peerId);
-    clearTimeout(this.#graceTimers.get(key));
-    ctx.away.open(key);
-    this.#graceTimers.set(key, setTimeout(() => {
-      this.#graceTimers.delete(key);
-      void this.#vacate(socket, 'dropped').catch((error) => log('leave failed: %O', error));
-    }, ctx.graceMs));
+    ctx.store.drop(roomId, peerId, socket.id, ctx.now() + ctx.graceMs).then(
+      (held) => {
+        if (!held || ctx.closing) return;
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          this.expire();
+        }, ctx.graceMs);
+        this.#timers.add(timer);
+      },
+      (error: unknown) => log('drop failed: %O', error),
+    );
   }
 
-  /** Frees the seat if this socket still holds it, and tells the partner. */
-  async #vacate(socket: CignalSocket, reason: 'left' | 'dropped'): Promise<void> {
-    const { ctx } = this;
-    const { roomId, peerId } = socket.data;
-    // Whatever happens to the seat, this node stops keeping messages for this socket's absence
-    // (the peer may have resumed on another node).
-    if (reason === 'dropped') ctx.away.take(AwayQueues.key(roomId, peerId));
-    const seat = await ctx.store.leave(roomId, peerId, socket.id);
-    if (!seat) return;
-    log('%s left room %s (%s)', peerId, roomId, reason);
-    const partner = await ctx.store.partner(roomId, peerId);
-    if (partner) deliver(ctx, roomId, partner, 'peerLeft', { peerId, reason });
-  }
-
-  #cancelGrace(roomId: string, peerId: string): void {
-    const key = AwayQueues.key(roomId, peerId);
-    clearTimeout(this.#graceTimers.get(key));
-    this.#graceTimers.delete(key);
+  #told(departure: Departure, reason: 'left' | 'dropped'): void {
+    const { roomId, seat, partner } = departure;
+    log('%s left room %s (%s)', seat.peerId, roomId, reason);
+    if (partner) deliver(this.ctx, roomId, partner, 'peerLeft', { peerId: seat.peerId, reason });
   }
 }

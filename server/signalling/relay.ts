@@ -53,11 +53,16 @@ export function attachRelay(ctx: Context, socket: CignalSocket): void {
 }
 
 /** The partner to relay to; a coded error (answered in the ack, if any) when there is none. */
-async function seatedPartner(ctx: Context, socket: CignalSocket): Promise<Seat> {
-  if (socket.data.unseated) throw new SignallingError(ServerErrorCode.NotInRoom, 'This connection no longer holds a seat in the room');
-  const partner = await ctx.store.partner(socket.data.roomId, socket.data.peerId);
-  if (!partner) throw new SignallingError(ServerErrorCode.NoPeer, 'Nobody else is in the room');
-  return partner;
+async function seatedPartner(ctx: Context, socket: CignalSocket): Promise<Readonly<Seat>> {
+  if (!socket.data.unseated) {
+    const route = await ctx.store.route(socket.data.roomId, socket.data.peerId, socket.id);
+    if (route.seated) {
+      if (!route.partner) throw new SignallingError(ServerErrorCode.NoPeer, 'Nobody else is in the room');
+      return route.partner;
+    }
+    socket.data.unseated = true;
+  }
+  throw new SignallingError(ServerErrorCode.NotInRoom, 'This connection no longer holds a seat in the room');
 }
 
 /**

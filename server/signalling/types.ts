@@ -35,8 +35,11 @@ export interface Signalling {
   readonly store: RoomStore;
   totalRoomsRunning(): Promise<number>;
   allRooms(): Promise<RoomSnapshot[]>;
-  /** Cancels pending grace timers and stops counting this server in the module-level views. */
-  close(): void;
+  /**
+   * Tells every peer the server is restarting, cancels this server's timers and stops counting it
+   * in the module-level views. Seats are not freed: their peers come back, here or elsewhere.
+   */
+  close(): Promise<void>;
 }
 
 export interface SocketData {
@@ -45,7 +48,10 @@ export interface SocketData {
   displayName: string;
   role: string | null;
   session: string;
-  /** Set once this socket no longer speaks for a seat (it left or was replaced). */
+  /**
+   * Set once this server knows the socket no longer speaks for its seat (it left or was replaced
+   * here). A shortcut only: the store decides, since the replacement may happen on another server.
+   */
   unseated: boolean;
   previous: Seat | null;
   bucket: TokenBucket;
