@@ -235,6 +235,38 @@ redis.call('DEL', P .. 'node:' .. n)
 redis.call('HDEL', P .. 'nodes', n)
 return 1
 `,
+  // ARGV: P, this node, now, grace, capacity, [[room, seat]...] as JSON.
+  reconcile: `
+local n, now, grace = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local here = {}
+for _, entry in ipairs(cjson.decode(ARGV[6])) do
+  local r, seat = entry[1], entry[2]
+  local member = r .. '\\n' .. seat.peerId
+  here[member] = true
+  if not redis.call('HGET', roomKey(r), seat.peerId) and redis.call('HLEN', roomKey(r)) < tonumber(ARGV[5]) then
+    seat.node = n
+    seat.kept = 0
+    redis.call('HSET', roomKey(r), seat.peerId, cjson.encode(seat))
+    redis.call('ZADD', P .. 'rooms', 'NX', seat.joinedAt, r)
+    redis.call('SADD', P .. 'node:' .. n, member)
+  end
+end
+for _, m in ipairs(redis.call('SMEMBERS', P .. 'node:' .. n)) do
+  if not here[m] then
+    local r, p = split(m)
+    local raw = redis.call('HGET', roomKey(r), p)
+    if raw then
+      local seat = cjson.decode(raw)
+      if seat.node == n and isnull(seat.awayUntil) then
+        seat.awayUntil = now + grace
+        redis.call('HSET', roomKey(r), p, cjson.encode(seat))
+        deadline(m, seat)
+      end
+    end
+  end
+end
+return 1
+`,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -304,6 +336,21 @@ export class RedisRoomStore implements RoomStore {
 
   async release(now: number, graceMs: number): Promise<void> {
     await this.#run('release', this.node, now, graceMs);
+  }
+
+  async reconcile(now: number, graceMs: number, seats: Array<{ roomId: string; seat: Seat }>): Promise<void> {
+    const entries = seats.map(({ roomId, seat }) => [roomId, seat]);
+    await this.#run('reconcile', this.node, now, graceMs, ROOM_CAPACITY, JSON.stringify(entries));
+  }
+
+  onReconnect(listener: () => void): void {
+    let lost = false;
+    this.#redis.on('close', () => (lost = true));
+    this.#redis.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      listener();
+    });
   }
 
   async partner(roomId: string, peerId: string): Promise<Seat | null> {

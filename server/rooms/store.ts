@@ -123,6 +123,16 @@ export interface RoomStore {
    * peers come back through another server) and its own entries are removed.
    */
   release?(now: number, graceMs: number): Promise<void>;
+  /**
+   * Shared stores: after the store was out of reach, makes it agree with this server's sockets
+   * again. `seats` are the ones this server's connected sockets speak for: each is put back when
+   * the store lost it (a Redis restarted without its data) and its room has room for it. Seats
+   * the store has for this server but no socket here speaks for any more (they dropped during
+   * the outage) start their grace.
+   */
+  reconcile?(now: number, graceMs: number, seats: Array<{ roomId: string; seat: Seat }>): Promise<void>;
+  /** Shared stores: `listener` runs each time the store is reachable again after an outage. */
+  onReconnect?(listener: () => void): void;
 }
 
 export function snapshotPeer(seat: Seat): RoomSnapshot['peers'][number] {

@@ -2,6 +2,7 @@
 import createDebug from 'debug';
 import { JoinRequestSchema, PROTOCOL_VERSION, ServerErrorCode, describeIssues, displayNameFor, safeParse, type WireError } from '../../sdk/protocol/index.js';
 import { TokenBucket } from '../rate-limit.js';
+import { StoreUnavailableError } from '../rooms/store.js';
 import type { Context } from './context.js';
 import type { CignalSocket } from './types.js';
 
@@ -49,12 +50,17 @@ export function admission(ctx: Context) {
         displayName,
         role,
         session,
+        joinedAt: outcome.previous?.session === session ? outcome.previous.joinedAt : joinedAt,
         unseated: false,
         previous: outcome.previous,
         bucket: new TokenBucket(ctx.rate.perSecond, ctx.rate.burst, ctx.now),
       };
       next();
     } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        log('join refused: %s', error.message);
+        return next(refusal(ServerErrorCode.Unavailable, 'The server cannot reach its room store just now; try again shortly'));
+      }
       log('join failed: %O', error);
       next(refusal(ServerErrorCode.Internal, 'The server could not complete the join'));
     }

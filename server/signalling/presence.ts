@@ -28,6 +28,7 @@ export class Presence {
       this.#sweep = setInterval(() => this.expire(), every);
       this.expire();
     }
+    ctx.store.onReconnect?.(() => this.#reconcile());
   }
 
   /** Tells a newly seated socket where it is, hands it what was kept, and tells its partner. */
@@ -74,6 +75,24 @@ export class Presence {
         for (const departure of freed) this.#told(departure, 'dropped');
       },
       (error: unknown) => log('expiry failed: %O', error),
+    );
+  }
+
+  /** After the store was out of reach: puts back what it lost of this server's seats, then sweeps. */
+  #reconcile(): void {
+    const { ctx } = this;
+    if (ctx.closing || !ctx.store.reconcile) return;
+    const seats: Array<{ roomId: string; seat: Seat }> = [];
+    for (const socket of ctx.server.sockets.sockets.values()) {
+      const data = socket.data as CignalSocket['data'] | undefined;
+      if (!data?.roomId || data.unseated) continue;
+      const { roomId, peerId, displayName, role, session, joinedAt } = data;
+      seats.push({ roomId, seat: { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: null } });
+    }
+    log('the store is back; reconciling %d seats', seats.length);
+    ctx.store.reconcile(ctx.now(), ctx.graceMs, seats).then(
+      () => this.expire(),
+      (error: unknown) => log('reconciling failed: %O', error),
     );
   }
 

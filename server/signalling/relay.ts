@@ -15,7 +15,7 @@ import {
   type AckResponse,
   type WireError,
 } from '../../sdk/protocol/index.js';
-import type { Seat } from '../rooms/store.js';
+import { StoreUnavailableError, type Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
 import { deliver } from './delivery.js';
 import { SignallingError, type CignalSocket } from './types.js';
@@ -97,6 +97,9 @@ function handler<S extends v.GenericSchema>(
       () => reply({ ok: true }),
       (error: unknown) => {
         if (error instanceof SignallingError) return reply(fail(error.toWire()));
+        if (error instanceof StoreUnavailableError) {
+          return reply(fail({ code: ServerErrorCode.Unavailable, message: 'The server cannot reach its room store just now; try again shortly' }));
+        }
         log('handler failed: %O', error);
         reply(fail({ code: ServerErrorCode.Internal, message: 'The server could not handle this message' }));
       },

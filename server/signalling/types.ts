@@ -48,6 +48,8 @@ export interface SocketData {
   displayName: string;
   role: string | null;
   session: string;
+  /** When the seat was taken (a resumed session keeps its first join's time). */
+  joinedAt: number;
   /**
    * Set once this server knows the socket no longer speaks for its seat (it left or was replaced
    * here). A shortcut only: the store decides, since the replacement may happen on another server.
