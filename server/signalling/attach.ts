@@ -49,9 +49,11 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     allRooms: () => ctx.store.list(),
     async close() {
       if (ctx.closing) return;
-      // Said before socket.io disconnects everyone, on the same connections, so it arrives first.
+      // Said before socket.io disconnects everyone, on the same connections, so it arrives first;
+      // only to this server's sockets (with an adapter, a plain emit would reach every server's,
+      // and only after a round trip to Redis).
       ctx.closing = true;
-      server.emit('serverClosing', { message: 'The server is restarting; reconnect' });
+      server.local.emit('serverClosing', { message: 'The server is restarting; reconnect' });
       presence.close();
       running.delete(signalling);
       try {
