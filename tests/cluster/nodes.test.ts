@@ -154,6 +154,7 @@ describe('a cluster of two servers on Redis', () => {
     await redis.stop();
     await expect.poll(async () => (await refusal(one.url, { roomId: uniqueRoom(), peerId: 'p' }))?.code, { timeout: 10_000 }).toBe('unavailable');
     expect((await refusal(two.url, { roomId: uniqueRoom(), peerId: 'p' }))?.code).toBe('unavailable');
+    expect(await (await fetch(`${one.url}/healthz`)).json()).toMatchObject({ ok: true, rooms: null, store: 'unavailable' });
 
     await redis.start();
     const roomId = uniqueRoom('after');
