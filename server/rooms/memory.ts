@@ -44,10 +44,7 @@ export class MemoryRoomStore implements RoomStore {
       this.#rooms.set(roomId, room);
     }
     const previous = room.seats.get(seat.peerId) ?? null;
-    if (!previous && room.seats.size >= ROOM_CAPACITY) {
-      if (room.seats.size === 0) this.#rooms.delete(roomId);
-      return { ok: false, reason: 'room-full' };
-    }
+    if (!previous && room.seats.size >= ROOM_CAPACITY) return { ok: false, reason: 'room-full' };
     // A resumed session keeps its original join time; a new session starts its own.
     const joinedAt = previous && previous.session === seat.session ? previous.joinedAt : seat.joinedAt;
     room.seats.set(seat.peerId, { ...seat, joinedAt });

@@ -235,20 +235,35 @@ redis.call('DEL', P .. 'node:' .. n)
 redis.call('HDEL', P .. 'nodes', n)
 return 1
 `,
-  // ARGV: P, this node, now, grace, capacity, [[room, seat]...] as JSON.
+  // ARGV: P, this node, now, grace, capacity, [[room, seat]...] as JSON, node ttl.
   reconcile: `
 local n, now, grace = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+redis.call('HSET', P .. 'nodes', n, now + tonumber(ARGV[7]))
 local here = {}
 for _, entry in ipairs(cjson.decode(ARGV[6])) do
   local r, seat = entry[1], entry[2]
   local member = r .. '\\n' .. seat.peerId
   here[member] = true
-  if not redis.call('HGET', roomKey(r), seat.peerId) and redis.call('HLEN', roomKey(r)) < tonumber(ARGV[5]) then
-    seat.node = n
-    seat.kept = 0
-    redis.call('HSET', roomKey(r), seat.peerId, cjson.encode(seat))
-    redis.call('ZADD', P .. 'rooms', 'NX', seat.joinedAt, r)
-    redis.call('SADD', P .. 'node:' .. n, member)
+  local raw = redis.call('HGET', roomKey(r), seat.peerId)
+  if not raw then
+    if redis.call('HLEN', roomKey(r)) < tonumber(ARGV[5]) then
+      seat.node = n
+      seat.kept = 0
+      redis.call('HSET', roomKey(r), seat.peerId, cjson.encode(seat))
+      redis.call('ZADD', P .. 'rooms', 'NX', seat.joinedAt, r)
+      redis.call('SADD', P .. 'node:' .. n, member)
+    end
+  else
+    -- Still this socket's seat, but counted out while this server could not beat (the outage
+    -- outlasted the server expiry): it is connected, so it is not away.
+    local stored = cjson.decode(raw)
+    if stored.socketId == seat.socketId and not isnull(stored.awayUntil) then
+      stored.awayUntil = cjson.null
+      stored.node = n
+      redis.call('HSET', roomKey(r), seat.peerId, cjson.encode(stored))
+      redis.call('ZREM', P .. 'deadlines', member)
+      redis.call('SADD', P .. 'node:' .. n, member)
+    end
   end
 end
 for _, m in ipairs(redis.call('SMEMBERS', P .. 'node:' .. n)) do
@@ -340,7 +355,7 @@ export class RedisRoomStore implements RoomStore {
 
   async reconcile(now: number, graceMs: number, seats: Array<{ roomId: string; seat: Seat }>): Promise<void> {
     const entries = seats.map(({ roomId, seat }) => [roomId, seat]);
-    await this.#run('reconcile', this.node, now, graceMs, ROOM_CAPACITY, JSON.stringify(entries));
+    await this.#run('reconcile', this.node, now, graceMs, ROOM_CAPACITY, JSON.stringify(entries), this.#nodeTtlMs);
   }
 
   onReconnect(listener: () => void): void {

@@ -25,7 +25,8 @@ export class Presence {
     // server that stopped beating.
     const every = ctx.store.sweepEveryMs;
     if (every) {
-      this.#sweep = setInterval(() => this.expire(), every);
+      // The sweep alone never keeps a process alive: the sockets and the HTTP server do.
+      this.#sweep = setInterval(() => this.expire(), every).unref();
       this.expire();
     }
     ctx.store.onReconnect?.(() => this.#reconcile());

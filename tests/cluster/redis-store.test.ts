@@ -74,4 +74,36 @@ describe('RedisRoomStore across servers', () => {
     expect((await staying.settle('handover', 'a', 'sock-a-again'))?.partner?.peerId).toBe('b');
     expect((await staying.expire(30_000, 1_000)).filter((d) => d.roomId === 'handover')).toEqual([]);
   });
+
+  test('after an outage a server reconciles: lost seats come back, seats it no longer has sockets for start their grace, and its connected seats counted out meanwhile are present again', async () => {
+    const here = await store({ node: 'here', nodeTtlMs: 1_000 });
+    const other = await store({ node: 'other', nodeTtlMs: 1_000 });
+    await here.expire(50_000, 1_000);
+    await here.join('kept-seat', seat('a'));
+    await other.join('kept-seat', seat('b'));
+    await here.join('gone-socket', seat('c'));
+    await here.settle('kept-seat', 'a', 'sock-a');
+    // The outage outlasts this server's expiry: the other server counts it out.
+    await other.expire(52_000, 1_000);
+    expect((await other.partner('kept-seat', 'b'))?.awayUntil).toBe(53_000);
+    // A peer joined here after that, and its socket dropped during the outage.
+    await here.join('dropped-meanwhile', seat('e'));
+    // And Redis lost a room entirely.
+    const lost = seat('d', { socketId: 'sock-d', joinedAt: 7_000 });
+
+    await here.reconcile(52_100, 1_000, [
+      { roomId: 'kept-seat', seat: seat('a') },
+      { roomId: 'lost-room', seat: lost },
+    ]);
+
+    expect((await other.partner('kept-seat', 'b'))?.awayUntil).toBeNull();
+    expect((await here.route('lost-room', 'd', 'sock-d')).seated).toBe(true);
+    expect((await here.list()).find((r) => r.id === 'lost-room')?.createdAt).toBe(7_000);
+    // e's socket is no longer on this server: its grace starts now (c's had started already).
+    expect((await here.partner('dropped-meanwhile', 'nobody'))?.awayUntil).toBe(53_100);
+    const freed = await here.expire(53_100, 1_000);
+    expect(freed.map((d) => [d.roomId, d.seat.peerId])).toContainEqual(['gone-socket', 'c']);
+    expect(freed.map((d) => [d.roomId, d.seat.peerId])).toContainEqual(['dropped-meanwhile', 'e']);
+    expect(freed.map((d) => d.seat.peerId)).not.toContain('a');
+  });
 });
