@@ -155,6 +155,8 @@ describe('a cluster of two servers on Redis', () => {
     await expect.poll(async () => (await refusal(one.url, { roomId: uniqueRoom(), peerId: 'p' }))?.code, { timeout: 10_000 }).toBe('unavailable');
     expect((await refusal(two.url, { roomId: uniqueRoom(), peerId: 'p' }))?.code).toBe('unavailable');
     expect(await (await fetch(`${one.url}/healthz`)).json()).toMatchObject({ ok: true, rooms: null, store: 'unavailable' });
+    // The call's media would go on; what it relays meanwhile is answered as unavailable, not lost silently.
+    expect(await ask(alice, 'inform', { data: 'during the outage' })).toEqual({ ok: false, error: { code: 'unavailable', message: expect.any(String) } });
 
     await redis.start();
     const roomId = uniqueRoom('after');
