@@ -36,6 +36,8 @@ export class MemoryRoomStore implements RoomStore {
   /** What was kept for away seats, by `roomId\npeerId` (ids hold no control characters). */
   readonly #kept = new Map<string, Kept>();
   #keptBytes = 0;
+  /** The seats that are away, by `roomId\npeerId` with their room id: what `expire` looks at. */
+  readonly #away = new Map<string, string>();
 
   async join(roomId: string, seat: Seat): Promise<JoinOutcome> {
     let room = this.#rooms.get(roomId);
@@ -48,6 +50,7 @@ export class MemoryRoomStore implements RoomStore {
     // A resumed session keeps its original join time; a new session starts its own.
     const joinedAt = previous && previous.session === seat.session ? previous.joinedAt : seat.joinedAt;
     room.seats.set(seat.peerId, { ...seat, joinedAt });
+    this.#track(roomId, seat);
     return { ok: true, previous: previous && { ...previous }, partner: copy(this.#other(room, seat.peerId)) };
   }
 
@@ -55,8 +58,10 @@ export class MemoryRoomStore implements RoomStore {
     const room = this.#rooms.get(roomId);
     const seat = room?.seats.get(peerId);
     if (!room || !seat || seat.socketId !== socketId) return false;
-    if (previous) room.seats.set(peerId, { ...previous });
-    else this.#free(roomId, room, peerId);
+    if (previous) {
+      room.seats.set(peerId, { ...previous });
+      this.#track(roomId, previous);
+    } else this.#free(roomId, room, peerId);
     return true;
   }
 
@@ -65,6 +70,7 @@ export class MemoryRoomStore implements RoomStore {
     const seat = room?.seats.get(peerId);
     if (!room || !seat || seat.socketId !== socketId) return null;
     seat.awayUntil = null;
+    this.#track(roomId, seat);
     return { partner: copy(this.#other(room, peerId)), kept: this.#forget(roomId, peerId) };
   }
 
@@ -87,6 +93,7 @@ export class MemoryRoomStore implements RoomStore {
     const seat = this.#rooms.get(roomId)?.seats.get(peerId);
     if (!seat || seat.socketId !== socketId) return false;
     seat.awayUntil = until;
+    this.#track(roomId, seat);
     return true;
   }
 
@@ -107,12 +114,12 @@ export class MemoryRoomStore implements RoomStore {
 
   async expire(now: number): Promise<Departure[]> {
     const freed: Departure[] = [];
-    for (const [roomId, room] of this.#rooms) {
-      for (const seat of room.seats.values()) {
-        if (seat.awayUntil === null || seat.awayUntil > now) continue;
-        this.#free(roomId, room, seat.peerId);
-        freed.push({ roomId, seat: { ...seat }, partner: copy(this.#other(room, seat.peerId)) });
-      }
+    for (const [key, roomId] of this.#away) {
+      const room = this.#rooms.get(roomId);
+      const seat = room?.seats.get(key.slice(roomId.length + 1));
+      if (!room || !seat || seat.awayUntil === null || seat.awayUntil > now) continue;
+      this.#free(roomId, room, seat.peerId);
+      freed.push({ roomId, seat: { ...seat }, partner: copy(this.#other(room, seat.peerId)) });
     }
     return freed;
   }
@@ -134,8 +141,15 @@ export class MemoryRoomStore implements RoomStore {
     }));
   }
 
+  #track(roomId: string, seat: Seat): void {
+    const key = `${roomId}\n${seat.peerId}`;
+    if (seat.awayUntil === null) this.#away.delete(key);
+    else this.#away.set(key, roomId);
+  }
+
   #free(roomId: string, room: Room, peerId: string): void {
     room.seats.delete(peerId);
+    this.#away.delete(`${roomId}\n${peerId}`);
     if (room.seats.size === 0) this.#rooms.delete(roomId);
     this.#forget(roomId, peerId);
   }
