@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['tests/server/**/*.test.ts', 'tests/sdk/**/*.test.ts', 'tests/browser/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/network/**/*.test.ts'],
+    include: ['tests/server/**/*.test.ts', 'tests/cluster/**/*.test.ts', 'tests/sdk/**/*.test.ts', 'tests/browser/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/network/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

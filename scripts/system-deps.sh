@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the system programs named as arguments are present: `chromium` (browser tests), `ip`
-# (iproute2, real-network tests) and `redis-server` (for multi-node runs). Installs the missing
-# ones with apt-get when run as root; otherwise says exactly what to install. `npm test` asks for
-# chromium and ip; .ci/run for all three.
+# (iproute2, real-network tests) and `redis-server` (the Redis store and multi-node tests).
+# Installs the missing ones with apt-get when run as root; otherwise says exactly what to install.
+# `npm test` and .ci/run ask for all three.
 set -euo pipefail
 
 missing=()

@@ -5,6 +5,7 @@ import Koa from 'koa';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cdnRouter, type Asset } from './cdn.js';
+import { StoreUnavailableError } from './rooms/store.js';
 import { demoDir, packageVersion } from './paths.js';
 
 const log = createDebug('cignal:http');
@@ -37,7 +38,14 @@ export async function createApp(options: AppOptions): Promise<Koa> {
   });
   pages.get('/healthz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { ok: true, version, rooms: options.rooms ? await options.rooms() : undefined };
+    try {
+      ctx.body = { ok: true, version, rooms: options.rooms ? await options.rooms() : undefined };
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      // The server itself is fine and recovers by itself: a restart would not help, and calls in
+      // progress go on. New joins are refused until the store is back.
+      ctx.body = { ok: true, version, rooms: null, store: 'unavailable' };
+    }
   });
 
   const cdn = cdnRouter(version, options.assets);

@@ -15,6 +15,10 @@ export interface ServerConfig {
   /** Origins allowed to open a socket; '*' allows any page to embed the call. */
   allowedOrigins: '*' | string[];
   trustProxy: boolean;
+  /** Redis for a cluster of servers (rooms and the socket.io adapter); null keeps rooms in memory. */
+  redisUrl: string | null;
+  /** How long a server of a cluster counts as alive after its last heartbeat in Redis. */
+  nodeTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -68,6 +72,17 @@ export function readConfig(env: Env = process.env): ServerConfig {
     turn = { secret: env.CIGNAL_TURN_SECRET, urls, ttlSeconds: integer(env, 'CIGNAL_TURN_TTL', 86_400, 60, 7 * 86_400) };
   }
 
+  const redisUrl = env.REDIS_URL?.trim() || null;
+  if (redisUrl !== null) {
+    let protocol = '';
+    try {
+      protocol = new URL(redisUrl).protocol;
+    } catch {
+      // Reported below, without echoing a value that may hold a password.
+    }
+    if (protocol !== 'redis:' && protocol !== 'rediss:') throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  }
+
   const origins = (env.CIGNAL_ALLOWED_ORIGINS ?? '*').trim();
   return {
     port: integer(env, 'PORT', 8080, 0, 65_535),
@@ -82,6 +97,8 @@ export function readConfig(env: Env = process.env): ServerConfig {
     },
     allowedOrigins: origins === '*' || origins === '' ? '*' : origins.split(',').map((o) => o.trim()).filter(Boolean),
     trustProxy: env.CIGNAL_TRUST_PROXY === 'true' || env.CIGNAL_TRUST_PROXY === '1',
+    redisUrl,
+    nodeTtlMs: integer(env, 'CIGNAL_NODE_TTL_MS', 10_000, 300, 600_000),
   };
 }
 

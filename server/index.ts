@@ -1,10 +1,15 @@
 // Public entry of `cignal/server`: embed signalling into an existing Node server, or run ours.
-export { initSocketServer, totalRoomsRunning, allRooms, SignallingError } from './signalling.js';
-export type { Signalling, SignallingOptions, AuthorizeRequest } from './signalling.js';
+export { initSocketServer, totalRoomsRunning, allRooms, SignallingError } from './signalling/index.js';
+export type { Signalling, SignallingOptions, AuthorizeRequest } from './signalling/index.js';
 export { createServer, socketServerOptions } from './server.js';
 export type { CignalServer, CreateServerOptions } from './server.js';
 export { createApp } from './app.js';
 export { readConfig, ConfigError } from './config.js';
 export type { ServerConfig } from './config.js';
 export { MemoryRoomStore } from './rooms/memory.js';
-export type { RoomStore, RoomSnapshot, Seat, JoinOutcome } from './rooms/store.js';
+export { RedisRoomStore } from './rooms/redis.js';
+export type { RedisRoomStoreOptions } from './rooms/redis.js';
+export { connectCluster } from './cluster.js';
+export type { Cluster, ClusterOptions } from './cluster.js';
+export { StoreUnavailableError } from './rooms/store.js';
+export type { RoomStore, RoomSnapshot, Seat, JoinOutcome, Route, Departure, Settled, KeptMessage, KeepOutcome } from './rooms/store.js';

@@ -9,8 +9,9 @@ import { createApp } from './app.js';
 import { loadAssets } from './cdn.js';
 import { readConfig, type ServerConfig } from './config.js';
 import { cdnDir } from './paths.js';
+import { connectCluster, type Cluster } from './cluster.js';
 import type { RoomStore } from './rooms/store.js';
-import { initSocketServer, type Signalling } from './signalling.js';
+import { initSocketServer, type Signalling } from './signalling/index.js';
 
 /** socket.io options sized for signalling: SDP-sized messages, any embedding origin by default. */
 export function socketServerOptions(config: Pick<ServerConfig, 'allowedOrigins'> = { allowedOrigins: '*' }): Partial<ServerOptions> {
@@ -53,6 +54,7 @@ export interface CignalServer {
 export interface CreateServerOptions {
   /** The configuration; what it leaves out takes the defaults. Without it, the environment is read. */
   config?: Partial<ServerConfig>;
+  /** Where seats live. Default: Redis when `config.redisUrl` is set, else in memory. */
   store?: RoomStore;
   /** Where the browser bundles are read from. Default: dist/cdn of this package. */
   assetsDir?: string;
@@ -67,9 +69,12 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
   const http = config.tls
     ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, app.callback())
     : createHttpServer(app.callback());
-  const io = new Server(http, socketServerOptions(config));
+  // With Redis, rooms are shared by every server of the cluster and socket.io reaches the sockets
+  // of the other servers through its adapter.
+  const cluster: Cluster | null = config.redisUrl && !options.store ? await connectCluster(config.redisUrl, { nodeTtlMs: config.nodeTtlMs }) : null;
+  const io = new Server(http, { ...socketServerOptions(config), ...(cluster && { adapter: cluster.adapter }) });
   signalling = initSocketServer(io, {
-    store: options.store,
+    store: options.store ?? cluster?.store,
     iceServers: config.iceServers,
     turn: config.turn,
     reconnectGraceMs: config.reconnectGraceMs,
@@ -92,8 +97,9 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
         });
       }),
     close: async () => {
-      signalling!.close();
+      await signalling!.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await cluster?.close();
     },
   };
 }

@@ -17,6 +17,8 @@ export const ServerErrorCode = {
   UnsupportedProtocol: 'unsupported-protocol',
   /** The event name is not part of the protocol. */
   UnknownEvent: 'unknown-event',
+  /** The server cannot reach its room store (Redis) just now; the same request may succeed shortly. */
+  Unavailable: 'unavailable',
   /** Something failed inside the server; the message says no more than that. */
   Internal: 'internal',
 } as const;

@@ -1,13 +1,43 @@
 // In-memory room store: the embedded default, nothing to install. One process only.
-import { ROOM_CAPACITY, snapshotPeer, type JoinOutcome, type RoomSnapshot, type RoomStore, type Seat } from './store.js';
+import {
+  AWAY_SEAT_BYTES,
+  AWAY_TOTAL_BYTES,
+  ROOM_CAPACITY,
+  snapshotPeer,
+  type Departure,
+  type JoinOutcome,
+  type KeepOutcome,
+  type KeptMessage,
+  type RoomSnapshot,
+  type RoomStore,
+  type Route,
+  type Seat,
+  type Settled,
+} from './store.js';
 
 interface Room {
   createdAt: number;
   seats: Map<string, Seat>;
 }
 
+interface Kept {
+  messages: KeptMessage[];
+  bytes: number;
+}
+
+const NOT_SEATED: Route = { seated: false };
+
+/**
+ * Methods are async for the interface's sake, but each one changes the maps before its first
+ * (and only) await point: the order of calls is the order of effects.
+ */
 export class MemoryRoomStore implements RoomStore {
   readonly #rooms = new Map<string, Room>();
+  /** What was kept for away seats, by `roomId\npeerId` (ids hold no control characters). */
+  readonly #kept = new Map<string, Kept>();
+  #keptBytes = 0;
+  /** The seats that are away, by `roomId\npeerId` with their room id: what `expire` looks at. */
+  readonly #away = new Map<string, string>();
 
   async join(roomId: string, seat: Seat): Promise<JoinOutcome> {
     let room = this.#rooms.get(roomId);
@@ -20,21 +50,83 @@ export class MemoryRoomStore implements RoomStore {
     // A resumed session keeps its original join time; a new session starts its own.
     const joinedAt = previous && previous.session === seat.session ? previous.joinedAt : seat.joinedAt;
     room.seats.set(seat.peerId, { ...seat, joinedAt });
-    return { ok: true, previous: previous && { ...previous }, partner: this.#other(room, seat.peerId) };
+    this.#track(roomId, seat);
+    return { ok: true, previous: previous && { ...previous }, partner: copy(this.#other(room, seat.peerId)) };
   }
 
-  async leave(roomId: string, peerId: string, socketId: string): Promise<Seat | null> {
+  async undoJoin(roomId: string, peerId: string, socketId: string, previous: Seat | null): Promise<boolean> {
+    const room = this.#rooms.get(roomId);
+    const seat = room?.seats.get(peerId);
+    if (!room || !seat || seat.socketId !== socketId) return false;
+    if (previous) {
+      room.seats.set(peerId, { ...previous });
+      this.#track(roomId, previous);
+    } else this.#free(roomId, room, peerId);
+    return true;
+  }
+
+  async settle(roomId: string, peerId: string, socketId: string): Promise<Settled | null> {
     const room = this.#rooms.get(roomId);
     const seat = room?.seats.get(peerId);
     if (!room || !seat || seat.socketId !== socketId) return null;
-    room.seats.delete(peerId);
-    if (room.seats.size === 0) this.#rooms.delete(roomId);
-    return { ...seat };
+    seat.awayUntil = null;
+    this.#track(roomId, seat);
+    return { partner: copy(this.#other(room, peerId)), kept: this.#forget(roomId, peerId) };
+  }
+
+  async route(roomId: string, peerId: string, socketId: string): Promise<Route> {
+    const room = this.#rooms.get(roomId);
+    if (room?.seats.get(peerId)?.socketId !== socketId) return NOT_SEATED;
+    // The hot path of every relay: the live seat, not a copy (the route is read at once).
+    return { seated: true, partner: this.#other(room, peerId) };
+  }
+
+  async leave(roomId: string, peerId: string, socketId: string): Promise<Departure | null> {
+    const room = this.#rooms.get(roomId);
+    const seat = room?.seats.get(peerId);
+    if (!room || !seat || seat.socketId !== socketId) return null;
+    this.#free(roomId, room, peerId);
+    return { roomId, seat: { ...seat }, partner: copy(this.#other(room, peerId)) };
+  }
+
+  async drop(roomId: string, peerId: string, socketId: string, until: number): Promise<boolean> {
+    const seat = this.#rooms.get(roomId)?.seats.get(peerId);
+    if (!seat || seat.socketId !== socketId) return false;
+    seat.awayUntil = until;
+    this.#track(roomId, seat);
+    return true;
+  }
+
+  async keep(roomId: string, peerId: string, message: KeptMessage, always: boolean): Promise<KeepOutcome> {
+    const seat = this.#rooms.get(roomId)?.seats.get(peerId);
+    if (!seat) return { kept: false, socketId: null };
+    if (seat.awayUntil === null) return { kept: false, socketId: seat.socketId };
+    const key = `${roomId}\n${peerId}`;
+    let kept = this.#kept.get(key);
+    if (!kept) this.#kept.set(key, (kept = { messages: [], bytes: 0 }));
+    const bytes = JSON.stringify(message[1]).length;
+    if (!always && (kept.bytes + bytes > AWAY_SEAT_BYTES || this.#keptBytes + bytes > AWAY_TOTAL_BYTES)) return { kept: true };
+    kept.messages.push(message);
+    kept.bytes += bytes;
+    this.#keptBytes += bytes;
+    return { kept: true };
+  }
+
+  async expire(now: number): Promise<Departure[]> {
+    const freed: Departure[] = [];
+    for (const [key, roomId] of this.#away) {
+      const room = this.#rooms.get(roomId);
+      const seat = room?.seats.get(key.slice(roomId.length + 1));
+      if (!room || !seat || seat.awayUntil === null || seat.awayUntil > now) continue;
+      this.#free(roomId, room, seat.peerId);
+      freed.push({ roomId, seat: { ...seat }, partner: copy(this.#other(room, seat.peerId)) });
+    }
+    return freed;
   }
 
   async partner(roomId: string, peerId: string): Promise<Seat | null> {
     const room = this.#rooms.get(roomId);
-    return room ? this.#other(room, peerId) : null;
+    return room ? copy(this.#other(room, peerId)) : null;
   }
 
   async count(): Promise<number> {
@@ -49,8 +141,34 @@ export class MemoryRoomStore implements RoomStore {
     }));
   }
 
+  #track(roomId: string, seat: Seat): void {
+    const key = `${roomId}\n${seat.peerId}`;
+    if (seat.awayUntil === null) this.#away.delete(key);
+    else this.#away.set(key, roomId);
+  }
+
+  #free(roomId: string, room: Room, peerId: string): void {
+    room.seats.delete(peerId);
+    this.#away.delete(`${roomId}\n${peerId}`);
+    if (room.seats.size === 0) this.#rooms.delete(roomId);
+    this.#forget(roomId, peerId);
+  }
+
+  #forget(roomId: string, peerId: string): KeptMessage[] {
+    const key = `${roomId}\n${peerId}`;
+    const kept = this.#kept.get(key);
+    if (!kept) return [];
+    this.#keptBytes -= kept.bytes;
+    this.#kept.delete(key);
+    return kept.messages;
+  }
+
   #other(room: Room, peerId: string): Seat | null {
-    for (const seat of room.seats.values()) if (seat.peerId !== peerId) return { ...seat };
+    for (const seat of room.seats.values()) if (seat.peerId !== peerId) return seat;
     return null;
   }
+}
+
+function copy(seat: Seat | null): Seat | null {
+  return seat && { ...seat };
 }

@@ -1,4 +1,6 @@
-// The room store: who sits in which room. Implementations must make `join` atomic.
+// The room store: who sits in which room, which socket speaks for each seat, the grace of a
+// dropped seat and what is kept for it meanwhile. Everything that must hold across nodes lives
+// here; implementations make each method atomic.
 
 /** One peer's place in a room. */
 export interface Seat {
@@ -11,6 +13,14 @@ export interface Seat {
   socketId: string;
   /** Milliseconds since the epoch. */
   joinedAt: number;
+  /**
+   * While the seat's peer is away (its connection dropped, or its join is not yet settled): when
+   * its grace ends, in milliseconds since the epoch. Messages for it are kept meanwhile. Null
+   * while its socket is connected.
+   */
+  awayUntil: number | null;
+  /** In a store shared by several servers: the server whose socket speaks for the seat. */
+  node?: string;
 }
 
 /** A plain, copyable view of a room for operators: never an internal object. */
@@ -25,20 +35,104 @@ export type JoinOutcome =
   | { ok: true; previous: Seat | null; partner: Seat | null }
   | { ok: false; reason: 'room-full' };
 
+/** Where a socket's messages go: nowhere when it no longer speaks for its seat. */
+export type Route = { seated: false } | { seated: true; partner: Readonly<Seat> | null };
+
+/** A message kept for an away peer: an event name and its payload, as sent to a client. */
+export type KeptMessage = readonly [event: string, payload: unknown];
+
+export type KeepOutcome =
+  /** Kept for the away peer (or dropped because the bounds were reached). */
+  | { kept: true }
+  /** The peer is not away (any more): send to `socketId`; null when the seat is gone. */
+  | { kept: false; socketId: string | null };
+
+/** A seat freed by `leave` or at the end of its grace, with the partner to tell. */
+export interface Departure {
+  roomId: string;
+  seat: Seat;
+  partner: Seat | null;
+}
+
+/** What `settle` hands a newly seated socket. */
+export interface Settled {
+  partner: Seat | null;
+  /** What was kept for the seat while it was away, oldest first. */
+  kept: KeptMessage[];
+}
+
+/**
+ * What is kept for an away peer is bounded per seat (a call's offer, answer and candidates need
+ * a few tens of KB) and for the whole store, so that dropping one end of many rooms cannot be
+ * turned into a memory flood. Who is in the room (peerJoined, peerLeft) is always kept.
+ */
+export const AWAY_SEAT_BYTES = 256 * 1024;
+export const AWAY_TOTAL_BYTES = 32 * 1024 * 1024;
+
 export const ROOM_CAPACITY = 2;
 
+/** Thrown by a store that cannot reach its backing service: the request may succeed later. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
+
 export interface RoomStore {
-  /** Seats the peer, replacing a seat with the same peer id; refuses a third peer. Atomic. */
+  /**
+   * Seats the peer, replacing a seat with the same peer id; refuses a third peer. Callers seat it
+   * away (`seat.awayUntil` set) until `settle`, so that nothing relayed before its welcome
+   * overtakes it; what was kept for the seat it replaces stays kept.
+   */
   join(roomId: string, seat: Seat): Promise<JoinOutcome>;
   /**
-   * Frees the peer's seat if `socketId` still speaks for it, and deletes the room when empty.
-   * Returns the freed seat, or null when the seat had moved on (so a stale socket cannot evict its successor).
+   * Undoes a join whose connection closed before it completed: if `socketId` still speaks for the
+   * seat, puts `previous` back (or frees the seat when there was none). Compare-and-set: a later
+   * join is never undone. True when something was undone.
    */
-  leave(roomId: string, peerId: string, socketId: string): Promise<Seat | null>;
+  undoJoin(roomId: string, peerId: string, socketId: string, previous: Seat | null): Promise<boolean>;
+  /**
+   * Ends a join: the seat is no longer away, and what was kept for it is handed over (and no
+   * longer kept). Null when `socketId` no longer speaks for the seat.
+   */
+  settle(roomId: string, peerId: string, socketId: string): Promise<Settled | null>;
+  /** Where messages from `socketId`, speaking for `peerId`, go: the partner, if it still holds the seat. */
+  route(roomId: string, peerId: string, socketId: string): Promise<Route>;
+  /**
+   * Frees the peer's seat if `socketId` still speaks for it, deleting the room when empty, and
+   * forgets what was kept for it. Null when the seat had moved on (a stale socket cannot evict
+   * its successor).
+   */
+  leave(roomId: string, peerId: string, socketId: string): Promise<Departure | null>;
+  /** Marks the seat away until `until` if `socketId` still speaks for it; messages for it are kept from now on. */
+  drop(roomId: string, peerId: string, socketId: string, until: number): Promise<boolean>;
+  /** Keeps a message for an away peer, within the bounds (`always` for who-is-in-the-room events). */
+  keep(roomId: string, peerId: string, message: KeptMessage, always: boolean): Promise<KeepOutcome>;
+  /**
+   * Frees the seats whose grace has ended by `now`, and returns them with their partners to tell.
+   * A store shared by several servers also starts the grace (of `graceMs`) of the seats held by
+   * servers that stopped beating, and records that this one is alive.
+   */
+  expire(now: number, graceMs: number): Promise<Departure[]>;
   /** The other seat in the room. */
   partner(roomId: string, peerId: string): Promise<Seat | null>;
   count(): Promise<number>;
   list(): Promise<RoomSnapshot[]>;
+  /** Shared stores: how often `expire` should run on every server (it is also the heartbeat). */
+  readonly sweepEveryMs?: number;
+  /**
+   * Shared stores: this server stops. The seats its sockets speak for start their grace (their
+   * peers come back through another server) and its own entries are removed.
+   */
+  release?(now: number, graceMs: number): Promise<void>;
+  /**
+   * Shared stores: after the store was out of reach, makes it agree with this server's sockets
+   * again. `seats` are the ones this server's connected sockets speak for: each is put back when
+   * the store lost it (a Redis restarted without its data) and its room has room for it. Seats
+   * the store has for this server but no socket here speaks for any more (they dropped during
+   * the outage) start their grace.
+   */
+  reconcile?(now: number, graceMs: number, seats: Array<{ roomId: string; seat: Seat }>): Promise<void>;
+  /** Shared stores: `listener` runs each time the store is reachable again after an outage. */
+  onReconnect?(listener: () => void): void;
 }
 
 export function snapshotPeer(seat: Seat): RoomSnapshot['peers'][number] {

@@ -27,6 +27,22 @@ describe('readConfig', () => {
     expect(config.tls).toBeNull();
     expect(config.rateLimit).toEqual({ perSecond: 50, burst: 200 });
     expect(config.allowedOrigins).toBe('*');
+    expect(config.redisUrl).toBeNull();
+    expect(config.nodeTtlMs).toBe(10_000);
+  });
+
+  test('REDIS_URL switches to Redis, and CIGNAL_NODE_TTL_MS sets how soon a silent server is counted out', () => {
+    const config = readConfig({ REDIS_URL: 'rediss://:pw@redis.example:6380/2', CIGNAL_NODE_TTL_MS: '4000' });
+
+    expect(config.redisUrl).toBe('rediss://:pw@redis.example:6380/2');
+    expect(config.nodeTtlMs).toBe(4_000);
+  });
+
+  test('a REDIS_URL that is not a redis URL is refused by name, without echoing it (it may hold a password)', () => {
+    const error = configError({ REDIS_URL: 'http://user:secret@redis.example' });
+
+    expect(error.message).toContain('REDIS_URL');
+    expect(error.message).not.toContain('secret');
   });
 
   test('valid values are read', () => {
@@ -64,6 +80,8 @@ describe('readConfig', () => {
     ['CIGNAL_TURN_URLS', { CIGNAL_TURN_SECRET: 's3cret', CIGNAL_TURN_URLS: 'stun:stun.example.org' }],
     ['CIGNAL_RECONNECT_GRACE_MS', { CIGNAL_RECONNECT_GRACE_MS: '-1' }],
     ['CIGNAL_RATE_LIMIT', { CIGNAL_RATE_LIMIT: 'lots' }],
+    ['REDIS_URL', { REDIS_URL: 'localhost:6379' }],
+    ['CIGNAL_NODE_TTL_MS', { CIGNAL_NODE_TTL_MS: '10' }],
   ])('a bad value is refused with a ConfigError naming %s', (name, env) => {
     expect(configError(env).message).toContain(name);
   });

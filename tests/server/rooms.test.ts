@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { PROTOCOL_VERSION, ServerErrorCode } from '../../sdk/protocol/index.js';
 import { allRooms, totalRoomsRunning } from '../../server/index.js';
 import { MemoryRoomStore } from '../../server/rooms/memory.js';
-import type { RoomStore } from '../../server/rooms/store.js';
+import type { RoomStore, Seat } from '../../server/rooms/store.js';
 import {
   arrives,
   ask,
@@ -354,8 +354,16 @@ function slowStore() {
     started: deferred(),
     gate: deferred(),
     finished: deferred(),
-    store: {
-      join: async (roomId, seat) => {
+    store: null as unknown as RoomStore,
+  };
+  // Every call goes to `inner`; only `join` may be held at the gate.
+  slow.store = new Proxy<RoomStore>(inner, {
+    get(target, name) {
+      if (name !== 'join') {
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return async (roomId: string, seat: Seat) => {
         if (slow.slowJoins <= 0) return inner.join(roomId, seat);
         slow.slowJoins -= 1;
         slow.started.resolve();
@@ -363,13 +371,9 @@ function slowStore() {
         const outcome = await inner.join(roomId, seat);
         slow.finished.resolve();
         return outcome;
-      },
-      leave: (...args) => inner.leave(...args),
-      partner: (...args) => inner.partner(...args),
-      count: () => inner.count(),
-      list: () => inner.list(),
-    } satisfies RoomStore,
-  };
+      };
+    },
+  });
   return slow;
 }
 

@@ -1,0 +1,18 @@
+// What the signalling modules of one server share: the socket.io server, the store and the settings.
+import type { IceServer } from '../../sdk/protocol/index.js';
+import type { TurnSecret } from '../ice.js';
+import type { RoomStore } from '../rooms/store.js';
+import type { AuthorizeRequest, CignalServer } from './types.js';
+
+export interface Context {
+  server: CignalServer;
+  store: RoomStore;
+  graceMs: number;
+  rate: { perSecond: number; burst: number };
+  now: () => number;
+  iceServers: IceServer[];
+  turn: TurnSecret | null;
+  authorize: ((request: AuthorizeRequest) => boolean | Promise<boolean>) | undefined;
+  /** Set once the server is shutting down: from then on a disconnect frees no seat. */
+  closing: boolean;
+}

@@ -1,0 +1,33 @@
+// Sending to a seat: straight to its socket (on this server or, through the adapter, another),
+// or into the store's away queue while its peer is away.
+import createDebug from 'debug';
+import type { ServerToClientEvents } from '../../sdk/protocol/index.js';
+import type { Seat } from '../rooms/store.js';
+import type { Context } from './context.js';
+import type { QueuedMessage } from './types.js';
+
+const log = createDebug('cignal:signalling');
+
+export function deliver(ctx: Context, roomId: string, seat: Readonly<Seat>, ...message: QueuedMessage): void {
+  if (seat.awayUntil === null) {
+    emitTo(ctx, seat.socketId, message);
+    return;
+  }
+  // Who is in the room is always kept (a resumed peer must not believe in a partner who left);
+  // those events are small and come only from joins and leaves.
+  const always = message[0] === 'peerJoined' || message[0] === 'peerLeft';
+  ctx.store.keep(roomId, seat.peerId, message, always).then(
+    (outcome) => {
+      // Back in the meantime: it gets the message directly.
+      if (!outcome.kept && outcome.socketId) emitTo(ctx, outcome.socketId, message);
+    },
+    (error: unknown) => log('could not keep a %s for %s: %O', message[0], seat.peerId, error),
+  );
+}
+
+/** A socket of this server directly; any other through the adapter (which reaches other servers). */
+export function emitTo(ctx: Context, socketId: string, message: QueuedMessage): void {
+  const local = ctx.server.sockets.sockets.get(socketId);
+  if (local) local.emit(...(message as [keyof ServerToClientEvents, never]));
+  else ctx.server.to(socketId).emit(...(message as [keyof ServerToClientEvents, never]));
+}

@@ -1,0 +1,154 @@
+// Presence: a seated socket's welcome, the replacement of a stale socket, leaving, and the grace
+// a dropped peer gets before its seat is freed. The seat's state is the store's; this module only
+// keeps the timers that wake it up.
+import createDebug from 'debug';
+import { PROTOCOL_VERSION, type PeerInfo, type ServerToClientEvents } from '../../sdk/protocol/index.js';
+import { iceServersFor } from '../ice.js';
+import type { Departure, Seat } from '../rooms/store.js';
+import type { Context } from './context.js';
+import { deliver, emitTo } from './delivery.js';
+import type { CignalSocket } from './types.js';
+
+const log = createDebug('cignal:signalling');
+
+function peerInfo(seat: Pick<Seat, 'peerId' | 'displayName' | 'role'>): PeerInfo {
+  return { peerId: seat.peerId, displayName: seat.displayName, role: seat.role };
+}
+
+export class Presence {
+  /** Wake-ups at the end of a grace period; the deadlines themselves are in the store. */
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #sweep: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: Context) {
+    // A store shared by several servers is swept on each of them, which also frees the seats of a
+    // server that stopped beating.
+    const every = ctx.store.sweepEveryMs;
+    if (every) {
+      // The sweep alone never keeps a process alive: the sockets and the HTTP server do.
+      this.#sweep = setInterval(() => this.expire(), every).unref();
+      this.expire();
+    }
+    ctx.store.onReconnect?.(() => this.#reconcile());
+  }
+
+  /** Tells a newly seated socket where it is, hands it what was kept, and tells its partner. */
+  async welcome(socket: CignalSocket): Promise<void> {
+    const { ctx } = this;
+    const { roomId, peerId, session, previous } = socket.data;
+    socket.data.previous = null;
+    const resumed = previous?.session === session;
+
+    socket.on('disconnect', (reason) => this.#disconnected(socket, reason));
+
+    if (previous && previous.socketId !== socket.id) this.#replace(previous.socketId, resumed);
+
+    const settled = await ctx.store.settle(roomId, peerId, socket.id);
+    if (!settled) {
+      // Replaced by a newer connection while this one was being welcomed.
+      socket.data.unseated = true;
+      return;
+    }
+    const { partner, kept } = settled;
+    const me = peerInfo(socket.data);
+    log('%s %s room %s', peerId, resumed ? 'resumed in' : 'joined', roomId);
+    socket.emit('joined', {
+      roomId,
+      ...me,
+      iceServers: iceServersFor(peerId, ctx.iceServers, ctx.turn, ctx.now()),
+      peer: partner && peerInfo(partner),
+      resumed,
+      graceMs: ctx.graceMs,
+      protocol: PROTOCOL_VERSION,
+    });
+    // What was kept belongs to this presence only when it resumes; a reload starts afresh.
+    if (resumed) for (const message of kept) socket.emit(...(message as unknown as [keyof ServerToClientEvents, never]));
+    if (partner && !resumed) {
+      if (previous) deliver(ctx, roomId, partner, 'peerLeft', { peerId, reason: 'replaced' });
+      deliver(ctx, roomId, partner, 'peerJoined', me);
+    }
+  }
+
+  /** Frees the seats whose grace has ended, and tells their partners. */
+  expire(): void {
+    this.ctx.store.expire(this.ctx.now(), this.ctx.graceMs).then(
+      (freed) => {
+        for (const departure of freed) this.#told(departure, 'dropped');
+      },
+      (error: unknown) => log('expiry failed: %O', error),
+    );
+  }
+
+  /** After the store was out of reach: puts back what it lost of this server's seats, then sweeps. */
+  #reconcile(): void {
+    const { ctx } = this;
+    if (ctx.closing || !ctx.store.reconcile) return;
+    const seats: Array<{ roomId: string; seat: Seat }> = [];
+    for (const socket of ctx.server.sockets.sockets.values()) {
+      const data = socket.data as CignalSocket['data'] | undefined;
+      if (!data?.roomId || data.unseated) continue;
+      const { roomId, peerId, displayName, role, session, joinedAt } = data;
+      seats.push({ roomId, seat: { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: null } });
+    }
+    log('the store is back; reconciling %d seats', seats.length);
+    ctx.store.reconcile(ctx.now(), ctx.graceMs, seats).then(
+      () => this.expire(),
+      (error: unknown) => log('reconciling failed: %O', error),
+    );
+  }
+
+  /** Cancels every timer: the server is shutting down. */
+  close(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    clearInterval(this.#sweep);
+  }
+
+  /** The old connection of a peer that joined again: told (unless it is the same presence) and closed, wherever it is. */
+  #replace(socketId: string, resumed: boolean): void {
+    const { server } = this.ctx;
+    const old = server.sockets.sockets.get(socketId);
+    if (old) {
+      old.data.unseated = true;
+      if (!resumed) old.emit('replaced', { message: 'This peer joined the room again from another connection' });
+      old.disconnect(true);
+      return;
+    }
+    if (!resumed) emitTo(this.ctx, socketId, ['replaced', { message: 'This peer joined the room again from another connection' }]);
+    server.in(socketId).disconnectSockets(true);
+  }
+
+  #disconnected(socket: CignalSocket, reason: string): void {
+    const { ctx } = this;
+    const { roomId, peerId } = socket.data;
+    // Shutting down is not leaving: the clients come back, and their partners must not be told.
+    if (socket.data.unseated || ctx.closing) return;
+    // A client that says goodbye, or a server that ends the socket, frees the seat at once;
+    // a connection that merely drops keeps it for the grace period.
+    if (reason === 'client namespace disconnect' || reason === 'server namespace disconnect') {
+      ctx.store.leave(roomId, peerId, socket.id).then(
+        (departure) => departure && this.#told(departure, 'left'),
+        (error: unknown) => log('leave failed: %O', error),
+      );
+      return;
+    }
+    log('%s dropped from room %s (%s); holding the seat for %d ms', peerId, roomId, reason, ctx.graceMs);
+    ctx.store.drop(roomId, peerId, socket.id, ctx.now() + ctx.graceMs).then(
+      (held) => {
+        if (!held || ctx.closing) return;
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          this.expire();
+        }, ctx.graceMs);
+        this.#timers.add(timer);
+      },
+      (error: unknown) => log('drop failed: %O', error),
+    );
+  }
+
+  #told(departure: Departure, reason: 'left' | 'dropped'): void {
+    const { roomId, seat, partner } = departure;
+    log('%s left room %s (%s)', seat.peerId, roomId, reason);
+    if (partner) deliver(this.ctx, roomId, partner, 'peerLeft', { peerId: seat.peerId, reason });
+  }
+}

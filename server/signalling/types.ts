@@ -1,0 +1,79 @@
+// The shapes every signalling module shares: options, the typed server and socket, coded refusals.
+import type { Server, Socket } from 'socket.io';
+import type { ClientToServerEvents, IceServer, ServerToClientEvents, WireError } from '../../sdk/protocol/index.js';
+import type { TurnSecret } from '../ice.js';
+import type { TokenBucket } from '../rate-limit.js';
+import type { RoomSnapshot, RoomStore, Seat } from '../rooms/store.js';
+
+export interface AuthorizeRequest {
+  roomId: string;
+  peerId: string;
+  displayName: string;
+  role: string | null;
+  /** The socket.io handshake: headers, address, query. */
+  handshake: Socket['handshake'];
+}
+
+export interface SignallingOptions {
+  /** Where seats live. Default: a new in-memory store. */
+  store?: RoomStore;
+  /** ICE servers given to every peer. Default: one public STUN server. */
+  iceServers?: IceServer[];
+  /** Adds short-lived TURN credentials for each peer. */
+  turn?: TurnSecret | null;
+  /** How long a dropped peer keeps its seat, waiting for a reconnect; messages for it are kept meanwhile. Default 10 000 ms. */
+  reconnectGraceMs?: number;
+  /** Per-socket message budget. Default 50/s with bursts of 200. */
+  rateLimit?: { perSecond: number; burst: number };
+  /** Decides whether a join may proceed; refusals reach the client as `unauthorized`. */
+  authorize?: (request: AuthorizeRequest) => boolean | Promise<boolean>;
+  now?: () => number;
+}
+
+/** A running signalling layer. */
+export interface Signalling {
+  readonly store: RoomStore;
+  totalRoomsRunning(): Promise<number>;
+  allRooms(): Promise<RoomSnapshot[]>;
+  /**
+   * Tells every peer the server is restarting, cancels this server's timers and stops counting it
+   * in the module-level views. Seats are not freed: their peers come back, here or elsewhere.
+   */
+  close(): Promise<void>;
+}
+
+export interface SocketData {
+  roomId: string;
+  peerId: string;
+  displayName: string;
+  role: string | null;
+  session: string;
+  /** When the seat was taken (a resumed session keeps its first join's time). */
+  joinedAt: number;
+  /**
+   * Set once this server knows the socket no longer speaks for its seat (it left or was replaced
+   * here). A shortcut only: the store decides, since the replacement may happen on another server.
+   */
+  unseated: boolean;
+  previous: Seat | null;
+  bucket: TokenBucket;
+}
+
+export type CignalServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type CignalSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** One server-to-client event with its arguments, as kept for an absent peer. */
+export type QueuedMessage = { [E in keyof ServerToClientEvents]: [E, ...Parameters<ServerToClientEvents[E]>] }[keyof ServerToClientEvents];
+
+/** A refusal that carries its code to the client. */
+export class SignallingError extends Error {
+  constructor(
+    readonly code: WireError['code'],
+    message: string,
+  ) {
+    super(message);
+  }
+  toWire(): WireError {
+    return { code: this.code, message: this.message };
+  }
+}

@@ -1,0 +1,109 @@
+// The Redis room store against the RoomStore contract, and what only a shared store has to do:
+// atomic joins from several servers, the expiry of a server that stopped beating, a hand-over.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { RedisRoomStore } from '../../server/rooms/redis.js';
+import type { Seat } from '../../server/rooms/store.js';
+import { describeRoomStore } from '../helpers/store-contract.js';
+import { startRedis, stopAllRedis, type TestRedis } from '../helpers/redis.js';
+
+let redis: TestRedis;
+const clients: Redis[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  for (const client of clients.splice(0)) client.disconnect();
+  await stopAllRedis();
+});
+
+function connect(): Redis {
+  const client = new Redis(redis.url, { enableOfflineQueue: true, maxRetriesPerRequest: 0 });
+  clients.push(client);
+  return client;
+}
+
+async function store(options: ConstructorParameters<typeof RedisRoomStore>[1] = {}): Promise<RedisRoomStore> {
+  const client = connect();
+  await new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', () => resolve())));
+  return new RedisRoomStore(client, options);
+}
+
+describeRoomStore('RedisRoomStore', () => store());
+
+function seat(peerId: string, overrides: Partial<Seat> = {}): Seat {
+  return { peerId, displayName: peerId, role: null, session: `s-${peerId}`, socketId: `sock-${peerId}`, joinedAt: 1_000, awayUntil: null, ...overrides };
+}
+
+describe('RedisRoomStore across servers', () => {
+  test('50 joins racing from two servers seat exactly two peers', async () => {
+    const [one, two] = [await store(), await store()];
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? one : two).join('race', seat(`p${i}`))));
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(2);
+    expect((await one.list()).find((r) => r.id === 'race')?.peers).toHaveLength(2);
+  });
+
+  test('the seats of a server that stopped beating start their grace, then are freed and their partners listed', async () => {
+    const dead = await store({ node: 'dead', nodeTtlMs: 1_000 });
+    const alive = await store({ node: 'alive', nodeTtlMs: 1_000 });
+    await dead.expire(10_000, 500); // its last heartbeat: alive until 11 000
+    await dead.join('crash', seat('a'));
+    await alive.join('crash', seat('b'));
+
+    expect((await alive.expire(10_900, 500)).length).toBe(0);
+    expect((await alive.partner('crash', 'b'))?.awayUntil).toBeNull();
+    // Past its heartbeat: a's grace starts now and ends 500 ms later.
+    expect(await alive.expire(11_001, 500)).toEqual([]);
+    expect((await alive.partner('crash', 'b'))?.awayUntil).toBe(11_501);
+    const freed = await alive.expire(11_501, 500);
+    expect(freed.map((d) => [d.roomId, d.seat.peerId, d.partner?.peerId])).toEqual([['crash', 'a', 'b']]);
+  });
+
+  test('a server that stops hands its seats over: they start their grace and it leaves the cluster', async () => {
+    const leaving = await store({ node: 'leaving' });
+    const staying = await store({ node: 'staying' });
+    await leaving.expire(20_000, 1_000);
+    await leaving.join('handover', seat('a'));
+    await staying.join('handover', seat('b'));
+    await leaving.release(20_000, 1_000);
+    expect((await staying.partner('handover', 'b'))?.awayUntil).toBe(21_000);
+    // The peer comes back through the other server as itself, within the grace.
+    const back = await staying.join('handover', seat('a', { socketId: 'sock-a-again', awayUntil: 21_000 }));
+    expect(back.ok && back.previous?.node).toBe('leaving');
+    expect((await staying.settle('handover', 'a', 'sock-a-again'))?.partner?.peerId).toBe('b');
+    expect((await staying.expire(30_000, 1_000)).filter((d) => d.roomId === 'handover')).toEqual([]);
+  });
+
+  test('after an outage a server reconciles: lost seats come back, seats it no longer has sockets for start their grace, and its connected seats counted out meanwhile are present again', async () => {
+    const here = await store({ node: 'here', nodeTtlMs: 1_000 });
+    const other = await store({ node: 'other', nodeTtlMs: 1_000 });
+    await here.expire(50_000, 1_000);
+    await here.join('kept-seat', seat('a'));
+    await other.join('kept-seat', seat('b'));
+    await here.join('gone-socket', seat('c'));
+    await here.settle('kept-seat', 'a', 'sock-a');
+    // The outage outlasts this server's expiry: the other server counts it out.
+    await other.expire(52_000, 1_000);
+    expect((await other.partner('kept-seat', 'b'))?.awayUntil).toBe(53_000);
+    // A peer joined here after that, and its socket dropped during the outage.
+    await here.join('dropped-meanwhile', seat('e'));
+    // And Redis lost a room entirely.
+    const lost = seat('d', { socketId: 'sock-d', joinedAt: 7_000 });
+
+    await here.reconcile(52_100, 1_000, [
+      { roomId: 'kept-seat', seat: seat('a') },
+      { roomId: 'lost-room', seat: lost },
+    ]);
+
+    expect((await other.partner('kept-seat', 'b'))?.awayUntil).toBeNull();
+    expect((await here.route('lost-room', 'd', 'sock-d')).seated).toBe(true);
+    expect((await here.list()).find((r) => r.id === 'lost-room')?.createdAt).toBe(7_000);
+    // e's socket is no longer on this server: its grace starts now (c's had started already).
+    expect((await here.partner('dropped-meanwhile', 'nobody'))?.awayUntil).toBe(53_100);
+    const freed = await here.expire(53_100, 1_000);
+    expect(freed.map((d) => [d.roomId, d.seat.peerId])).toContainEqual(['gone-socket', 'c']);
+    expect(freed.map((d) => [d.roomId, d.seat.peerId])).toContainEqual(['dropped-meanwhile', 'e']);
+    expect(freed.map((d) => d.seat.peerId)).not.toContain('a');
+  });
+});

@@ -1,0 +1,120 @@
+// What every RoomStore promises, as tests: run against the in-memory store and the Redis store.
+import { describe, expect, test } from 'vitest';
+import { AWAY_SEAT_BYTES, type RoomStore, type Seat } from '../../server/rooms/store.js';
+
+let rooms = 0;
+const room = () => `contract-${process.pid}-${rooms++}`;
+
+function seat(peerId: string, overrides: Partial<Seat> = {}): Seat {
+  return { peerId, displayName: peerId, role: null, session: `s-${peerId}`, socketId: `sock-${peerId}`, joinedAt: 1_000, awayUntil: null, ...overrides };
+}
+
+const strip = (s: Seat | null) => s && { peerId: s.peerId, socketId: s.socketId, session: s.session, awayUntil: s.awayUntil };
+
+export function describeRoomStore(name: string, make: () => RoomStore | Promise<RoomStore>): void {
+  describe(`${name}: the RoomStore contract`, () => {
+    test('seats two peers, refuses a third, and a peer joining again replaces its own seat', async () => {
+      const store = await make();
+      const id = room();
+      expect(await store.join(id, seat('a'))).toEqual({ ok: true, previous: null, partner: null });
+      const second = await store.join(id, seat('b'));
+      expect(second.ok && strip(second.partner)).toEqual(strip(seat('a')));
+      expect(await store.join(id, seat('c'))).toEqual({ ok: false, reason: 'room-full' });
+
+      const again = await store.join(id, seat('a', { socketId: 'sock-a2', joinedAt: 5_000 }));
+      expect(again.ok && strip(again.previous)).toEqual(strip(seat('a')));
+      // Same session: the original join time stays.
+      expect((await store.list()).find((r) => r.id === id)?.peers.find((p) => p.peerId === 'a')?.joinedAt).toBe(1_000);
+      expect(await store.route(id, 'a', 'sock-a')).toEqual({ seated: false });
+      const route = await store.route(id, 'a', 'sock-a2');
+      expect(route.seated && route.partner?.peerId).toBe('b');
+    });
+
+    test('leave frees only the seat the socket still speaks for, and an empty room is gone', async () => {
+      const store = await make();
+      const id = room();
+      await store.join(id, seat('a'));
+      await store.join(id, seat('b'));
+      const before = await store.count();
+      expect(await store.leave(id, 'a', 'someone-else')).toBeNull();
+      const left = await store.leave(id, 'a', 'sock-a');
+      expect([left?.roomId, left?.seat.peerId, left?.partner?.peerId]).toEqual([id, 'a', 'b']);
+      expect(await store.partner(id, 'b')).toBeNull();
+      await store.leave(id, 'b', 'sock-b');
+      expect(await store.count()).toBe(before - 1);
+      expect((await store.list()).some((r) => r.id === id)).toBe(false);
+    });
+
+    test('undoing a join is compare-and-set: the earlier seat comes back only while the abandoned socket holds it', async () => {
+      const store = await make();
+      const id = room();
+      await store.join(id, seat('a'));
+      const reload = await store.join(id, seat('a', { socketId: 'sock-a2', session: 'other' }));
+      const previous = reload.ok ? reload.previous : null;
+      // A third connection took the seat in between: the undo of the second must not touch it.
+      await store.join(id, seat('a', { socketId: 'sock-a3', session: 'third' }));
+      expect(await store.undoJoin(id, 'a', 'sock-a2', previous)).toBe(false);
+      expect((await store.route(id, 'a', 'sock-a3')).seated).toBe(true);
+
+      expect(await store.undoJoin(id, 'a', 'sock-a3', previous)).toBe(true);
+      expect((await store.route(id, 'a', 'sock-a')).seated).toBe(true);
+
+      const fresh = room();
+      await store.join(fresh, seat('x'));
+      expect(await store.undoJoin(fresh, 'x', 'sock-x', null)).toBe(true);
+      expect((await store.list()).some((r) => r.id === fresh)).toBe(false);
+    });
+
+    test('messages for an away seat are kept in order and handed over once, when it settles', async () => {
+      const store = await make();
+      const id = room();
+      await store.join(id, seat('a'));
+      await store.join(id, seat('b'));
+      expect(await store.keep(id, 'b', ['information', { data: 1 }], false)).toEqual({ kept: false, socketId: 'sock-b' });
+      expect(await store.drop(id, 'b', 'not-b', 99_999)).toBe(false);
+      expect(await store.drop(id, 'b', 'sock-b', 99_999)).toBe(true);
+      expect((await store.partner(id, 'a'))?.awayUntil).toBe(99_999);
+      for (const n of [1, 2, 3]) expect(await store.keep(id, 'b', ['information', { data: n }], false)).toEqual({ kept: true });
+
+      await store.join(id, seat('b', { socketId: 'sock-b2', awayUntil: 99_999 }));
+      await store.keep(id, 'b', ['offer', { sdp: 'x' }], false);
+      expect(await store.settle(id, 'b', 'sock-b')).toBeNull();
+      const settled = await store.settle(id, 'b', 'sock-b2');
+      expect(settled?.partner?.peerId).toBe('a');
+      expect(settled?.kept).toEqual([
+        ['information', { data: 1 }],
+        ['information', { data: 2 }],
+        ['information', { data: 3 }],
+        ['offer', { sdp: 'x' }],
+      ]);
+      expect((await store.settle(id, 'b', 'sock-b2'))?.kept).toEqual([]);
+      expect(await store.keep(id, 'b', ['information', { data: 4 }], false)).toEqual({ kept: false, socketId: 'sock-b2' });
+    });
+
+    test('what is kept is bounded per seat, except who is in the room', async () => {
+      const store = await make();
+      const id = room();
+      await store.join(id, seat('a', { awayUntil: 99_999 }));
+      const big = 'x'.repeat(AWAY_SEAT_BYTES / 4);
+      for (let i = 0; i < 6; i++) await store.keep(id, 'a', ['information', { data: big }], false);
+      await store.keep(id, 'a', ['peerLeft', { peerId: 'b', reason: 'left' }], true);
+      const kept = (await store.settle(id, 'a', 'sock-a'))!.kept;
+      expect(kept.length).toBe(4);
+      expect(kept.at(-1)).toEqual(['peerLeft', { peerId: 'b', reason: 'left' }]);
+    });
+
+    test('expire frees the seats whose grace has ended, once, with the partner to tell', async () => {
+      const store = await make();
+      const id = room();
+      await store.join(id, seat('a'));
+      await store.join(id, seat('b'));
+      await store.drop(id, 'b', 'sock-b', 5_000);
+      await store.keep(id, 'b', ['information', { data: 1 }], false);
+      expect((await store.expire(4_999, 1_000)).filter((d) => d.roomId === id)).toEqual([]);
+      const freed = (await store.expire(5_000, 1_000)).filter((d) => d.roomId === id);
+      expect(freed.map((d) => [d.seat.peerId, d.partner?.peerId])).toEqual([['b', 'a']]);
+      expect((await store.expire(6_000, 1_000)).filter((d) => d.roomId === id)).toEqual([]);
+      expect(await store.partner(id, 'a')).toBeNull();
+    });
+  });
+}
