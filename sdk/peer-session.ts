@@ -144,7 +144,6 @@ export class PeerSession {
     try {
       const paused = sender.getParameters();
       const active = paused.encodings.map((encoding) => encoding.active !== false);
-      if (!active.some(Boolean)) return;
       for (const encoding of paused.encodings) encoding.active = false;
       await sender.setParameters(paused);
       const resumed = sender.getParameters();
@@ -152,7 +151,7 @@ export class PeerSession {
       await sender.setParameters(resumed);
     } catch (error) {
       // A renegotiation or a close in between: the next key frame request is answered as usual.
-      if (!this.#closed) this.#log.debug('could not restart the video encoder: %o', error);
+      if (!this.#closed) this.#log.debug('no key frame: %o', error);
     }
   }
 

@@ -2,7 +2,7 @@
 // join that rides on its handshake, acknowledged requests, and every listener it added, all
 // removed again on close.
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import { isWireError } from './protocol/errors.js';
+import { isWireError, ServerErrorCode } from './protocol/errors.js';
 import type { AckResponse, ClientToServerEvents, JoinedPayload, JoinRequest, ServerToClientEvents } from './protocol/index.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
@@ -62,6 +62,10 @@ export class SignalClient {
   #serverClosing = false;
   readonly #refused: (error: CignalError) => void;
   readonly #origin: string;
+  readonly #startedAt = Date.now();
+  /** The last `unavailable` refusal since the last join. */
+  #unavailable: CignalError | null = null;
+  #retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: SignalClientOptions, handlers: SignalHandlers) {
     const { origin, path } = socketTarget(options.url);
@@ -89,12 +93,24 @@ export class SignalClient {
 
     socket.on('connect_error', (error: Error & { data?: unknown }) => {
       // A coded refusal (room full, bad id, not authorised), at first or on a reconnect after the
-      // seat was lost, is final; anything else is a transport failure that socket.io retries.
-      if (isWireError(error.data)) refused(new CignalError(error.data.code, error.data.message));
-      else this.#log.debug('connect attempt failed: %s', error.message);
+      // seat was lost, is final, but for `unavailable` (the server cannot reach its room store
+      // just now), which is asked again after a while. Anything else is a transport failure that
+      // socket.io retries by itself.
+      if (!isWireError(error.data)) return this.#log.debug('connect attempt failed: %s', error.message);
+      const refusal = new CignalError(error.data.code, error.data.message);
+      if (refusal.code !== ServerErrorCode.Unavailable) return refused(refusal);
+      this.#unavailable = refusal;
+      const waited = Date.now() - (this.#downSince ?? this.#startedAt);
+      if (this.#joined && waited > this.#maxOutageMs) return refused(refusal);
+      // socket.io does not retry a refusal by itself: asked again in 1 to 3 s, spread so that
+      // the clients of a server do not all come back at once.
+      this.#log.debug('join unavailable; retrying');
+      clearTimeout(this.#retry);
+      this.#retry = setTimeout(() => !this.#closed && !socket.connected && socket.connect(), 1_000 + 2_000 * Math.random());
     });
     socket.on('joined', (payload) => {
       clearTimeout(this.#giveUp);
+      this.#unavailable = null;
       this.#settle(true);
       const afterDrop = this.#away;
       this.#joined = true;
@@ -144,7 +160,8 @@ export class SignalClient {
   connect(): Promise<boolean> {
     const joined = new Promise<boolean>((resolve) => (this.#settle = resolve));
     const unreachable = new CignalError(ClientErrorCode.ServerUnreachable, `Could not reach the Cignal server at ${this.#origin}`);
-    this.#giveUp = setTimeout(() => this.#refused(unreachable), this.#timeoutMs);
+    // A server that kept answering `unavailable` until then is reported as such.
+    this.#giveUp = setTimeout(() => this.#refused(this.#unavailable ?? unreachable), this.#timeoutMs);
     this.socket.connect();
     return joined;
   }
@@ -204,6 +221,7 @@ export class SignalClient {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#giveUp);
+    clearTimeout(this.#retry);
     this.#settle(false);
     for (const resume of this.#waiting.splice(0)) resume(false);
     (this.socket as Partial<CignalSocket>).io?.off('reconnect_attempt');

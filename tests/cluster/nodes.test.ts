@@ -3,14 +3,18 @@
 import { Redis } from 'ioredis';
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, test } from 'vitest';
+import { Logger } from '../../sdk/logger.js';
 import type { JoinedPayload, WireError } from '../../sdk/protocol/index.js';
+import { SignalClient } from '../../sdk/signal-client.js';
 import { closeAllProxies, startNode, startProxy, stopAllNodes, type Node } from '../helpers/cluster.js';
 import { freePort, startRedis, stopAllRedis, type TestRedis } from '../helpers/redis.js';
 import { ask, client, closeAll, join, next, record, refusal, uniqueRoom, type ClientSocket } from '../helpers/server.js';
 
 const inspectors: Redis[] = [];
+const sdkClients: SignalClient[] = [];
 afterEach(async () => {
   closeAll();
+  for (const signal of sdkClients.splice(0)) signal.close();
   for (const socket of resumable.splice(0)) socket.disconnect();
   for (const inspector of inspectors.splice(0)) inspector.disconnect();
   await closeAllProxies();
@@ -174,6 +178,40 @@ describe('a cluster of two servers on Redis', () => {
     await expect.poll(() => ask(bob, 'inform', { data: 'still in the call?' }), { timeout: 10_000, interval: 200 }).toEqual({ ok: true });
     await expect.poll(() => aliceSaw.some(([event, payload]) => event === 'information' && (payload as { from: string }).from === 'bob')).toBe(true);
     expect([one.process.exitCode, two.process.exitCode]).toEqual([null, null]);
+  });
+
+  test("the SDK's join asks again while the server answers unavailable, and is seated once Redis is back", async () => {
+    const { redis, one } = await cluster();
+    await redis.stop();
+    await expect.poll(async () => (await refusal(one.url, { roomId: uniqueRoom(), peerId: 'p' }))?.code, { timeout: 10_000 }).toBe('unavailable');
+    const events: string[] = [];
+    const signal = new SignalClient(
+      { url: one.url, auth: { roomId: uniqueRoom('sdk'), peerId: 'erin', session: 'erin-1' }, timeoutMs: 30_000, maxOutageMs: 60_000, logger: new Logger() },
+      {
+        joined: () => events.push('joined'),
+        refused: (error) => events.push(`refused ${error.code}`),
+        ended: () => events.push('ended'),
+        dropped: () => events.push('dropped'),
+        replaced: () => events.push('replaced'),
+        peerJoined() {},
+        peerLeft() {},
+        offer() {},
+        answer() {},
+        candidate() {},
+        information() {},
+        mediaState() {},
+      },
+    );
+    sdkClients.push(signal);
+    let refusals = 0;
+    signal.socket.on('connect_error', () => refusals++);
+    const joined = signal.connect();
+    // Refused, asked again, refused again, and nothing reported meanwhile.
+    await expect.poll(() => refusals, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    expect(events).toEqual([]);
+    await redis.start();
+    expect(await joined).toBe(true);
+    expect(events).toEqual(['joined']);
   });
 
   test('a Redis that cannot be reached at start stops the server at once, with a message naming REDIS_URL and without its password', async () => {
