@@ -11,13 +11,14 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
  * policy, signals kept while the server is away, the partner waited for after a server restart,
  * a reload back into the call) added 1.2 KB to the SDK and 0.3 KB to the element; bringing the
  * video back within about a second of a network's return (a key frame whenever what we sent may
- * have been lost, an immediate reconnect, `reconnecting` from what actually arrives) 0.4 KB more.
+ * have been lost, one at a time, an immediate reconnect, `reconnecting` from what actually arrives)
+ * 0.5 KB more.
  * The budgets hold that with a little headroom, so that any further growth is a decision.
  */
 const budgets = {
   'cignal.js': 25.5 * 1024,
-  'cignal-call.js': 39 * 1024,
-  'cignal-call.iife.js': 39 * 1024,
+  'cignal-call.js': 39.5 * 1024,
+  'cignal-call.iife.js': 39.5 * 1024,
 };
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

@@ -67,6 +67,8 @@ export class PeerSession {
   #sawLocalCandidate = false;
   #wasConnected = false;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A key frame restart of the encoder: none, one running, or one running and another asked for. */
+  #keyFrame: 'idle' | 'running' | 'again' = 'idle';
 
   constructor(options: PeerSessionOptions) {
     this.#options = options;
@@ -137,22 +139,30 @@ export class PeerSession {
    * Makes the video encoder start again from a key frame. After an outage the other side cannot
    * decode what follows until a key frame comes, and its own request for one waits for a timeout
    * of its decoder (seconds). Pausing and resuming the encoding is the one way the API gives.
+   * One restart at a time (a second would take the paused state for the one to restore); one
+   * asked for meanwhile is made after it.
    */
   async sendKeyFrame(): Promise<void> {
     const sender = this.#senders.video;
     if (!sender?.track || this.#closed) return;
-    try {
-      const paused = sender.getParameters();
-      const active = paused.encodings.map((encoding) => encoding.active !== false);
-      for (const encoding of paused.encodings) encoding.active = false;
-      await sender.setParameters(paused);
-      const resumed = sender.getParameters();
-      resumed.encodings.forEach((encoding, i) => (encoding.active = active[i] ?? true));
-      await sender.setParameters(resumed);
-    } catch (error) {
-      // A renegotiation or a close in between: the next key frame request is answered as usual.
-      if (!this.#closed) this.#log.debug('no key frame: %o', error);
+    if (this.#keyFrame !== 'idle') {
+      this.#keyFrame = 'again';
+      return;
     }
+    do {
+      this.#keyFrame = 'running';
+      const active = sender.getParameters().encodings.map((encoding) => encoding.active !== false);
+      await this.#setActive(sender, () => false).catch((error) => this.#log.debug('no key frame: %o', error));
+      // Resumed whatever happened, or the video would stay off.
+      await this.#setActive(sender, (i) => active[i] ?? true).catch((error) => !this.#closed && this.#log.warn('video not resumed: %o', error));
+    } while ((this.#keyFrame as string) === 'again' && !this.#closed);
+    this.#keyFrame = 'idle';
+  }
+
+  #setActive(sender: RTCRtpSender, active: (i: number) => boolean): Promise<void> {
+    const parameters = sender.getParameters();
+    parameters.encodings.forEach((encoding, i) => (encoding.active = active(i)));
+    return sender.setParameters(parameters);
   }
 
   /** True when a signal names a connection of ours other than this one: it is stale. */
