@@ -1,8 +1,8 @@
 // Reads a V8 CPU profile of a server under test (`BENCH_CPU_PROF=dir npm run bench` runs Cignal's
 // server with node --cpu-prof) and prints where the busy time went: by package, by function's own
 // time, and by function including what it calls; percentages are of the time not idle. When the
-// benchmark left windows.json beside the profile, each measured part is summarised on its own
-// (start-up, warm-up and clean-up left out); otherwise the whole profile.
+// benchmark left windows.json beside the profile, each workload is summarised on its own over its
+// measured parts (start-up, warm-up and clean-up left out); otherwise the whole profile.
 //   tsx bench/profile.ts <file.cpuprofile> [rows] [filter]
 // `filter` (a regular expression) limits the inclusive list to matching function names or files.
 import { existsSync, readFileSync } from 'node:fs';
@@ -56,7 +56,8 @@ function locate(url: string): { pkg: string; path: string } {
 const key = (node: ProfileNode) => `${node.callFrame.functionName || '(anonymous)'} ${locate(node.callFrame.url).path}:${node.callFrame.lineNumber + 1}`;
 const packageOf = (node: ProfileNode) => (node.callFrame.url ? locate(node.callFrame.url).pkg : node.callFrame.functionName.startsWith('(') ? node.callFrame.functionName : '(native)');
 
-function summarise(title: string, from = -Infinity, to = Infinity) {
+/** Summarises the samples that fall in any of `spans` (µs on the profile's clock); all of them without. */
+function summarise(title: string, spans: Array<[number, number]> = [[-Infinity, Infinity]]) {
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const packages = new Map<string, number>();
@@ -66,7 +67,7 @@ function summarise(title: string, from = -Infinity, to = Infinity) {
   for (let i = 0; i < profile.samples.length; i++) {
     const dt = profile.timeDeltas[i] ?? 0;
     time += dt;
-    if (time < from || time > to) continue;
+    if (!spans.some(([from, to]) => time >= from && time <= to)) continue;
     const node = byId.get(profile.samples[i]!)!;
     if (node.callFrame.functionName === '(idle)') continue;
     busy += dt;
@@ -96,4 +97,9 @@ const pid = Number(basename(file).split('.')[3]);
 const windowsFile = join(dirname(file), 'windows.json');
 const windows = existsSync(windowsFile) ? (JSON.parse(readFileSync(windowsFile, 'utf8')) as Window[]).filter((w) => w.pid === pid) : [];
 if (windows.length === 0) summarise(file);
-for (const w of windows) summarise(`${basename(file)}: ${w.target}, ${w.workload} (${((w.to - w.from) / 1e6).toFixed(1)} s)`, w.from, w.to);
+// One summary per workload, over all its rounds.
+for (const workload of new Set(windows.map((w) => w.workload))) {
+  const spans = windows.filter((w) => w.workload === workload).map((w): [number, number] => [w.from, w.to]);
+  const seconds = spans.reduce((sum, [from, to]) => sum + (to - from), 0) / 1e6;
+  summarise(`${basename(file)}: ${windows[0]!.target}, ${workload} (${spans.length} measured parts, ${seconds.toFixed(1)} s)`, spans);
+}

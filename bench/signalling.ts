@@ -5,9 +5,9 @@
 // are taken to the bare socket.io relay of the same round. Prints, and writes docs/benchmarks.md;
 // asserts nothing.
 //
-// Knobs (environment): BENCH_ROUNDS (5), BENCH_TARGETS (bare,peerjs,memory,redis-1,redis-2),
+// Knobs (environment): BENCH_ROUNDS (9), BENCH_TARGETS (bare,peerjs,memory,redis-1,redis-2),
 // BENCH_WORKLOADS (pair-setup,relay-acked,relay,idle), BENCH_PAIRS (1000), BENCH_CONCURRENCY (20),
-// BENCH_RELAY_PAIRS (100), BENCH_ROUND_TRIPS (200), BENCH_IDLE_PEERS (10000),
+// BENCH_RELAY_PAIRS (100), BENCH_ROUND_TRIPS (200), BENCH_IDLE_PEERS (10000), BENCH_IDLE_ROUNDS (3),
 // BENCH_WRITE (1; 0 leaves docs/benchmarks.md alone), BENCH_CPU_PROF (a directory: run the servers
 // with node --cpu-prof into it, and note there when each measured part ran; see bench/profile.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,12 +26,13 @@ const env = (name: string, fallback: number) => {
 };
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
 
-const ROUNDS = Math.max(1, env('BENCH_ROUNDS', 5));
+const ROUNDS = Math.max(1, env('BENCH_ROUNDS', 9));
 const PAIRS = env('BENCH_PAIRS', 1000);
 const CONCURRENCY = Math.max(1, env('BENCH_CONCURRENCY', 20));
 const RELAY_PAIRS = env('BENCH_RELAY_PAIRS', 100);
 const ROUND_TRIPS = env('BENCH_ROUND_TRIPS', 200);
 const IDLE_PEERS = env('BENCH_IDLE_PEERS', 10_000) & ~1;
+const IDLE_ROUNDS = Math.max(1, env('BENCH_IDLE_ROUNDS', 3));
 const WORKLOADS = new Set(list('BENCH_WORKLOADS', 'pair-setup,relay-acked,relay,idle'));
 const WANTED = list('BENCH_TARGETS', targets.map((t) => t.id).join(','));
 const WRITE = process.env.BENCH_WRITE !== '0';
@@ -134,80 +135,99 @@ async function measure(load: ReturnType<typeof startLoadGenerator>, target: Targ
 }
 
 const rssOf = (server: RunningTarget) => server.nodePids.reduce((sum, pid) => sum + rssBytes(pid), 0);
+type LoadGenerator = ReturnType<typeof startLoadGenerator>;
+const jobFor = (target: Target, urls: string[], tag: string, workload: Workload): Job => ({ workload, protocol: target.protocol, urls, tag });
 
-async function runTarget(target: Target, round: number): Promise<RoundFigures> {
-  const figures: RoundFigures = {};
+/** Idle memory on a fresh server, so that what other workloads left in its heap does not count. */
+async function measureIdle(target: Target, round: number): Promise<RoundFigures> {
   const load = startLoadGenerator();
-  const job = (urls: string[], tag: string, workload: Workload): Job => ({ workload, protocol: target.protocol, urls, tag: `${tag}${round}` });
+  const server = await target.start();
   try {
-    if (idlePeers > 0) {
-      // A fresh server, so that what the other workloads left in its heap does not count.
-      const server = await target.start();
-      try {
+    await settle(server.pids);
+    await server.gc();
+    const empty = rssOf(server);
+    let held = 0;
+    await load.run(jobFor(target, server.urls, `i${round}`, { kind: 'idle', peers: idlePeers, concurrency: 50 }), {
+      async ready() {
         await settle(server.pids);
         await server.gc();
-        const empty = rssOf(server);
-        let held = 0;
-        await load.run(job(server.urls, 'i', { kind: 'idle', peers: idlePeers, concurrency: 50 }), {
-          async ready() {
-            await settle(server.pids);
-            await server.gc();
-            held = rssOf(server);
-          },
-          finished: async () => {},
-        });
-        figures.emptyRss = empty;
-        figures.idleRssPerPeer = (held - empty) / idlePeers;
-        console.log(`  idle: ${(figures.idleRssPerPeer / 1024).toFixed(1)} KB per peer (empty ${(empty / 1048576).toFixed(0)} MB, ${idlePeers} peers ${(held / 1048576).toFixed(0)} MB)`);
-      } finally {
-        await server.stop();
-      }
-    }
-    const server = await target.start();
-    try {
-      if (WORKLOADS.has('pair-setup') && PAIRS > 0) {
-        const r = await measure(load, target, server, job(server.urls, 'p', { kind: 'pair-setup', pairs: PAIRS, concurrency: CONCURRENCY, warmup: Math.min(100, PAIRS) }));
-        Object.assign(figures, {
-          pairCpuUs: (r.cpuMs * 1000) / r.units,
-          pairsPerSecond: r.units / (r.wallMs / 1000),
-          p50: percentile(r.latencies, 50),
-          p95: percentile(r.latencies, 95),
-          p99: percentile(r.latencies, 99),
-        });
-        console.log(`  pair setup: ${figures.pairCpuUs!.toFixed(0)} µs CPU per pair, ${figures.pairsPerSecond!.toFixed(0)} pairs/s, p50 ${figures.p50!.toFixed(1)} ms, p99 ${figures.p99!.toFixed(1)} ms`);
-      }
-      // peerjs-server's protocol has no acks: one relay run stands for both.
-      const relays = [
-        ...(WORKLOADS.has('relay-acked') && target.protocol !== 'peerjs' ? [true] : []),
-        ...(WORKLOADS.has('relay') || (WORKLOADS.has('relay-acked') && target.protocol === 'peerjs') ? [false] : []),
-      ];
-      for (const acked of relays) {
-        if (RELAY_PAIRS === 0 || ROUND_TRIPS === 0) break;
-        const r = await measure(load, target, server, job(server.urls, acked ? 'ra' : 'rn', { kind: 'relay', pairs: RELAY_PAIRS, roundTrips: ROUND_TRIPS, acked }));
-        const cpuUs = (r.cpuMs * 1000) / r.units;
-        const perSecond = r.units / (r.wallMs / 1000);
-        if (acked) Object.assign(figures, { ackedCpuUs: cpuUs, ackedPerSecond: perSecond });
-        else Object.assign(figures, { unackedCpuUs: cpuUs, unackedPerSecond: perSecond });
-        console.log(`  relay ${acked ? 'acked' : 'without acks'}: ${cpuUs.toFixed(1)} µs CPU per message, ${perSecond.toFixed(0)} messages/s`);
-      }
-    } finally {
-      await server.stop();
-    }
+        held = rssOf(server);
+      },
+      finished: async () => {},
+    });
+    const perPeer = (held - empty) / idlePeers;
+    console.log(`  ${target.label}: ${(perPeer / 1024).toFixed(1)} KB per idle peer (empty ${(empty / 1048576).toFixed(0)} MB, ${idlePeers} peers ${(held / 1048576).toFixed(0)} MB)`);
+    return { emptyRss: empty, idleRssPerPeer: perPeer };
   } finally {
+    await server.stop();
     load.stop();
   }
-  return figures;
 }
 
-const rounds: Rounds = [];
-const started = new Date();
-for (let round = 0; round < ROUNDS; round++) {
-  const figures: Record<string, RoundFigures> = {};
-  for (const target of chosen) {
-    console.log(`round ${round + 1}/${ROUNDS}: ${target.label}`);
-    figures[target.id] = await runTarget(target, round);
+/** A target kept running through all rounds of the CPU workloads, with its own load generator. */
+interface Live {
+  target: Target;
+  server: RunningTarget;
+  load: LoadGenerator;
+}
+
+type CpuWorkload = 'pair-setup' | 'relay-acked' | 'relay';
+
+/** One CPU workload on one target; the figures it gives, or nothing when it does not apply. */
+async function measureCpu({ target, server, load }: Live, workload: CpuWorkload, round: number): Promise<RoundFigures> {
+  const tag = `${workload === 'pair-setup' ? 'p' : workload === 'relay' ? 'rn' : 'ra'}${round}`;
+  if (workload === 'pair-setup') {
+    if (PAIRS === 0) return {};
+    // The first round also warms up the JIT of both ends, unmeasured.
+    const r = await measure(load, target, server, jobFor(target, server.urls, tag, { kind: 'pair-setup', pairs: PAIRS, concurrency: CONCURRENCY, warmup: round === 0 ? Math.min(200, PAIRS) : 0 }));
+    const figures = {
+      pairCpuUs: (r.cpuMs * 1000) / r.units,
+      pairsPerSecond: r.units / (r.wallMs / 1000),
+      p50: percentile(r.latencies, 50),
+      p95: percentile(r.latencies, 95),
+      p99: percentile(r.latencies, 99),
+    };
+    console.log(`  ${target.label}: ${figures.pairCpuUs.toFixed(0)} µs CPU per pair, ${figures.pairsPerSecond.toFixed(0)} pairs/s, p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms`);
+    return figures;
   }
-  rounds.push(figures);
+  // peerjs-server's protocol has no acks: its one relay run stands for both rows.
+  const acked = workload === 'relay-acked' && target.protocol !== 'peerjs';
+  if (RELAY_PAIRS === 0 || ROUND_TRIPS === 0 || (target.protocol === 'peerjs' && workload === 'relay' && WORKLOADS.has('relay-acked'))) return {};
+  const r = await measure(load, target, server, jobFor(target, server.urls, tag, { kind: 'relay', pairs: RELAY_PAIRS, roundTrips: ROUND_TRIPS, acked }));
+  const cpuUs = (r.cpuMs * 1000) / r.units;
+  const perSecond = r.units / (r.wallMs / 1000);
+  console.log(`  ${target.label}: ${cpuUs.toFixed(1)} µs CPU per message, ${perSecond.toFixed(0)} messages/s${acked ? '' : ', no acks'}`);
+  return acked ? { ackedCpuUs: cpuUs, ackedPerSecond: perSecond } : { unackedCpuUs: cpuUs, unackedPerSecond: perSecond };
+}
+
+const rounds: Rounds = Array.from({ length: ROUNDS }, () => Object.fromEntries(chosen.map((t) => [t.id, {}])));
+const started = new Date();
+const cpuWorkloads = (['pair-setup', 'relay-acked', 'relay'] as const).filter((w) => WORKLOADS.has(w));
+
+// CPU: every target runs at once (idle between its turns) and the turns alternate quickly, so
+// that the machine's other load falls on all of them alike.
+if (cpuWorkloads.length > 0) {
+  const live: Live[] = [];
+  try {
+    for (const target of chosen) live.push({ target, server: await target.start(), load: startLoadGenerator() });
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const workload of cpuWorkloads) {
+        console.log(`round ${round + 1}/${ROUNDS}, ${workload}:`);
+        for (const target of live) Object.assign(rounds[round]![target.target.id]!, await measureCpu(target, workload, round));
+      }
+    }
+  } finally {
+    for (const { server, load } of live) {
+      load.stop();
+      await server.stop();
+    }
+  }
+}
+if (idlePeers > 0) {
+  for (let round = 0; round < Math.min(ROUNDS, IDLE_ROUNDS); round++) {
+    console.log(`round ${round + 1}/${Math.min(ROUNDS, IDLE_ROUNDS)}, idle memory:`);
+    for (const target of chosen) Object.assign(rounds[round]![target.id]!, await measureIdle(target, round));
+  }
 }
 
 const columns: Column[] = chosen.map(({ id, label }) => ({ id, label }));
