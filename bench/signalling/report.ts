@@ -45,6 +45,15 @@ export const ratioOf = (rounds: Rounds, target: string, metric: Metric, baseline
       .map(([value, base]) => value / base),
   );
 
+/** The lowest and highest per-round ratio of target to baseline: how much the machine moved the figures. */
+export function ratioRange(rounds: Rounds, target: string, metric: Metric, baseline: string): string | undefined {
+  const ratios = rounds
+    .map((r) => [r[target]?.[metric], r[baseline]?.[metric]] as const)
+    .filter((pair): pair is readonly [number, number] => pair[0] !== undefined && pair[1] !== undefined && pair[1] > 0)
+    .map(([value, base]) => value / base);
+  return ratios.length > 1 ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×` : undefined;
+}
+
 export interface Column {
   id: string;
   label: string;
