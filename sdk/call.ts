@@ -64,6 +64,7 @@ export class Call {
   /** Whether media reaches this side, as far as it can tell; false from a loss until anything arrives again. */
   #flowing = true;
   #flowCheck: ReturnType<typeof setInterval> | undefined;
+  #losses = 0;
   readonly #recovery: Recovery;
   /** `restartIce` calls waiting for their outcome; a rebuild or the end of the call settles them with null. */
   readonly #restarts = new Set<(outcome: boolean | null) => void>();
@@ -155,7 +156,8 @@ export class Call {
    * sent meanwhile was lost, so our video starts again from a key frame.
    */
   networkChanged(): void {
-    if (this.#closed) return;
+    // Before the first connection there is no path to restore; the negotiation goes on.
+    if (this.#closed || !this.#wasConnected) return;
     this.#recovery.networkChanged();
     this.refreshVideo();
   }
@@ -201,13 +203,22 @@ export class Call {
     if (!this.#flowing || !this.#wasConnected || this.#closed) return;
     this.#flowing = false;
     this.#options.onMediaFlowing(false);
+    // Readings of an earlier loss that resolve late must not end this one.
+    const loss = ++this.#losses;
     let baseline: number | null = null;
+    let reading = false;
     clearInterval(this.#flowCheck);
     this.#flowCheck = setInterval(() => {
-      void receivedBytes(this.session.pc).then((received) => {
-        if (baseline === null || received < baseline) baseline = received; // a rebuilt connection counts from 0
-        else if (received > baseline) this.#mediaBack();
-      }, () => {});
+      if (reading) return;
+      reading = true;
+      void receivedBytes(this.session.pc)
+        .then((received) => {
+          if (loss !== this.#losses) return;
+          if (baseline === null || received < baseline) baseline = received; // a rebuilt connection counts from 0
+          else if (received > baseline) this.#mediaBack();
+        })
+        .catch(() => {})
+        .finally(() => (reading = false));
     }, FLOW_CHECK_MS);
   }
 
@@ -298,7 +309,10 @@ export class Call {
       this.#wasConnected = true;
       this.#rebuilds = 0;
       this.#monitor ??= new NetworkMonitor(this.session.pc, (status) => {
-        if (status.quality === 'lost') this.#mediaLost();
+        // Silence means loss only while we send media: the other side's feedback then comes
+        // back all the time. A call where neither side sends (data only, everything off) is quiet.
+        // (ICE disconnected or failed is handled as it happens.)
+        if (status.quality === 'lost' && (this.#options.media.outgoing('audio') || this.#options.media.outgoing('video'))) this.#mediaLost();
         this.#options.onNetworkStatus(status);
       });
       this.#options.onConnected();

@@ -139,8 +139,7 @@ export class PeerSession {
    * Makes the video encoder start again from a key frame. After an outage the other side cannot
    * decode what follows until a key frame comes, and its own request for one waits for a timeout
    * of its decoder (seconds). Pausing and resuming the encoding is the one way the API gives.
-   * One restart at a time (a second would take the paused state for the one to restore); one
-   * asked for meanwhile is made after it.
+   * One restart at a time; one asked for meanwhile is made after it.
    */
   async sendKeyFrame(): Promise<void> {
     const sender = this.#senders.video;
@@ -149,19 +148,21 @@ export class PeerSession {
       this.#keyFrame = 'again';
       return;
     }
-    do {
-      this.#keyFrame = 'running';
-      const active = sender.getParameters().encodings.map((encoding) => encoding.active !== false);
-      await this.#setActive(sender, () => false).catch((error) => this.#log.debug('no key frame: %o', error));
-      // Resumed whatever happened, or the video would stay off.
-      await this.#setActive(sender, (i) => active[i] ?? true).catch((error) => !this.#closed && this.#log.warn('video not resumed: %o', error));
-    } while ((this.#keyFrame as string) === 'again' && !this.#closed);
-    this.#keyFrame = 'idle';
+    try {
+      do {
+        this.#keyFrame = 'running';
+        await this.#setActive(sender, false).catch((error) => this.#log.debug('no key frame: %o', error));
+        // Resumed whatever happened, or the video would stay off (nothing else pauses it).
+        await this.#setActive(sender, true).catch((error) => !this.#closed && this.#log.warn('video not resumed: %o', error));
+      } while ((this.#keyFrame as string) === 'again' && !this.#closed);
+    } finally {
+      this.#keyFrame = 'idle';
+    }
   }
 
-  #setActive(sender: RTCRtpSender, active: (i: number) => boolean): Promise<void> {
+  #setActive(sender: RTCRtpSender, active: boolean): Promise<void> {
     const parameters = sender.getParameters();
-    parameters.encodings.forEach((encoding, i) => (encoding.active = active(i)));
+    for (const encoding of parameters.encodings) encoding.active = active;
     return sender.setParameters(parameters);
   }
 

@@ -106,10 +106,11 @@ export class SignalClient {
       // the clients of a server do not all come back at once.
       this.#log.debug('join unavailable; retrying');
       clearTimeout(this.#retry);
-      this.#retry = setTimeout(() => !this.#closed && !socket.connected && socket.connect(), 1_000 + 2_000 * Math.random());
+      this.#retry = setTimeout(() => !this.#closed && !socket.active && socket.connect(), 1_000 + 2_000 * Math.random());
     });
     socket.on('joined', (payload) => {
       clearTimeout(this.#giveUp);
+      clearTimeout(this.#retry);
       this.#unavailable = null;
       this.#settle(true);
       const afterDrop = this.#away;
@@ -175,6 +176,9 @@ export class SignalClient {
   reconnect(): void {
     if (this.#closed || !this.#joined) return;
     this.#log.debug('reconnecting to the server');
+    // This attempt replaces a pending retry after `unavailable`, which would otherwise open a
+    // second socket on the same connection (and the server would end the first as replaced).
+    clearTimeout(this.#retry);
     if (this.socket.connected) {
       (this.socket as Partial<CignalSocket>).io?.engine?.close();
       return;

@@ -121,3 +121,23 @@ describe('sendData', () => {
     expect(await run(a, 'return room.sendData(new Uint8Array(64 * 1024 * 1024 + 1)).catch((e) => e.message);')).toMatch(/64 MiB/);
   });
 });
+
+describe('a call without camera or microphone', () => {
+  it('stays in-call while nothing but data goes between the two: silence is not an outage', async () => {
+    const roomId = uniqueRoom();
+    const [a, b] = await Promise.all([page(), page()]);
+    const options = { roomId, mediaConstraints: { audio: false, video: false } };
+    await a.evaluate((options) => (window as any).T.create(options), options);
+    await b.evaluate((options) => (window as any).T.create(options), options);
+    await waitForEvent(a, 'peerJoined');
+    await run(a, 'await room.joinRoom();');
+    for (const p of [a, b]) await p.waitForFunction(() => (window as any).T.room.state === 'in-call');
+    // Three network-status samples on each side: three intervals without a byte of media.
+    await Promise.all([waitForEvent(a, 'networkStatus', 3, 20_000), waitForEvent(b, 'networkStatus', 3, 20_000)]);
+    for (const p of [a, b]) {
+      expect((await events(p, 'stateChange')).map((e) => e.arg.state)).not.toContain('reconnecting');
+      expect(await run(p, 'return room.state;')).toBe('in-call');
+    }
+    expect(await run(a, 'return room.sendData("still here");')).toEqual({ success: true });
+  });
+});
