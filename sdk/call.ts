@@ -167,17 +167,19 @@ export class Call {
     this.#mediaLost();
   }
 
-  /** The signalling connection is back: a connection that is not up is restarted at once. */
+  /**
+   * The signalling connection is back: a connection that is not up is restarted at once. (A
+   * server that restarted took nothing of the media with it: no key frame is needed for that.)
+   */
   resume(): void {
-    if (this.#closed) return;
-    this.#recovery.check(this.session.pc.iceConnectionState);
-    this.refreshVideo();
+    if (!this.#closed) this.#recovery.check(this.session.pc.iceConnectionState);
   }
 
   /**
-   * Our network may have lost what we sent (the device went offline, or its connection to the
-   * server dropped), although ICE may not have noticed: the other side's decoder then waits for a
-   * key frame. One is sent now if the connection is up, else as soon as it is.
+   * Our network may have lost what we sent (the device went offline or changed networks, or the
+   * other side restarted ICE after its own outage), although ICE may not have noticed: the other
+   * side's decoder then waits for a key frame. One is sent now if the connection is up, else as
+   * soon as it is.
    */
   refreshVideo(): void {
     if (this.#closed) return;
