@@ -39,8 +39,17 @@ export class MemoryRoomStore implements RoomStore {
   /** The seats that are away, by `roomId\npeerId` with their room id: what `expire` looks at. */
   readonly #away = new Map<string, string>();
 
-  async join(roomId: string, seat: Seat): Promise<JoinOutcome> {
+  async join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome> {
+    const freed: Departure[] = [];
     let room = this.#rooms.get(roomId);
+    if (room) {
+      for (const other of room.seats.values()) {
+        if (other.peerId === seat.peerId || other.awayUntil === null || other.awayUntil > now) continue;
+        this.#free(roomId, room, other.peerId);
+        freed.push({ roomId, seat: { ...other }, partner: copy(this.#other(room, other.peerId)) });
+      }
+      if (room.seats.size === 0) room = undefined;
+    }
     if (!room) {
       room = { createdAt: seat.joinedAt, seats: new Map() };
       this.#rooms.set(roomId, room);
@@ -51,7 +60,7 @@ export class MemoryRoomStore implements RoomStore {
     const joinedAt = previous && previous.session === seat.session ? previous.joinedAt : seat.joinedAt;
     room.seats.set(seat.peerId, { ...seat, joinedAt });
     this.#track(roomId, seat);
-    return { ok: true, previous: previous && { ...previous }, partner: copy(this.#other(room, seat.peerId)) };
+    return { ok: true, previous: previous && { ...previous }, partner: copy(this.#other(room, seat.peerId)), freed };
   }
 
   async undoJoin(roomId: string, peerId: string, socketId: string, previous: Seat | null): Promise<boolean> {

@@ -57,11 +57,25 @@ end
 `;
 
 export const SCRIPTS = {
-  // ARGV: P, room, seat JSON, capacity. Returns {0} when full, else {1, previous, partner}.
+  // ARGV: P, room, seat JSON, capacity, now. Returns {0} when full, else {1, previous, partner, freed}
+  // where freed lists {seat, partner} of the room's other seats whose grace had ended by now (not
+  // swept yet): they no longer count against the capacity.
   join: `
 local r, seat = ARGV[2], cjson.decode(ARGV[3])
 local p, rk = seat.peerId, roomKey(ARGV[2])
 local member = r .. '\\n' .. p
+local now = tonumber(ARGV[5])
+local freed = {}
+local all = redis.call('HGETALL', rk)
+for i = 1, #all, 2 do
+  if all[i] ~= p then
+    local s = cjson.decode(all[i + 1])
+    if not isnull(s.awayUntil) and s.awayUntil <= now then
+      free(r, all[i], s)
+      table.insert(freed, {all[i + 1], other(r, all[i])})
+    end
+  end
+end
 local prevRaw = redis.call('HGET', rk, p)
 if not prevRaw and redis.call('HLEN', rk) >= tonumber(ARGV[4]) then return {0} end
 seat.kept = 0
@@ -75,7 +89,7 @@ redis.call('HSET', rk, p, cjson.encode(seat))
 redis.call('ZADD', P .. 'rooms', 'NX', seat.joinedAt, r)
 redis.call('SADD', P .. 'node:' .. seat.node, member)
 deadline(member, seat)
-return {1, prevRaw, other(r, p)}
+return {1, prevRaw, other(r, p), freed}
 `,
   // ARGV: P, room, peer, socket, previous seat JSON or ''. Returns 1 when undone.
   undoJoin: `

@@ -55,10 +55,16 @@ export class RedisRoomStore implements RoomStore {
     }
   }
 
-  async join(roomId: string, seat: Seat): Promise<JoinOutcome> {
-    const reply = (await this.#run('join', roomId, JSON.stringify({ ...seat, node: this.node }), ROOM_CAPACITY)) as [number, string | null, string | null];
+  async join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome> {
+    const reply = (await this.#run('join', roomId, JSON.stringify({ ...seat, node: this.node }), ROOM_CAPACITY, now)) as [
+      number,
+      string | null,
+      string | null,
+      Array<[string, string | null]>,
+    ];
     if (reply[0] === 0) return { ok: false, reason: 'room-full' };
-    return { ok: true, previous: parseSeat(reply[1]), partner: parseSeat(reply[2]) };
+    const freed = reply[3].map(([raw, partner]) => ({ roomId, seat: parseSeat(raw)!, partner: parseSeat(partner) }));
+    return { ok: true, previous: parseSeat(reply[1]), partner: parseSeat(reply[2]), freed };
   }
 
   async undoJoin(roomId: string, peerId: string, socketId: string, previous: Seat | null): Promise<boolean> {

@@ -31,8 +31,12 @@ export interface RoomSnapshot {
 }
 
 export type JoinOutcome =
-  /** `previous` is the seat this peer id held before (a reconnect or a reload), if any. */
-  | { ok: true; previous: Seat | null; partner: Seat | null }
+  /**
+   * `previous` is the seat this peer id held before (a reconnect or a reload), if any. `freed` are
+   * the room's other seats whose grace had ended by the join's `now` but that no sweep had freed
+   * yet: the join frees them (they do not count against the capacity), and their partners are to be told.
+   */
+  | { ok: true; previous: Seat | null; partner: Seat | null; freed: Departure[] }
   | { ok: false; reason: 'room-full' };
 
 /** Where a socket's messages go: nowhere when it no longer speaks for its seat. */
@@ -80,9 +84,10 @@ export interface RoomStore {
   /**
    * Seats the peer, replacing a seat with the same peer id; refuses a third peer. Callers seat it
    * away (`seat.awayUntil` set) until `settle`, so that nothing relayed before its welcome
-   * overtakes it; what was kept for the seat it replaces stays kept.
+   * overtakes it; what was kept for the seat it replaces stays kept. Other seats of the room whose
+   * grace ended by `now` are freed first.
    */
-  join(roomId: string, seat: Seat): Promise<JoinOutcome>;
+  join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome>;
   /**
    * Undoes a join whose connection closed before it completed: if `socketId` still speaks for the
    * seat, puts `previous` back (or frees the seat when there was none). Compare-and-set: a later

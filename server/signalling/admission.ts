@@ -4,6 +4,7 @@ import { JoinRequestSchema, PROTOCOL_VERSION, ServerErrorCode, describeIssues, d
 import { TokenBucket } from '../rate-limit.js';
 import { StoreUnavailableError } from '../rooms/store.js';
 import type { Context } from './context.js';
+import { tellDeparture } from './delivery.js';
 import type { CignalSocket } from './types.js';
 
 const log = createDebug('cignal:signalling');
@@ -32,7 +33,8 @@ export function admission(ctx: Context) {
       // Away until its welcome settles the seat: what is relayed to it meanwhile waits in order.
       const joinedAt = ctx.now();
       const seat = { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: joinedAt + ctx.graceMs };
-      const outcome = await ctx.store.join(roomId, seat);
+      const outcome = await ctx.store.join(roomId, seat, joinedAt);
+      if (outcome.ok) for (const departure of outcome.freed) tellDeparture(ctx, departure, 'dropped');
       if (!outcome.ok) {
         log('refused %s: room %s is full', peerId, roomId);
         return next(refusal(ServerErrorCode.RoomFull, 'This room already has two people in it'));

@@ -2,7 +2,7 @@
 // or into the store's away queue while its peer is away.
 import createDebug from 'debug';
 import type { ServerToClientEvents } from '../../sdk/protocol/index.js';
-import type { Seat } from '../rooms/store.js';
+import type { Departure, Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
 import type { QueuedMessage } from './types.js';
 
@@ -30,4 +30,11 @@ export function emitTo(ctx: Context, socketId: string, message: QueuedMessage): 
   const local = ctx.server.sockets.sockets.get(socketId);
   if (local) local.emit(...(message as [keyof ServerToClientEvents, never]));
   else ctx.server.to(socketId).emit(...(message as [keyof ServerToClientEvents, never]));
+}
+
+/** Tells the partner of a freed seat that its peer is gone. */
+export function tellDeparture(ctx: Context, departure: Departure, reason: 'left' | 'dropped'): void {
+  const { roomId, seat, partner } = departure;
+  log('%s left room %s (%s)', seat.peerId, roomId, reason);
+  if (partner) deliver(ctx, roomId, partner, 'peerLeft', { peerId: seat.peerId, reason });
 }

@@ -4,9 +4,9 @@
 import createDebug from 'debug';
 import { PROTOCOL_VERSION, type PeerInfo, type ServerToClientEvents } from '../../sdk/protocol/index.js';
 import { iceServersFor } from '../ice.js';
-import type { Departure, Seat } from '../rooms/store.js';
+import type { Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
-import { deliver, emitTo } from './delivery.js';
+import { deliver, emitTo, tellDeparture } from './delivery.js';
 import type { CignalSocket } from './types.js';
 
 const log = createDebug('cignal:signalling');
@@ -73,7 +73,7 @@ export class Presence {
   expire(): void {
     this.ctx.store.expire(this.ctx.now(), this.ctx.graceMs).then(
       (freed) => {
-        for (const departure of freed) this.#told(departure, 'dropped');
+        for (const departure of freed) tellDeparture(this.ctx, departure, 'dropped');
       },
       (error: unknown) => log('expiry failed: %O', error),
     );
@@ -127,7 +127,7 @@ export class Presence {
     // a connection that merely drops keeps it for the grace period.
     if (reason === 'client namespace disconnect' || reason === 'server namespace disconnect') {
       ctx.store.leave(roomId, peerId, socket.id).then(
-        (departure) => departure && this.#told(departure, 'left'),
+        (departure) => departure && tellDeparture(this.ctx, departure, 'left'),
         (error: unknown) => log('leave failed: %O', error),
       );
       return;
@@ -144,11 +144,5 @@ export class Presence {
       },
       (error: unknown) => log('drop failed: %O', error),
     );
-  }
-
-  #told(departure: Departure, reason: 'left' | 'dropped'): void {
-    const { roomId, seat, partner } = departure;
-    log('%s left room %s (%s)', seat.peerId, roomId, reason);
-    if (partner) deliver(this.ctx, roomId, partner, 'peerLeft', { peerId: seat.peerId, reason });
   }
 }

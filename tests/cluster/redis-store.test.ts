@@ -39,7 +39,7 @@ function seat(peerId: string, overrides: Partial<Seat> = {}): Seat {
 describe('RedisRoomStore across servers', () => {
   test('50 joins racing from two servers seat exactly two peers', async () => {
     const [one, two] = [await store(), await store()];
-    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? one : two).join('race', seat(`p${i}`))));
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? one : two).join('race', seat(`p${i}`), 1_000)));
     expect(outcomes.filter((o) => o.ok)).toHaveLength(2);
     expect((await one.list()).find((r) => r.id === 'race')?.peers).toHaveLength(2);
   });
@@ -48,8 +48,8 @@ describe('RedisRoomStore across servers', () => {
     const dead = await store({ node: 'dead', nodeTtlMs: 1_000 });
     const alive = await store({ node: 'alive', nodeTtlMs: 1_000 });
     await dead.expire(10_000, 500); // its last heartbeat: alive until 11 000
-    await dead.join('crash', seat('a'));
-    await alive.join('crash', seat('b'));
+    await dead.join('crash', seat('a'), 1_000);
+    await alive.join('crash', seat('b'), 1_000);
 
     expect((await alive.expire(10_900, 500)).length).toBe(0);
     expect((await alive.partner('crash', 'b'))?.awayUntil).toBeNull();
@@ -64,12 +64,12 @@ describe('RedisRoomStore across servers', () => {
     const leaving = await store({ node: 'leaving' });
     const staying = await store({ node: 'staying' });
     await leaving.expire(20_000, 1_000);
-    await leaving.join('handover', seat('a'));
-    await staying.join('handover', seat('b'));
+    await leaving.join('handover', seat('a'), 1_000);
+    await staying.join('handover', seat('b'), 1_000);
     await leaving.release(20_000, 1_000);
     expect((await staying.partner('handover', 'b'))?.awayUntil).toBe(21_000);
     // The peer comes back through the other server as itself, within the grace.
-    const back = await staying.join('handover', seat('a', { socketId: 'sock-a-again', awayUntil: 21_000 }));
+    const back = await staying.join('handover', seat('a', { socketId: 'sock-a-again', awayUntil: 21_000 }), 1_000);
     expect(back.ok && back.previous?.node).toBe('leaving');
     expect((await staying.settle('handover', 'a', 'sock-a-again'))?.partner?.peerId).toBe('b');
     expect((await staying.expire(30_000, 1_000)).filter((d) => d.roomId === 'handover')).toEqual([]);
@@ -79,15 +79,15 @@ describe('RedisRoomStore across servers', () => {
     const here = await store({ node: 'here', nodeTtlMs: 1_000 });
     const other = await store({ node: 'other', nodeTtlMs: 1_000 });
     await here.expire(50_000, 1_000);
-    await here.join('kept-seat', seat('a'));
-    await other.join('kept-seat', seat('b'));
-    await here.join('gone-socket', seat('c'));
+    await here.join('kept-seat', seat('a'), 1_000);
+    await other.join('kept-seat', seat('b'), 1_000);
+    await here.join('gone-socket', seat('c'), 1_000);
     await here.settle('kept-seat', 'a', 'sock-a');
     // The outage outlasts this server's expiry: the other server counts it out.
     await other.expire(52_000, 1_000);
     expect((await other.partner('kept-seat', 'b'))?.awayUntil).toBe(53_000);
     // A peer joined here after that, and its socket dropped during the outage.
-    await here.join('dropped-meanwhile', seat('e'));
+    await here.join('dropped-meanwhile', seat('e'), 1_000);
     // And Redis lost a room entirely.
     const lost = seat('d', { socketId: 'sock-d', joinedAt: 7_000 });
 

@@ -363,12 +363,12 @@ function slowStore() {
         const value = Reflect.get(target, name) as unknown;
         return typeof value === 'function' ? value.bind(target) : value;
       }
-      return async (roomId: string, seat: Seat) => {
-        if (slow.slowJoins <= 0) return inner.join(roomId, seat);
+      return async (roomId: string, seat: Seat, now: number) => {
+        if (slow.slowJoins <= 0) return inner.join(roomId, seat, now);
         slow.slowJoins -= 1;
         slow.started.resolve();
         await slow.gate.promise;
-        const outcome = await inner.join(roomId, seat);
+        const outcome = await inner.join(roomId, seat, now);
         slow.finished.resolve();
         return outcome;
       };
