@@ -160,22 +160,32 @@ export class RedisRoomStore implements RoomStore {
     try {
       return await command();
     } catch (error) {
-      if (this.#redis.status !== 'ready' || isConnectionError(error)) {
-        throw new StoreUnavailableError(`Redis is not reachable: ${(error as Error).message}`, { cause: error });
+      // ioredis puts the command and its arguments on its errors (`command.args`): relayed SDP,
+      // resume tokens. Nothing of them leaves this store, not even as a cause.
+      const { name, message, code } = error as { name?: string; message?: string; code?: string };
+      if (this.#redis.status !== 'ready' || isConnectionError(name, message, code)) {
+        throw new StoreUnavailableError(`Redis is not reachable: ${message}`);
       }
-      throw error;
+      throw Object.assign(new Error(`Redis: ${message}`), code === undefined ? {} : { code });
     }
   }
 }
 
-function isConnectionError(error: unknown): boolean {
-  const { name, message, code } = error as { name?: string; message?: string; code?: string };
+/**
+ * Errors after which the same request may succeed later: the connection is gone or stalled, or
+ * Redis is failing over, loading, or busy with a script (replies that leave the connection open).
+ */
+function isConnectionError(name: string | undefined, message: string | undefined, code: string | undefined): boolean {
   return (
     name === 'MaxRetriesPerRequestError' ||
+    name === 'AbortError' ||
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||
     code === 'EPIPE' ||
-    /Connection is closed|Command timed out|Stream isn't writeable|LOADING/i.test(message ?? '')
+    code === 'ETIMEDOUT' ||
+    /Connection is closed|Command timed out|Stream isn't writeable/i.test(message ?? '') ||
+    // Reply errors, also when a Lua script's call raised them ("ERR ... script: ... READONLY ...").
+    /\b(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/.test(message ?? '')
   );
 }
 

@@ -1,6 +1,5 @@
 // initSocketServer: attaches signalling to a socket.io server, and the views over every server in
 // this process that operators read (totalRoomsRunning, allRooms).
-import createDebug from 'debug';
 import type { Server } from 'socket.io';
 import { DEFAULT_ICE_SERVERS } from '../ice.js';
 import { MemoryRoomStore } from '../rooms/memory.js';
@@ -10,8 +9,7 @@ import type { Context } from './context.js';
 import { Presence } from './presence.js';
 import { attachRelay } from './relay.js';
 import type { CignalServer, Signalling, SignallingOptions } from './types.js';
-
-const log = createDebug('cignal:signalling');
+import { describeError, log } from './log.js';
 
 const running = new Set<Signalling>();
 
@@ -38,7 +36,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
   server.on('connection', (socket) => {
     attachRelay(ctx, socket);
     void presence.welcome(socket).catch((error) => {
-      log('welcome failed: %O', error);
+      log('welcome failed: %s', describeError(error));
       socket.disconnect(true);
     });
   });
@@ -59,7 +57,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
       try {
         await ctx.store.release?.(ctx.now(), ctx.graceMs);
       } catch (error) {
-        log('could not hand over the seats of this server: %O', error);
+        log('could not hand over the seats of this server: %s', describeError(error));
       }
     },
   };

@@ -1,12 +1,10 @@
 // Sending to a seat: straight to its socket (on this server or, through the adapter, another),
 // or into the store's away queue while its peer is away.
-import createDebug from 'debug';
 import type { ServerToClientEvents } from '../../sdk/protocol/index.js';
 import type { Departure, Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
 import type { QueuedMessage } from './types.js';
-
-const log = createDebug('cignal:signalling');
+import { describeError, log } from './log.js';
 
 export function deliver(ctx: Context, roomId: string, seat: Readonly<Seat>, ...message: QueuedMessage): void {
   if (seat.awayUntil === null) {
@@ -21,7 +19,7 @@ export function deliver(ctx: Context, roomId: string, seat: Readonly<Seat>, ...m
       // Back in the meantime: it gets the message directly.
       if (!outcome.kept && outcome.socketId) emitTo(ctx, outcome.socketId, message);
     },
-    (error: unknown) => log('could not keep a %s for %s: %O', message[0], seat.peerId, error),
+    (error: unknown) => log('could not keep a %s for %s: %s', message[0], seat.peerId, describeError(error)),
   );
 }
 

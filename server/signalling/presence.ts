@@ -1,15 +1,13 @@
 // Presence: a seated socket's welcome, the replacement of a stale socket, leaving, and the grace
 // a dropped peer gets before its seat is freed. The seat's state is the store's; this module only
 // keeps the timers that wake it up.
-import createDebug from 'debug';
 import { PROTOCOL_VERSION, type PeerInfo, type ServerToClientEvents } from '../../sdk/protocol/index.js';
 import { iceServersFor } from '../ice.js';
 import type { Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
 import { deliver, emitTo, tellDeparture } from './delivery.js';
 import type { CignalSocket } from './types.js';
-
-const log = createDebug('cignal:signalling');
+import { describeError, log } from './log.js';
 
 function peerInfo(seat: Pick<Seat, 'peerId' | 'displayName' | 'role'>): PeerInfo {
   return { peerId: seat.peerId, displayName: seat.displayName, role: seat.role };
@@ -75,7 +73,7 @@ export class Presence {
       (freed) => {
         for (const departure of freed) tellDeparture(this.ctx, departure, 'dropped');
       },
-      (error: unknown) => log('expiry failed: %O', error),
+      (error: unknown) => log('expiry failed: %s', describeError(error)),
     );
   }
 
@@ -93,7 +91,7 @@ export class Presence {
     log('the store is back; reconciling %d seats', seats.length);
     ctx.store.reconcile(ctx.now(), ctx.graceMs, seats).then(
       () => this.expire(),
-      (error: unknown) => log('reconciling failed: %O', error),
+      (error: unknown) => log('reconciling failed: %s', describeError(error)),
     );
   }
 
@@ -128,7 +126,7 @@ export class Presence {
     if (reason === 'client namespace disconnect' || reason === 'server namespace disconnect') {
       ctx.store.leave(roomId, peerId, socket.id).then(
         (departure) => departure && tellDeparture(this.ctx, departure, 'left'),
-        (error: unknown) => log('leave failed: %O', error),
+        (error: unknown) => log('leave failed: %s', describeError(error)),
       );
       return;
     }
@@ -142,7 +140,7 @@ export class Presence {
         }, ctx.graceMs);
         this.#timers.add(timer);
       },
-      (error: unknown) => log('drop failed: %O', error),
+      (error: unknown) => log('drop failed: %s', describeError(error)),
     );
   }
 }

@@ -1,5 +1,4 @@
 // Relay: validates what a seated peer sends and passes it to the other peer of its room.
-import createDebug from 'debug';
 import type * as v from 'valibot';
 import {
   AnswerSchema,
@@ -19,8 +18,7 @@ import { StoreUnavailableError, type Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
 import { deliver } from './delivery.js';
 import { SignallingError, type CignalSocket } from './types.js';
-
-const log = createDebug('cignal:signalling');
+import { describeError, log } from './log.js';
 
 function fail(error: WireError): AckResponse {
   return { ok: false, error };
@@ -81,7 +79,7 @@ function handler<S extends v.GenericSchema>(
       try {
         ack?.(response);
       } catch (error) {
-        log('ack failed: %O', error);
+        log('ack failed: %s', describeError(error));
       }
     };
     if (ackRequired && !ack) {
@@ -100,7 +98,7 @@ function handler<S extends v.GenericSchema>(
         if (error instanceof StoreUnavailableError) {
           return reply(fail({ code: ServerErrorCode.Unavailable, message: 'The server cannot reach its room store just now; try again shortly' }));
         }
-        log('handler failed: %O', error);
+        log('handler failed: %s', describeError(error));
         reply(fail({ code: ServerErrorCode.Internal, message: 'The server could not handle this message' }));
       },
     );

@@ -1,9 +1,10 @@
 // The Redis room store against the RoomStore contract, and what only a shared store has to do:
 // atomic joins from several servers, the expiry of a server that stopped beating, a hand-over.
+import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RedisRoomStore } from '../../server/rooms/redis.js';
-import type { Seat } from '../../server/rooms/store.js';
+import { StoreUnavailableError, type Seat } from '../../server/rooms/store.js';
 import { describeRoomStore } from '../helpers/store-contract.js';
 import { startRedis, stopAllRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -105,5 +106,41 @@ describe('RedisRoomStore across servers', () => {
     expect(freed.map((d) => [d.roomId, d.seat.peerId])).toContainEqual(['gone-socket', 'c']);
     expect(freed.map((d) => [d.roomId, d.seat.peerId])).toContainEqual(['dropped-meanwhile', 'e']);
     expect(freed.map((d) => d.seat.peerId)).not.toContain('a');
+  });
+});
+
+describe('RedisRoomStore errors', () => {
+  test('a read-only Redis (a fail-over in progress) is unavailable, not an internal failure', async () => {
+    const own = await startRedis();
+    const client = new Redis(own.url, { maxRetriesPerRequest: 0 });
+    clients.push(client);
+    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    const readOnly = new RedisRoomStore(client);
+    // A replica of a master that cannot be reached answers writes with READONLY, connection open.
+    await client.call('REPLICAOF', '127.0.0.1', '1');
+    const refused = await readOnly.join('failover', seat('a'), 1_000).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StoreUnavailableError);
+    expect((refused as Error).message).toMatch(/READONLY/);
+    await client.call('REPLICAOF', 'NO', 'ONE');
+    expect((await readOnly.join('failover', seat('a'), 1_000)).ok).toBe(true);
+  });
+
+  test('what the store throws carries no command arguments: no relayed SDP, no resume token', async () => {
+    const client = connect();
+    await new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', () => resolve())));
+    const broken = new RedisRoomStore(client, { prefix: 'broken:' });
+    // A room key of the wrong type makes every script on it fail with a reply error.
+    await client.set('broken:room:r', 'not a hash');
+    const errors = await Promise.all([
+      broken.keep('r', 'a', ['offer', { sdp: 'v=0 secret-sdp' }], false).catch((error: unknown) => error),
+      broken.join('r', seat('a', { session: 'secret-session' }), 1_000).catch((error: unknown) => error),
+      broken.route('r', 'a', 'sock-a').catch((error: unknown) => error),
+    ]);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(Error);
+      const shown = inspect(error, { depth: 10, showHidden: true });
+      expect(shown).toMatch(/WRONGTYPE/);
+      expect(shown).not.toMatch(/secret-sdp|secret-session|args/);
+    }
   });
 });
