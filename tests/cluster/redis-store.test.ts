@@ -3,6 +3,7 @@
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { connectCluster } from '../../server/cluster.js';
 import { RedisRoomStore } from '../../server/rooms/redis.js';
 import { StoreUnavailableError, type Seat } from '../../server/rooms/store.js';
 import { describeRoomStore } from '../helpers/store-contract.js';
@@ -143,4 +144,13 @@ describe('RedisRoomStore errors', () => {
       expect(shown).not.toMatch(/secret-sdp|secret-session|args/);
     }
   });
+});
+
+test('closing the cluster connection on purpose is not reported as a lost connection', async () => {
+  const reported: string[] = [];
+  const cluster = await connectCluster(redis.url, { report: (message) => reported.push(message) });
+  await cluster.close();
+  // ioredis emits 'close' once the socket has ended, a moment after quit() resolves.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(reported).toEqual([]);
 });
