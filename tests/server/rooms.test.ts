@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { PROTOCOL_VERSION, ServerErrorCode } from '../../sdk/protocol/index.js';
 import { allRooms, totalRoomsRunning } from '../../server/index.js';
 import { MemoryRoomStore } from '../../server/rooms/memory.js';
-import type { RoomStore, Seat } from '../../server/rooms/store.js';
+import { StoreUnavailableError, type RoomStore, type Seat } from '../../server/rooms/store.js';
 import {
   arrives,
   ask,
@@ -396,6 +396,33 @@ function deferred() {
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
 }
+
+describe('a store out of reach during the welcome', () => {
+  test('closes the connection as a drop, not as a final goodbye, so the client joins again', async () => {
+    const inner = new MemoryRoomStore();
+    let failSettles = 1;
+    const store = new Proxy<RoomStore>(inner, {
+      get(target, name) {
+        if (name === 'settle' && failSettles > 0) {
+          failSettles -= 1;
+          return async () => {
+            throw new StoreUnavailableError('Redis is not reachable: Command timed out');
+          };
+        }
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { url } = await start({}, { store });
+    const roomId = uniqueRoom();
+    const socket = client(url, { roomId, peerId: 'alice' });
+    const reason = await next<string>(socket, 'disconnect');
+    expect(reason).toBe('transport close');
+    // Joining again, as its reconnect would, resumes the same peer.
+    const again = await join(url, { roomId, peerId: 'alice' });
+    expect(again.joined.resumed).toBe(true);
+  });
+});
 
 describe('shutting down', () => {
   test('every peer is told the server is restarting before it is disconnected, and no partner is told anyone left', async () => {
