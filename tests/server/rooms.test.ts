@@ -424,6 +424,48 @@ describe('a store out of reach during the welcome', () => {
   });
 });
 
+describe('a leave or a drop the store failed to hear', () => {
+  /** A memory store swept every 20 ms whose next `fail` calls of `leave` or `drop` fail as Redis would. */
+  function failingStore(fail: 'leave' | 'drop') {
+    const inner = new MemoryRoomStore();
+    const state = { failures: 1 };
+    const store = new Proxy<RoomStore>(inner, {
+      get(target, name) {
+        if (name === 'sweepEveryMs') return 20;
+        if (name === fail && state.failures > 0) {
+          state.failures -= 1;
+          return async () => {
+            throw new StoreUnavailableError('Redis is not reachable: READONLY You can\'t write against a read only replica.');
+          };
+        }
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    return store;
+  }
+
+  test('a leave is tried again at the next sweep: the partner is told and the seat is free', async () => {
+    const { url } = await start({}, { store: failingStore('leave') });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(url, roomId);
+    const left = next<{ peerId: string; reason: string }>(bob, 'peerLeft');
+    alice.disconnect();
+    expect(await left).toEqual({ peerId: 'alice', reason: 'left' });
+    expect(await seated(roomId)).toEqual(['bob']);
+  });
+
+  test('a drop is tried again at the next sweep with its first deadline: the partner is told once the grace ends', async () => {
+    const srv = await start({}, { store: failingStore('drop') });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(srv.url, roomId);
+    const left = next<{ peerId: string; reason: string }>(bob, 'peerLeft');
+    await dropConnection(alice, srv);
+    expect(await left).toEqual({ peerId: 'alice', reason: 'dropped' });
+    expect(await seated(roomId)).toEqual(['bob']);
+  });
+});
+
 describe('shutting down', () => {
   test('every peer is told the server is restarting before it is disconnected, and no partner is told anyone left', async () => {
     const srv = await start();
