@@ -113,8 +113,9 @@ export class MemoryRoomStore implements RoomStore {
     const key = `${roomId}\n${peerId}`;
     let kept = this.#kept.get(key);
     if (!kept) this.#kept.set(key, (kept = { messages: [], bytes: 0 }));
-    const bytes = JSON.stringify(message[1]).length;
-    if (!always && (kept.bytes + bytes > AWAY_SEAT_BYTES || this.#keptBytes + bytes > AWAY_TOTAL_BYTES)) return { kept: true };
+    // As the Redis store measures it: the UTF-8 bytes of the whole message in JSON.
+    const bytes = Buffer.byteLength(JSON.stringify(message));
+    if (!always && (kept.bytes + bytes > AWAY_SEAT_BYTES || this.#keptBytes + bytes > AWAY_TOTAL_BYTES)) return { kept: true, dropped: true };
     kept.messages.push(message);
     kept.bytes += bytes;
     this.#keptBytes += bytes;

@@ -141,7 +141,7 @@ deadline(r .. '\\n' .. p, seat)
 return 1
 `,
   // ARGV: P, room, peer, message JSON, always (1/0), bytes per seat, bytes in all.
-  // Returns {1} when kept (or over the bounds), {0, socket} when the peer is there, {0} when the seat is gone.
+  // Returns {1} when kept, {2} when dropped (over the bounds), {0, socket} when the peer is there, {0} when the seat is gone.
   keep: `
 local r, p, message = ARGV[2], ARGV[3], ARGV[4]
 local raw = redis.call('HGET', roomKey(r), p)
@@ -152,7 +152,7 @@ local bytes = #message
 local kept = seat.kept or 0
 if ARGV[5] ~= '1' then
   local total = tonumber(redis.call('GET', P .. 'kept-bytes') or '0')
-  if kept + bytes > tonumber(ARGV[6]) or total + bytes > tonumber(ARGV[7]) then return {1} end
+  if kept + bytes > tonumber(ARGV[6]) or total + bytes > tonumber(ARGV[7]) then return {2} end
 end
 redis.call('RPUSH', keptKey(r, p), message)
 redis.call('INCRBY', P .. 'kept-bytes', bytes)

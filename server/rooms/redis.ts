@@ -95,6 +95,7 @@ export class RedisRoomStore implements RoomStore {
 
   async keep(roomId: string, peerId: string, message: KeptMessage, always: boolean): Promise<KeepOutcome> {
     const reply = (await this.#run('keep', roomId, peerId, JSON.stringify(message), always ? 1 : 0, AWAY_SEAT_BYTES, AWAY_TOTAL_BYTES)) as [number, string?];
+    if (reply[0] === 2) return { kept: true, dropped: true };
     return reply[0] === 1 ? { kept: true } : { kept: false, socketId: reply[1] ?? null };
   }
 

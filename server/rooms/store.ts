@@ -46,8 +46,8 @@ export type Route = { seated: false } | { seated: true; partner: Readonly<Seat> 
 export type KeptMessage = readonly [event: string, payload: unknown];
 
 export type KeepOutcome =
-  /** Kept for the away peer (or dropped because the bounds were reached). */
-  | { kept: true }
+  /** Kept for the away peer; `dropped` when it was not, because the bounds were reached. */
+  | { kept: true; dropped?: true }
   /** The peer is not away (any more): send to `socketId`; null when the seat is gone. */
   | { kept: false; socketId: string | null };
 
@@ -66,7 +66,7 @@ export interface Settled {
 }
 
 /**
- * What is kept for an away peer is bounded per seat (a call's offer, answer and candidates need
+ * What is kept for an away peer, measured as the UTF-8 bytes of `[event, payload]` in JSON, is bounded per seat (a call's offer, answer and candidates need
  * a few tens of KB) and for the whole store, so that dropping one end of many rooms cannot be
  * turned into a memory flood. Who is in the room (peerJoined, peerLeft) is always kept.
  */

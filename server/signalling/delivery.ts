@@ -18,6 +18,7 @@ export function deliver(ctx: Context, roomId: string, seat: Readonly<Seat>, ...m
     (outcome) => {
       // Back in the meantime: it gets the message directly.
       if (!outcome.kept && outcome.socketId) emitTo(ctx, outcome.socketId, message);
+      else if (outcome.kept && outcome.dropped) log('dropped a %s for %s in room %s: what is kept for it is at its bound', message[0], seat.peerId, roomId);
     },
     (error: unknown) => log('could not keep a %s for %s: %s', message[0], seat.peerId, describeError(error)),
   );

@@ -103,6 +103,17 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
       expect(kept.at(-1)).toEqual(['peerLeft', { peerId: 'b', reason: 'left' }]);
     });
 
+    test('the bound counts the UTF-8 bytes of the whole message, and a message over it is said to be dropped', async () => {
+      const store = await make();
+      const id = room();
+      await store.join(id, seat('a', { awayUntil: 99_999 }), 1_000);
+      // Half the bound in UTF-16 units, a little over it in UTF-8 bytes once the event name is counted.
+      const wide = 'é'.repeat(AWAY_SEAT_BYTES / 2 - 10);
+      expect(await store.keep(id, 'a', ['information', { data: wide }], false)).toEqual({ kept: true, dropped: true });
+      expect(await store.keep(id, 'a', ['information', { data: 'small' }], false)).toEqual({ kept: true });
+      expect((await store.settle(id, 'a', 'sock-a'))!.kept).toEqual([['information', { data: 'small' }]]);
+    });
+
     test('expire frees the seats whose grace has ended, once, with the partner to tell', async () => {
       const store = await make();
       const id = room();
