@@ -84,6 +84,10 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async route(roomId: string, peerId: string, socketId: string): Promise<Route> {
+    return this.routeNow(roomId, peerId, socketId);
+  }
+
+  routeNow(roomId: string, peerId: string, socketId: string): Route {
     const room = this.#rooms.get(roomId);
     if (room?.seats.get(peerId)?.socketId !== socketId) return NOT_SEATED;
     // The hot path of every relay: the live seat, not a copy (the route is read at once).

@@ -102,6 +102,11 @@ export interface RoomStore {
   /** Where messages from `socketId`, speaking for `peerId`, go: the partner, if it still holds the seat. */
   route(roomId: string, peerId: string, socketId: string): Promise<Route>;
   /**
+   * Stores in this process only: `route`, answered at once. The relay, every message's hot path,
+   * then needs no promise. The partner returned may be the live seat: read it at once, never keep it.
+   */
+  routeNow?(roomId: string, peerId: string, socketId: string): Route;
+  /**
    * Frees the peer's seat if `socketId` still speaks for it, deleting the room when empty, and
    * forgets what was kept for it. Null when the seat had moved on (a stale socket cannot evict
    * its successor).
