@@ -18,6 +18,8 @@ import {
 interface Room {
   createdAt: number;
   seats: Map<string, Seat>;
+  /** The keys of `seats`, kept in step on each change, for the relay's partner lookup. */
+  ids: string[];
 }
 
 interface Kept {
@@ -51,7 +53,7 @@ export class MemoryRoomStore implements RoomStore {
       if (room.seats.size === 0) room = undefined;
     }
     if (!room) {
-      room = { createdAt: seat.joinedAt, seats: new Map() };
+      room = { createdAt: seat.joinedAt, seats: new Map(), ids: [] };
       this.#rooms.set(roomId, room);
     }
     const previous = room.seats.get(seat.peerId) ?? null;
@@ -59,6 +61,7 @@ export class MemoryRoomStore implements RoomStore {
     // A resumed session keeps its original join time; a new session starts its own.
     const joinedAt = previous && previous.session === seat.session ? previous.joinedAt : seat.joinedAt;
     room.seats.set(seat.peerId, { ...seat, joinedAt });
+    room.ids = [...room.seats.keys()];
     this.#track(roomId, seat);
     return { ok: true, previous: previous && { ...previous }, partner: copy(this.#other(room, seat.peerId)), freed };
   }
@@ -163,6 +166,7 @@ export class MemoryRoomStore implements RoomStore {
 
   #free(roomId: string, room: Room, peerId: string): void {
     room.seats.delete(peerId);
+    room.ids = [...room.seats.keys()];
     this.#away.delete(`${roomId}\n${peerId}`);
     if (room.seats.size === 0) this.#rooms.delete(roomId);
     this.#forget(roomId, peerId);
@@ -178,8 +182,10 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   #other(room: Room, peerId: string): Seat | null {
-    for (const seat of room.seats.values()) if (seat.peerId !== peerId) return seat;
-    return null;
+    // At most two seats: looked up by id rather than iterated (no iterator on every relay).
+    const [first, second] = room.ids;
+    const other = first === peerId ? second : first;
+    return other === undefined ? null : (room.seats.get(other) ?? null);
   }
 }
 

@@ -6,21 +6,31 @@ import type { Context } from './context.js';
 import type { QueuedMessage } from './types.js';
 import { describeError, log } from './log.js';
 
-export function deliver(ctx: Context, roomId: string, seat: Readonly<Seat>, ...message: QueuedMessage): void {
+export function deliver<E extends keyof ServerToClientEvents>(
+  ctx: Context,
+  roomId: string,
+  seat: Readonly<Seat>,
+  event: E,
+  payload: Parameters<ServerToClientEvents[E]>[0],
+): void {
   if (seat.awayUntil === null) {
-    emitTo(ctx, seat.socketId, message);
+    // The relay's path: a partner on this server gets a direct emit, no message array is built.
+    const local = ctx.server.sockets.sockets.get(seat.socketId);
+    if (local) local.emit(event as keyof ServerToClientEvents, payload as never);
+    else emitTo(ctx, seat.socketId, [event, payload] as QueuedMessage);
     return;
   }
+  const message = [event, payload] as QueuedMessage;
   // Who is in the room is always kept (a resumed peer must not believe in a partner who left);
   // those events are small and come only from joins and leaves.
-  const always = message[0] === 'peerJoined' || message[0] === 'peerLeft';
+  const always = event === 'peerJoined' || event === 'peerLeft';
   ctx.store.keep(roomId, seat.peerId, message, always).then(
     (outcome) => {
       // Back in the meantime: it gets the message directly.
       if (!outcome.kept && outcome.socketId) emitTo(ctx, outcome.socketId, message);
-      else if (outcome.kept && outcome.dropped) log('dropped a %s for %s in room %s: what is kept for it is at its bound', message[0], seat.peerId, roomId);
+      else if (outcome.kept && outcome.dropped) log('dropped a %s for %s in room %s: what is kept for it is at its bound', event, seat.peerId, roomId);
     },
-    (error: unknown) => log('could not keep a %s for %s: %s', message[0], seat.peerId, describeError(error)),
+    (error: unknown) => log('could not keep a %s for %s: %s', event, seat.peerId, describeError(error)),
   );
 }
 

@@ -39,7 +39,6 @@ export function attachRelay(ctx: Context, socket: CignalSocket): void {
   // this listener (which socket.io calls for every event, before its handler) for the others.
   socket.onAny(function unknownEvent(event: string) {
     if (KNOWN_EVENTS.has(event)) return;
-    // `arguments`, not a rest parameter: no array is made for the known events that pass through.
     const last: unknown = arguments[arguments.length - 1];
     const ack = typeof last === 'function' ? (last as Ack) : undefined;
     if (!socket.data.bucket.take()) return reply(ack, RATE_LIMITED);
@@ -75,14 +74,18 @@ function handler<S extends v.GenericSchema>(
   ackRequired: boolean,
   send: (partner: Readonly<Seat>, payload: v.InferOutput<S>) => void,
 ) {
-  return (...args: unknown[]) => {
-    const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;
+  // `arguments` rather than a rest parameter: no array per message. The ack is the last argument
+  // when the client asked for one; the payload is the first one before it.
+  return function relayed(this: unknown, payload?: unknown) {
+    const count = arguments.length;
+    const ack = count > 0 && typeof arguments[count - 1] === 'function' ? (arguments[count - 1] as Ack) : undefined;
+    if (ack && count === 1) payload = undefined;
     if (!socket.data.bucket.take()) return reply(ack, RATE_LIMITED);
     if (ackRequired && !ack) {
       log('dropped a message from %s that had no ack', socket.data.peerId);
       return;
     }
-    const parsed = safeParse(schema, args[0]);
+    const parsed = safeParse(schema, payload);
     if (!parsed.success) return reply(ack, fail({ code: ServerErrorCode.InvalidPayload, message: describeIssues(parsed.issues) }));
     const { store } = ctx;
     const { roomId, peerId } = socket.data;
