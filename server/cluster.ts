@@ -57,8 +57,10 @@ export async function connectCluster(url: string, options: ClusterOptions = {}):
     throw new ConfigError(`REDIS_URL: cannot reach Redis at ${shown}: ${lastError || (error as Error).message}`);
   }
   let lost = false;
+  let closing = false;
   client.on('close', () => {
-    if (lost) return;
+    // Our own quit() closes the connection too; that is no loss to report.
+    if (lost || closing) return;
     lost = true;
     report(`Lost the connection to Redis at ${shown}; new joins are refused until it is back`);
   });
@@ -76,6 +78,7 @@ export async function connectCluster(url: string, options: ClusterOptions = {}):
     store,
     adapter: createAdapter(publisher, { streamName: 'cignal:socket.io', channelPrefix: 'cignal:socket.io', sessionKeyPrefix: 'cignal:sio:session:' }),
     async close() {
+      closing = true;
       // The adapter's own reading and subscribing clients close with socket.io (io.close()).
       await withTimeout(Promise.allSettled([client.quit(), publisher.quit()]), 1_000).catch(() => undefined);
       client.disconnect();

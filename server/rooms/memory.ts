@@ -18,6 +18,8 @@ import {
 interface Room {
   createdAt: number;
   seats: Map<string, Seat>;
+  /** The keys of `seats`, kept in step on each change, for the relay's partner lookup. */
+  ids: string[];
 }
 
 interface Kept {
@@ -39,10 +41,19 @@ export class MemoryRoomStore implements RoomStore {
   /** The seats that are away, by `roomId\npeerId` with their room id: what `expire` looks at. */
   readonly #away = new Map<string, string>();
 
-  async join(roomId: string, seat: Seat): Promise<JoinOutcome> {
+  async join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome> {
+    const freed: Departure[] = [];
     let room = this.#rooms.get(roomId);
+    if (room) {
+      for (const other of room.seats.values()) {
+        if (other.peerId === seat.peerId || other.awayUntil === null || other.awayUntil > now) continue;
+        this.#free(roomId, room, other.peerId);
+        freed.push({ roomId, seat: { ...other }, partner: copy(this.#other(room, other.peerId)) });
+      }
+      if (room.seats.size === 0) room = undefined;
+    }
     if (!room) {
-      room = { createdAt: seat.joinedAt, seats: new Map() };
+      room = { createdAt: seat.joinedAt, seats: new Map(), ids: [] };
       this.#rooms.set(roomId, room);
     }
     const previous = room.seats.get(seat.peerId) ?? null;
@@ -50,8 +61,9 @@ export class MemoryRoomStore implements RoomStore {
     // A resumed session keeps its original join time; a new session starts its own.
     const joinedAt = previous && previous.session === seat.session ? previous.joinedAt : seat.joinedAt;
     room.seats.set(seat.peerId, { ...seat, joinedAt });
+    room.ids = [...room.seats.keys()];
     this.#track(roomId, seat);
-    return { ok: true, previous: previous && { ...previous }, partner: copy(this.#other(room, seat.peerId)) };
+    return { ok: true, previous: previous && { ...previous }, partner: copy(this.#other(room, seat.peerId)), freed };
   }
 
   async undoJoin(roomId: string, peerId: string, socketId: string, previous: Seat | null): Promise<boolean> {
@@ -75,6 +87,10 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async route(roomId: string, peerId: string, socketId: string): Promise<Route> {
+    return this.routeNow(roomId, peerId, socketId);
+  }
+
+  routeNow(roomId: string, peerId: string, socketId: string): Route {
     const room = this.#rooms.get(roomId);
     if (room?.seats.get(peerId)?.socketId !== socketId) return NOT_SEATED;
     // The hot path of every relay: the live seat, not a copy (the route is read at once).
@@ -104,8 +120,9 @@ export class MemoryRoomStore implements RoomStore {
     const key = `${roomId}\n${peerId}`;
     let kept = this.#kept.get(key);
     if (!kept) this.#kept.set(key, (kept = { messages: [], bytes: 0 }));
-    const bytes = JSON.stringify(message[1]).length;
-    if (!always && (kept.bytes + bytes > AWAY_SEAT_BYTES || this.#keptBytes + bytes > AWAY_TOTAL_BYTES)) return { kept: true };
+    // As the Redis store measures it: the UTF-8 bytes of the whole message in JSON.
+    const bytes = Buffer.byteLength(JSON.stringify(message));
+    if (!always && (kept.bytes + bytes > AWAY_SEAT_BYTES || this.#keptBytes + bytes > AWAY_TOTAL_BYTES)) return { kept: true, dropped: true };
     kept.messages.push(message);
     kept.bytes += bytes;
     this.#keptBytes += bytes;
@@ -149,6 +166,7 @@ export class MemoryRoomStore implements RoomStore {
 
   #free(roomId: string, room: Room, peerId: string): void {
     room.seats.delete(peerId);
+    room.ids = [...room.seats.keys()];
     this.#away.delete(`${roomId}\n${peerId}`);
     if (room.seats.size === 0) this.#rooms.delete(roomId);
     this.#forget(roomId, peerId);
@@ -164,8 +182,10 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   #other(room: Room, peerId: string): Seat | null {
-    for (const seat of room.seats.values()) if (seat.peerId !== peerId) return seat;
-    return null;
+    // At most two seats: looked up by id rather than iterated (no iterator on every relay).
+    const [first, second] = room.ids;
+    const other = first === peerId ? second : first;
+    return other === undefined ? null : (room.seats.get(other) ?? null);
   }
 }
 

@@ -57,11 +57,25 @@ end
 `;
 
 export const SCRIPTS = {
-  // ARGV: P, room, seat JSON, capacity. Returns {0} when full, else {1, previous, partner}.
+  // ARGV: P, room, seat JSON, capacity, now. Returns {0} when full, else {1, previous, partner, freed}
+  // where freed lists {seat, partner} of the room's other seats whose grace had ended by now (not
+  // swept yet): they no longer count against the capacity.
   join: `
 local r, seat = ARGV[2], cjson.decode(ARGV[3])
 local p, rk = seat.peerId, roomKey(ARGV[2])
 local member = r .. '\\n' .. p
+local now = tonumber(ARGV[5])
+local freed = {}
+local all = redis.call('HGETALL', rk)
+for i = 1, #all, 2 do
+  if all[i] ~= p then
+    local s = cjson.decode(all[i + 1])
+    if not isnull(s.awayUntil) and s.awayUntil <= now then
+      free(r, all[i], s)
+      table.insert(freed, {all[i + 1], other(r, all[i])})
+    end
+  end
+end
 local prevRaw = redis.call('HGET', rk, p)
 if not prevRaw and redis.call('HLEN', rk) >= tonumber(ARGV[4]) then return {0} end
 seat.kept = 0
@@ -75,7 +89,7 @@ redis.call('HSET', rk, p, cjson.encode(seat))
 redis.call('ZADD', P .. 'rooms', 'NX', seat.joinedAt, r)
 redis.call('SADD', P .. 'node:' .. seat.node, member)
 deadline(member, seat)
-return {1, prevRaw, other(r, p)}
+return {1, prevRaw, other(r, p), freed}
 `,
   // ARGV: P, room, peer, socket, previous seat JSON or ''. Returns 1 when undone.
   undoJoin: `
@@ -127,7 +141,7 @@ deadline(r .. '\\n' .. p, seat)
 return 1
 `,
   // ARGV: P, room, peer, message JSON, always (1/0), bytes per seat, bytes in all.
-  // Returns {1} when kept (or over the bounds), {0, socket} when the peer is there, {0} when the seat is gone.
+  // Returns {1} when kept, {2} when dropped (over the bounds), {0, socket} when the peer is there, {0} when the seat is gone.
   keep: `
 local r, p, message = ARGV[2], ARGV[3], ARGV[4]
 local raw = redis.call('HGET', roomKey(r), p)
@@ -138,7 +152,7 @@ local bytes = #message
 local kept = seat.kept or 0
 if ARGV[5] ~= '1' then
   local total = tonumber(redis.call('GET', P .. 'kept-bytes') or '0')
-  if kept + bytes > tonumber(ARGV[6]) or total + bytes > tonumber(ARGV[7]) then return {1} end
+  if kept + bytes > tonumber(ARGV[6]) or total + bytes > tonumber(ARGV[7]) then return {2} end
 end
 redis.call('RPUSH', keptKey(r, p), message)
 redis.call('INCRBY', P .. 'kept-bytes', bytes)

@@ -55,10 +55,16 @@ export class RedisRoomStore implements RoomStore {
     }
   }
 
-  async join(roomId: string, seat: Seat): Promise<JoinOutcome> {
-    const reply = (await this.#run('join', roomId, JSON.stringify({ ...seat, node: this.node }), ROOM_CAPACITY)) as [number, string | null, string | null];
+  async join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome> {
+    const reply = (await this.#run('join', roomId, JSON.stringify({ ...seat, node: this.node }), ROOM_CAPACITY, now)) as [
+      number,
+      string | null,
+      string | null,
+      Array<[string, string | null]>,
+    ];
     if (reply[0] === 0) return { ok: false, reason: 'room-full' };
-    return { ok: true, previous: parseSeat(reply[1]), partner: parseSeat(reply[2]) };
+    const freed = reply[3].map(([raw, partner]) => ({ roomId, seat: parseSeat(raw)!, partner: parseSeat(partner) }));
+    return { ok: true, previous: parseSeat(reply[1]), partner: parseSeat(reply[2]), freed };
   }
 
   async undoJoin(roomId: string, peerId: string, socketId: string, previous: Seat | null): Promise<boolean> {
@@ -89,6 +95,7 @@ export class RedisRoomStore implements RoomStore {
 
   async keep(roomId: string, peerId: string, message: KeptMessage, always: boolean): Promise<KeepOutcome> {
     const reply = (await this.#run('keep', roomId, peerId, JSON.stringify(message), always ? 1 : 0, AWAY_SEAT_BYTES, AWAY_TOTAL_BYTES)) as [number, string?];
+    if (reply[0] === 2) return { kept: true, dropped: true };
     return reply[0] === 1 ? { kept: true } : { kept: false, socketId: reply[1] ?? null };
   }
 
@@ -154,22 +161,32 @@ export class RedisRoomStore implements RoomStore {
     try {
       return await command();
     } catch (error) {
-      if (this.#redis.status !== 'ready' || isConnectionError(error)) {
-        throw new StoreUnavailableError(`Redis is not reachable: ${(error as Error).message}`, { cause: error });
+      // ioredis puts the command and its arguments on its errors (`command.args`): relayed SDP,
+      // resume tokens. Nothing of them leaves this store, not even as a cause.
+      const { name, message, code } = error as { name?: string; message?: string; code?: string };
+      if (this.#redis.status !== 'ready' || isConnectionError(name, message, code)) {
+        throw new StoreUnavailableError(`Redis is not reachable: ${message}`);
       }
-      throw error;
+      throw Object.assign(new Error(`Redis: ${message}`), code === undefined ? {} : { code });
     }
   }
 }
 
-function isConnectionError(error: unknown): boolean {
-  const { name, message, code } = error as { name?: string; message?: string; code?: string };
+/**
+ * Errors after which the same request may succeed later: the connection is gone or stalled, or
+ * Redis is failing over, loading, or busy with a script (replies that leave the connection open).
+ */
+function isConnectionError(name: string | undefined, message: string | undefined, code: string | undefined): boolean {
   return (
     name === 'MaxRetriesPerRequestError' ||
+    name === 'AbortError' ||
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||
     code === 'EPIPE' ||
-    /Connection is closed|Command timed out|Stream isn't writeable|LOADING/i.test(message ?? '')
+    code === 'ETIMEDOUT' ||
+    /Connection is closed|Command timed out|Stream isn't writeable/i.test(message ?? '') ||
+    // Reply errors, also when a Lua script's call raised them ("ERR ... script: ... READONLY ...").
+    /\b(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/.test(message ?? '')
   );
 }
 

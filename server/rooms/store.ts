@@ -31,8 +31,12 @@ export interface RoomSnapshot {
 }
 
 export type JoinOutcome =
-  /** `previous` is the seat this peer id held before (a reconnect or a reload), if any. */
-  | { ok: true; previous: Seat | null; partner: Seat | null }
+  /**
+   * `previous` is the seat this peer id held before (a reconnect or a reload), if any. `freed` are
+   * the room's other seats whose grace had ended by the join's `now` but that no sweep had freed
+   * yet: the join frees them (they do not count against the capacity), and their partners are to be told.
+   */
+  | { ok: true; previous: Seat | null; partner: Seat | null; freed: Departure[] }
   | { ok: false; reason: 'room-full' };
 
 /** Where a socket's messages go: nowhere when it no longer speaks for its seat. */
@@ -42,8 +46,8 @@ export type Route = { seated: false } | { seated: true; partner: Readonly<Seat> 
 export type KeptMessage = readonly [event: string, payload: unknown];
 
 export type KeepOutcome =
-  /** Kept for the away peer (or dropped because the bounds were reached). */
-  | { kept: true }
+  /** Kept for the away peer; `dropped` when it was not, because the bounds were reached. */
+  | { kept: true; dropped?: true }
   /** The peer is not away (any more): send to `socketId`; null when the seat is gone. */
   | { kept: false; socketId: string | null };
 
@@ -62,7 +66,7 @@ export interface Settled {
 }
 
 /**
- * What is kept for an away peer is bounded per seat (a call's offer, answer and candidates need
+ * What is kept for an away peer, measured as the UTF-8 bytes of `[event, payload]` in JSON, is bounded per seat (a call's offer, answer and candidates need
  * a few tens of KB) and for the whole store, so that dropping one end of many rooms cannot be
  * turned into a memory flood. Who is in the room (peerJoined, peerLeft) is always kept.
  */
@@ -80,9 +84,10 @@ export interface RoomStore {
   /**
    * Seats the peer, replacing a seat with the same peer id; refuses a third peer. Callers seat it
    * away (`seat.awayUntil` set) until `settle`, so that nothing relayed before its welcome
-   * overtakes it; what was kept for the seat it replaces stays kept.
+   * overtakes it; what was kept for the seat it replaces stays kept. Other seats of the room whose
+   * grace ended by `now` are freed first.
    */
-  join(roomId: string, seat: Seat): Promise<JoinOutcome>;
+  join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome>;
   /**
    * Undoes a join whose connection closed before it completed: if `socketId` still speaks for the
    * seat, puts `previous` back (or frees the seat when there was none). Compare-and-set: a later
@@ -96,6 +101,11 @@ export interface RoomStore {
   settle(roomId: string, peerId: string, socketId: string): Promise<Settled | null>;
   /** Where messages from `socketId`, speaking for `peerId`, go: the partner, if it still holds the seat. */
   route(roomId: string, peerId: string, socketId: string): Promise<Route>;
+  /**
+   * Stores in this process only: `route`, answered at once. The relay, every message's hot path,
+   * then needs no promise. The partner returned may be the live seat: read it at once, never keep it.
+   */
+  routeNow?(roomId: string, peerId: string, socketId: string): Route;
   /**
    * Frees the peer's seat if `socketId` still speaks for it, deleting the room when empty, and
    * forgets what was kept for it. Null when the seat had moved on (a stale socket cannot evict

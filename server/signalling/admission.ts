@@ -1,12 +1,11 @@
 // Admission: the join rides on the socket.io handshake, checked in an `io.use` middleware.
-import createDebug from 'debug';
 import { JoinRequestSchema, PROTOCOL_VERSION, ServerErrorCode, describeIssues, displayNameFor, safeParse, type WireError } from '../../sdk/protocol/index.js';
 import { TokenBucket } from '../rate-limit.js';
 import { StoreUnavailableError } from '../rooms/store.js';
 import type { Context } from './context.js';
+import { tellDeparture } from './delivery.js';
 import type { CignalSocket } from './types.js';
-
-const log = createDebug('cignal:signalling');
+import { describeError, log } from './log.js';
 
 export function refusal(code: WireError['code'], message: string): Error & { data: WireError } {
   return Object.assign(new Error(message), { data: { code, message } });
@@ -32,7 +31,8 @@ export function admission(ctx: Context) {
       // Away until its welcome settles the seat: what is relayed to it meanwhile waits in order.
       const joinedAt = ctx.now();
       const seat = { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: joinedAt + ctx.graceMs };
-      const outcome = await ctx.store.join(roomId, seat);
+      const outcome = await ctx.store.join(roomId, seat, joinedAt);
+      if (outcome.ok) for (const departure of outcome.freed) tellDeparture(ctx, departure, 'dropped');
       if (!outcome.ok) {
         log('refused %s: room %s is full', peerId, roomId);
         return next(refusal(ServerErrorCode.RoomFull, 'This room already has two people in it'));
@@ -61,7 +61,7 @@ export function admission(ctx: Context) {
         log('join refused: %s', error.message);
         return next(refusal(ServerErrorCode.Unavailable, 'The server cannot reach its room store just now; try again shortly'));
       }
-      log('join failed: %O', error);
+      log('join failed: %s', describeError(error));
       next(refusal(ServerErrorCode.Internal, 'The server could not complete the join'));
     }
   };

@@ -1,17 +1,15 @@
 // initSocketServer: attaches signalling to a socket.io server, and the views over every server in
 // this process that operators read (totalRoomsRunning, allRooms).
-import createDebug from 'debug';
 import type { Server } from 'socket.io';
 import { DEFAULT_ICE_SERVERS } from '../ice.js';
 import { MemoryRoomStore } from '../rooms/memory.js';
-import type { RoomSnapshot, RoomStore } from '../rooms/store.js';
+import { StoreUnavailableError, type RoomSnapshot, type RoomStore } from '../rooms/store.js';
 import { admission } from './admission.js';
 import type { Context } from './context.js';
 import { Presence } from './presence.js';
 import { attachRelay } from './relay.js';
 import type { CignalServer, Signalling, SignallingOptions } from './types.js';
-
-const log = createDebug('cignal:signalling');
+import { describeError, log } from './log.js';
 
 const running = new Set<Signalling>();
 
@@ -38,8 +36,11 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
   server.on('connection', (socket) => {
     attachRelay(ctx, socket);
     void presence.welcome(socket).catch((error) => {
-      log('welcome failed: %O', error);
-      socket.disconnect(true);
+      log('welcome failed: %s', describeError(error));
+      // A store out of reach is a passing failure: closing the transport makes the client take it
+      // as a drop and join again (answered `unavailable`, which it asks again) instead of ending.
+      if (error instanceof StoreUnavailableError) socket.conn.close();
+      else socket.disconnect(true);
     });
   });
 
@@ -59,7 +60,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
       try {
         await ctx.store.release?.(ctx.now(), ctx.graceMs);
       } catch (error) {
-        log('could not hand over the seats of this server: %O', error);
+        log('could not hand over the seats of this server: %s', describeError(error));
       }
     },
   };

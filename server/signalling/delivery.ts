@@ -1,27 +1,36 @@
 // Sending to a seat: straight to its socket (on this server or, through the adapter, another),
 // or into the store's away queue while its peer is away.
-import createDebug from 'debug';
 import type { ServerToClientEvents } from '../../sdk/protocol/index.js';
-import type { Seat } from '../rooms/store.js';
+import type { Departure, Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
 import type { QueuedMessage } from './types.js';
+import { describeError, log } from './log.js';
 
-const log = createDebug('cignal:signalling');
-
-export function deliver(ctx: Context, roomId: string, seat: Readonly<Seat>, ...message: QueuedMessage): void {
+export function deliver<E extends keyof ServerToClientEvents>(
+  ctx: Context,
+  roomId: string,
+  seat: Readonly<Seat>,
+  event: E,
+  payload: Parameters<ServerToClientEvents[E]>[0],
+): void {
   if (seat.awayUntil === null) {
-    emitTo(ctx, seat.socketId, message);
+    // The relay's path: a partner on this server gets a direct emit, no message array is built.
+    const local = ctx.server.sockets.sockets.get(seat.socketId);
+    if (local) local.emit(event as keyof ServerToClientEvents, payload as never);
+    else emitTo(ctx, seat.socketId, [event, payload] as QueuedMessage);
     return;
   }
+  const message = [event, payload] as QueuedMessage;
   // Who is in the room is always kept (a resumed peer must not believe in a partner who left);
   // those events are small and come only from joins and leaves.
-  const always = message[0] === 'peerJoined' || message[0] === 'peerLeft';
+  const always = event === 'peerJoined' || event === 'peerLeft';
   ctx.store.keep(roomId, seat.peerId, message, always).then(
     (outcome) => {
       // Back in the meantime: it gets the message directly.
       if (!outcome.kept && outcome.socketId) emitTo(ctx, outcome.socketId, message);
+      else if (outcome.kept && outcome.dropped) log('dropped a %s for %s in room %s: what is kept for it is at its bound', event, seat.peerId, roomId);
     },
-    (error: unknown) => log('could not keep a %s for %s: %O', message[0], seat.peerId, error),
+    (error: unknown) => log('could not keep a %s for %s: %s', event, seat.peerId, describeError(error)),
   );
 }
 
@@ -30,4 +39,11 @@ export function emitTo(ctx: Context, socketId: string, message: QueuedMessage): 
   const local = ctx.server.sockets.sockets.get(socketId);
   if (local) local.emit(...(message as [keyof ServerToClientEvents, never]));
   else ctx.server.to(socketId).emit(...(message as [keyof ServerToClientEvents, never]));
+}
+
+/** Tells the partner of a freed seat that its peer is gone. */
+export function tellDeparture(ctx: Context, departure: Departure, reason: 'left' | 'dropped'): void {
+  const { roomId, seat, partner } = departure;
+  log('%s left room %s (%s)', seat.peerId, roomId, reason);
+  if (partner) deliver(ctx, roomId, partner, 'peerLeft', { peerId: seat.peerId, reason });
 }

@@ -1,15 +1,16 @@
 // Presence: a seated socket's welcome, the replacement of a stale socket, leaving, and the grace
 // a dropped peer gets before its seat is freed. The seat's state is the store's; this module only
 // keeps the timers that wake it up.
-import createDebug from 'debug';
 import { PROTOCOL_VERSION, type PeerInfo, type ServerToClientEvents } from '../../sdk/protocol/index.js';
 import { iceServersFor } from '../ice.js';
-import type { Departure, Seat } from '../rooms/store.js';
+import type { Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
-import { deliver, emitTo } from './delivery.js';
+import { deliver, emitTo, tellDeparture } from './delivery.js';
 import type { CignalSocket } from './types.js';
+import { describeError, log } from './log.js';
 
-const log = createDebug('cignal:signalling');
+/** How soon a departure the store failed to hear is tried again, when the store has no sweep. */
+const RETRY_MS = 1_000;
 
 function peerInfo(seat: Pick<Seat, 'peerId' | 'displayName' | 'role'>): PeerInfo {
   return { peerId: seat.peerId, displayName: seat.displayName, role: seat.role };
@@ -19,6 +20,9 @@ export class Presence {
   /** Wake-ups at the end of a grace period; the deadlines themselves are in the store. */
   readonly #timers = new Set<NodeJS.Timeout>();
   #sweep: NodeJS.Timeout | undefined;
+  /** Leaves and drops the store failed to hear, by socket id: tried again at each sweep. */
+  readonly #unfinished = new Map<string, Departing>();
+  #retry: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: Context) {
     // A store shared by several servers is swept on each of them, which also frees the seats of a
@@ -69,14 +73,16 @@ export class Presence {
     }
   }
 
-  /** Frees the seats whose grace has ended, and tells their partners. */
+  /** Tells the store the departures it failed to hear, frees the seats whose grace has ended, and tells their partners. */
   expire(): void {
-    this.ctx.store.expire(this.ctx.now(), this.ctx.graceMs).then(
-      (freed) => {
-        for (const departure of freed) this.#told(departure, 'dropped');
-      },
-      (error: unknown) => log('expiry failed: %O', error),
-    );
+    this.#retryDepartures()
+      .then(() => this.ctx.store.expire(this.ctx.now(), this.ctx.graceMs))
+      .then(
+        (freed) => {
+          for (const departure of freed) tellDeparture(this.ctx, departure, 'dropped');
+        },
+        (error: unknown) => log('expiry failed: %s', describeError(error)),
+      );
   }
 
   /** After the store was out of reach: puts back what it lost of this server's seats, then sweeps. */
@@ -93,7 +99,7 @@ export class Presence {
     log('the store is back; reconciling %d seats', seats.length);
     ctx.store.reconcile(ctx.now(), ctx.graceMs, seats).then(
       () => this.expire(),
-      (error: unknown) => log('reconciling failed: %O', error),
+      (error: unknown) => log('reconciling failed: %s', describeError(error)),
     );
   }
 
@@ -102,6 +108,7 @@ export class Presence {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     clearInterval(this.#sweep);
+    clearTimeout(this.#retry);
   }
 
   /** The old connection of a peer that joined again: told (unless it is the same presence) and closed, wherever it is. */
@@ -126,29 +133,63 @@ export class Presence {
     // A client that says goodbye, or a server that ends the socket, frees the seat at once;
     // a connection that merely drops keeps it for the grace period.
     if (reason === 'client namespace disconnect' || reason === 'server namespace disconnect') {
-      ctx.store.leave(roomId, peerId, socket.id).then(
-        (departure) => departure && this.#told(departure, 'left'),
-        (error: unknown) => log('leave failed: %O', error),
-      );
+      void this.#depart({ kind: 'leave', roomId, peerId, socketId: socket.id, until: ctx.now() });
       return;
     }
     log('%s dropped from room %s (%s); holding the seat for %d ms', peerId, roomId, reason, ctx.graceMs);
-    ctx.store.drop(roomId, peerId, socket.id, ctx.now() + ctx.graceMs).then(
-      (held) => {
-        if (!held || ctx.closing) return;
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          this.expire();
-        }, ctx.graceMs);
-        this.#timers.add(timer);
-      },
-      (error: unknown) => log('drop failed: %O', error),
-    );
+    void this.#depart({ kind: 'drop', roomId, peerId, socketId: socket.id, until: ctx.now() + ctx.graceMs });
   }
 
-  #told(departure: Departure, reason: 'left' | 'dropped'): void {
-    const { roomId, seat, partner } = departure;
-    log('%s left room %s (%s)', seat.peerId, roomId, reason);
-    if (partner) deliver(this.ctx, roomId, partner, 'peerLeft', { peerId: seat.peerId, reason });
+  /**
+   * Tells the store that a socket left or dropped. A store that fails to hear it (Redis timed out,
+   * or answered READONLY during a fail-over, with the connection still open) would keep the seat
+   * present for ever: the departure is kept and tried again at the next sweep, with its first
+   * deadline (a drop whose grace has passed meanwhile is freed by that sweep).
+   */
+  async #depart(departing: Departing): Promise<void> {
+    const { ctx } = this;
+    const { kind, roomId, peerId, socketId, until } = departing;
+    try {
+      if (kind === 'leave') {
+        const departure = await ctx.store.leave(roomId, peerId, socketId);
+        this.#unfinished.delete(socketId);
+        if (departure) tellDeparture(ctx, departure, 'left');
+        return;
+      }
+      const held = await ctx.store.drop(roomId, peerId, socketId, until);
+      this.#unfinished.delete(socketId);
+      if (!held || ctx.closing) return;
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        this.expire();
+      }, Math.max(0, until - ctx.now()));
+      this.#timers.add(timer);
+    } catch (error) {
+      log('%s failed for %s in room %s, to be tried again: %s', kind, peerId, roomId, describeError(error));
+      if (ctx.closing) return;
+      this.#unfinished.set(socketId, departing);
+      // A store without a sweep gets a timer of its own for the retry.
+      if (!ctx.store.sweepEveryMs && !this.#retry) {
+        this.#retry = setTimeout(() => {
+          this.#retry = undefined;
+          void this.#retryDepartures();
+        }, RETRY_MS);
+      }
+    }
   }
+
+  /** Tries the departures the store failed to hear again. */
+  async #retryDepartures(): Promise<void> {
+    if (!this.#unfinished.size || this.ctx.closing) return;
+    await Promise.all([...this.#unfinished.values()].map((departing) => this.#depart(departing)));
+  }
+}
+
+interface Departing {
+  kind: 'leave' | 'drop';
+  roomId: string;
+  peerId: string;
+  socketId: string;
+  /** For a drop: when its grace ends. */
+  until: number;
 }

@@ -1,9 +1,11 @@
 // The Redis room store against the RoomStore contract, and what only a shared store has to do:
 // atomic joins from several servers, the expiry of a server that stopped beating, a hand-over.
+import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { connectCluster } from '../../server/cluster.js';
 import { RedisRoomStore } from '../../server/rooms/redis.js';
-import type { Seat } from '../../server/rooms/store.js';
+import { StoreUnavailableError, type Seat } from '../../server/rooms/store.js';
 import { describeRoomStore } from '../helpers/store-contract.js';
 import { startRedis, stopAllRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -39,7 +41,7 @@ function seat(peerId: string, overrides: Partial<Seat> = {}): Seat {
 describe('RedisRoomStore across servers', () => {
   test('50 joins racing from two servers seat exactly two peers', async () => {
     const [one, two] = [await store(), await store()];
-    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? one : two).join('race', seat(`p${i}`))));
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? one : two).join('race', seat(`p${i}`), 1_000)));
     expect(outcomes.filter((o) => o.ok)).toHaveLength(2);
     expect((await one.list()).find((r) => r.id === 'race')?.peers).toHaveLength(2);
   });
@@ -48,8 +50,8 @@ describe('RedisRoomStore across servers', () => {
     const dead = await store({ node: 'dead', nodeTtlMs: 1_000 });
     const alive = await store({ node: 'alive', nodeTtlMs: 1_000 });
     await dead.expire(10_000, 500); // its last heartbeat: alive until 11 000
-    await dead.join('crash', seat('a'));
-    await alive.join('crash', seat('b'));
+    await dead.join('crash', seat('a'), 1_000);
+    await alive.join('crash', seat('b'), 1_000);
 
     expect((await alive.expire(10_900, 500)).length).toBe(0);
     expect((await alive.partner('crash', 'b'))?.awayUntil).toBeNull();
@@ -64,12 +66,12 @@ describe('RedisRoomStore across servers', () => {
     const leaving = await store({ node: 'leaving' });
     const staying = await store({ node: 'staying' });
     await leaving.expire(20_000, 1_000);
-    await leaving.join('handover', seat('a'));
-    await staying.join('handover', seat('b'));
+    await leaving.join('handover', seat('a'), 1_000);
+    await staying.join('handover', seat('b'), 1_000);
     await leaving.release(20_000, 1_000);
     expect((await staying.partner('handover', 'b'))?.awayUntil).toBe(21_000);
     // The peer comes back through the other server as itself, within the grace.
-    const back = await staying.join('handover', seat('a', { socketId: 'sock-a-again', awayUntil: 21_000 }));
+    const back = await staying.join('handover', seat('a', { socketId: 'sock-a-again', awayUntil: 21_000 }), 1_000);
     expect(back.ok && back.previous?.node).toBe('leaving');
     expect((await staying.settle('handover', 'a', 'sock-a-again'))?.partner?.peerId).toBe('b');
     expect((await staying.expire(30_000, 1_000)).filter((d) => d.roomId === 'handover')).toEqual([]);
@@ -79,15 +81,15 @@ describe('RedisRoomStore across servers', () => {
     const here = await store({ node: 'here', nodeTtlMs: 1_000 });
     const other = await store({ node: 'other', nodeTtlMs: 1_000 });
     await here.expire(50_000, 1_000);
-    await here.join('kept-seat', seat('a'));
-    await other.join('kept-seat', seat('b'));
-    await here.join('gone-socket', seat('c'));
+    await here.join('kept-seat', seat('a'), 1_000);
+    await other.join('kept-seat', seat('b'), 1_000);
+    await here.join('gone-socket', seat('c'), 1_000);
     await here.settle('kept-seat', 'a', 'sock-a');
     // The outage outlasts this server's expiry: the other server counts it out.
     await other.expire(52_000, 1_000);
     expect((await other.partner('kept-seat', 'b'))?.awayUntil).toBe(53_000);
     // A peer joined here after that, and its socket dropped during the outage.
-    await here.join('dropped-meanwhile', seat('e'));
+    await here.join('dropped-meanwhile', seat('e'), 1_000);
     // And Redis lost a room entirely.
     const lost = seat('d', { socketId: 'sock-d', joinedAt: 7_000 });
 
@@ -106,4 +108,49 @@ describe('RedisRoomStore across servers', () => {
     expect(freed.map((d) => [d.roomId, d.seat.peerId])).toContainEqual(['dropped-meanwhile', 'e']);
     expect(freed.map((d) => d.seat.peerId)).not.toContain('a');
   });
+});
+
+describe('RedisRoomStore errors', () => {
+  test('a read-only Redis (a fail-over in progress) is unavailable, not an internal failure', async () => {
+    const own = await startRedis();
+    const client = new Redis(own.url, { maxRetriesPerRequest: 0 });
+    clients.push(client);
+    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    const readOnly = new RedisRoomStore(client);
+    // A replica of a master that cannot be reached answers writes with READONLY, connection open.
+    await client.call('REPLICAOF', '127.0.0.1', '1');
+    const refused = await readOnly.join('failover', seat('a'), 1_000).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StoreUnavailableError);
+    expect((refused as Error).message).toMatch(/READONLY/);
+    await client.call('REPLICAOF', 'NO', 'ONE');
+    expect((await readOnly.join('failover', seat('a'), 1_000)).ok).toBe(true);
+  });
+
+  test('what the store throws carries no command arguments: no relayed SDP, no resume token', async () => {
+    const client = connect();
+    await new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', () => resolve())));
+    const broken = new RedisRoomStore(client, { prefix: 'broken:' });
+    // A room key of the wrong type makes every script on it fail with a reply error.
+    await client.set('broken:room:r', 'not a hash');
+    const errors = await Promise.all([
+      broken.keep('r', 'a', ['offer', { sdp: 'v=0 secret-sdp' }], false).catch((error: unknown) => error),
+      broken.join('r', seat('a', { session: 'secret-session' }), 1_000).catch((error: unknown) => error),
+      broken.route('r', 'a', 'sock-a').catch((error: unknown) => error),
+    ]);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(Error);
+      const shown = inspect(error, { depth: 10, showHidden: true });
+      expect(shown).toMatch(/WRONGTYPE/);
+      expect(shown).not.toMatch(/secret-sdp|secret-session|args/);
+    }
+  });
+});
+
+test('closing the cluster connection on purpose is not reported as a lost connection', async () => {
+  const reported: string[] = [];
+  const cluster = await connectCluster(redis.url, { report: (message) => reported.push(message) });
+  await cluster.close();
+  // ioredis emits 'close' once the socket has ended, a moment after quit() resolves.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(reported).toEqual([]);
 });

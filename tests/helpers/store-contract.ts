@@ -16,12 +16,12 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
     test('seats two peers, refuses a third, and a peer joining again replaces its own seat', async () => {
       const store = await make();
       const id = room();
-      expect(await store.join(id, seat('a'))).toEqual({ ok: true, previous: null, partner: null });
-      const second = await store.join(id, seat('b'));
+      expect(await store.join(id, seat('a'), 1_000)).toEqual({ ok: true, previous: null, partner: null, freed: [] });
+      const second = await store.join(id, seat('b'), 1_000);
       expect(second.ok && strip(second.partner)).toEqual(strip(seat('a')));
-      expect(await store.join(id, seat('c'))).toEqual({ ok: false, reason: 'room-full' });
+      expect(await store.join(id, seat('c'), 1_000)).toEqual({ ok: false, reason: 'room-full' });
 
-      const again = await store.join(id, seat('a', { socketId: 'sock-a2', joinedAt: 5_000 }));
+      const again = await store.join(id, seat('a', { socketId: 'sock-a2', joinedAt: 5_000 }), 1_000);
       expect(again.ok && strip(again.previous)).toEqual(strip(seat('a')));
       // Same session: the original join time stays.
       expect((await store.list()).find((r) => r.id === id)?.peers.find((p) => p.peerId === 'a')?.joinedAt).toBe(1_000);
@@ -33,8 +33,8 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
     test('leave frees only the seat the socket still speaks for, and an empty room is gone', async () => {
       const store = await make();
       const id = room();
-      await store.join(id, seat('a'));
-      await store.join(id, seat('b'));
+      await store.join(id, seat('a'), 1_000);
+      await store.join(id, seat('b'), 1_000);
       const before = await store.count();
       expect(await store.leave(id, 'a', 'someone-else')).toBeNull();
       const left = await store.leave(id, 'a', 'sock-a');
@@ -48,11 +48,11 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
     test('undoing a join is compare-and-set: the earlier seat comes back only while the abandoned socket holds it', async () => {
       const store = await make();
       const id = room();
-      await store.join(id, seat('a'));
-      const reload = await store.join(id, seat('a', { socketId: 'sock-a2', session: 'other' }));
+      await store.join(id, seat('a'), 1_000);
+      const reload = await store.join(id, seat('a', { socketId: 'sock-a2', session: 'other' }), 1_000);
       const previous = reload.ok ? reload.previous : null;
       // A third connection took the seat in between: the undo of the second must not touch it.
-      await store.join(id, seat('a', { socketId: 'sock-a3', session: 'third' }));
+      await store.join(id, seat('a', { socketId: 'sock-a3', session: 'third' }), 1_000);
       expect(await store.undoJoin(id, 'a', 'sock-a2', previous)).toBe(false);
       expect((await store.route(id, 'a', 'sock-a3')).seated).toBe(true);
 
@@ -60,7 +60,7 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
       expect((await store.route(id, 'a', 'sock-a')).seated).toBe(true);
 
       const fresh = room();
-      await store.join(fresh, seat('x'));
+      await store.join(fresh, seat('x'), 1_000);
       expect(await store.undoJoin(fresh, 'x', 'sock-x', null)).toBe(true);
       expect((await store.list()).some((r) => r.id === fresh)).toBe(false);
     });
@@ -68,15 +68,15 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
     test('messages for an away seat are kept in order and handed over once, when it settles', async () => {
       const store = await make();
       const id = room();
-      await store.join(id, seat('a'));
-      await store.join(id, seat('b'));
+      await store.join(id, seat('a'), 1_000);
+      await store.join(id, seat('b'), 1_000);
       expect(await store.keep(id, 'b', ['information', { data: 1 }], false)).toEqual({ kept: false, socketId: 'sock-b' });
       expect(await store.drop(id, 'b', 'not-b', 99_999)).toBe(false);
       expect(await store.drop(id, 'b', 'sock-b', 99_999)).toBe(true);
       expect((await store.partner(id, 'a'))?.awayUntil).toBe(99_999);
       for (const n of [1, 2, 3]) expect(await store.keep(id, 'b', ['information', { data: n }], false)).toEqual({ kept: true });
 
-      await store.join(id, seat('b', { socketId: 'sock-b2', awayUntil: 99_999 }));
+      await store.join(id, seat('b', { socketId: 'sock-b2', awayUntil: 99_999 }), 1_000);
       await store.keep(id, 'b', ['offer', { sdp: 'x' }], false);
       expect(await store.settle(id, 'b', 'sock-b')).toBeNull();
       const settled = await store.settle(id, 'b', 'sock-b2');
@@ -94,7 +94,7 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
     test('what is kept is bounded per seat, except who is in the room', async () => {
       const store = await make();
       const id = room();
-      await store.join(id, seat('a', { awayUntil: 99_999 }));
+      await store.join(id, seat('a', { awayUntil: 99_999 }), 1_000);
       const big = 'x'.repeat(AWAY_SEAT_BYTES / 4);
       for (let i = 0; i < 6; i++) await store.keep(id, 'a', ['information', { data: big }], false);
       await store.keep(id, 'a', ['peerLeft', { peerId: 'b', reason: 'left' }], true);
@@ -103,11 +103,22 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
       expect(kept.at(-1)).toEqual(['peerLeft', { peerId: 'b', reason: 'left' }]);
     });
 
+    test('the bound counts the UTF-8 bytes of the whole message, and a message over it is said to be dropped', async () => {
+      const store = await make();
+      const id = room();
+      await store.join(id, seat('a', { awayUntil: 99_999 }), 1_000);
+      // Half the bound in UTF-16 units, a little over it in UTF-8 bytes once the event name is counted.
+      const wide = 'é'.repeat(AWAY_SEAT_BYTES / 2 - 10);
+      expect(await store.keep(id, 'a', ['information', { data: wide }], false)).toEqual({ kept: true, dropped: true });
+      expect(await store.keep(id, 'a', ['information', { data: 'small' }], false)).toEqual({ kept: true });
+      expect((await store.settle(id, 'a', 'sock-a'))!.kept).toEqual([['information', { data: 'small' }]]);
+    });
+
     test('expire frees the seats whose grace has ended, once, with the partner to tell', async () => {
       const store = await make();
       const id = room();
-      await store.join(id, seat('a'));
-      await store.join(id, seat('b'));
+      await store.join(id, seat('a'), 1_000);
+      await store.join(id, seat('b'), 1_000);
       await store.drop(id, 'b', 'sock-b', 5_000);
       await store.keep(id, 'b', ['information', { data: 1 }], false);
       expect((await store.expire(4_999, 1_000)).filter((d) => d.roomId === id)).toEqual([]);
@@ -115,6 +126,22 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
       expect(freed.map((d) => [d.seat.peerId, d.partner?.peerId])).toEqual([['b', 'a']]);
       expect((await store.expire(6_000, 1_000)).filter((d) => d.roomId === id)).toEqual([]);
       expect(await store.partner(id, 'a')).toBeNull();
+    });
+
+    test('a join frees the seats whose grace has ended before counting, and says whom to tell', async () => {
+      const store = await make();
+      const id = room();
+      await store.join(id, seat('a'), 1_000);
+      await store.join(id, seat('b'), 1_000);
+      await store.drop(id, 'b', 'sock-b', 5_000);
+      // Still within b's grace: the room is full.
+      expect(await store.join(id, seat('c'), 4_999)).toEqual({ ok: false, reason: 'room-full' });
+      // Its grace has ended but no sweep ran yet: c takes the seat, and a is to be told.
+      const joined = await store.join(id, seat('c'), 5_000);
+      expect(joined.ok && joined.freed.map((d) => [d.roomId, d.seat.peerId, d.partner?.peerId])).toEqual([[id, 'b', 'a']]);
+      expect(joined.ok && joined.partner?.peerId).toBe('a');
+      expect((await store.expire(6_000, 1_000)).filter((d) => d.roomId === id)).toEqual([]);
+      expect((await store.list()).find((r) => r.id === id)?.peers.map((p) => p.peerId).sort()).toEqual(['a', 'c']);
     });
   });
 }

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { PROTOCOL_VERSION, ServerErrorCode } from '../../sdk/protocol/index.js';
 import { allRooms, totalRoomsRunning } from '../../server/index.js';
 import { MemoryRoomStore } from '../../server/rooms/memory.js';
-import type { RoomStore, Seat } from '../../server/rooms/store.js';
+import { StoreUnavailableError, type RoomStore, type Seat } from '../../server/rooms/store.js';
 import {
   arrives,
   ask,
@@ -363,12 +363,12 @@ function slowStore() {
         const value = Reflect.get(target, name) as unknown;
         return typeof value === 'function' ? value.bind(target) : value;
       }
-      return async (roomId: string, seat: Seat) => {
-        if (slow.slowJoins <= 0) return inner.join(roomId, seat);
+      return async (roomId: string, seat: Seat, now: number) => {
+        if (slow.slowJoins <= 0) return inner.join(roomId, seat, now);
         slow.slowJoins -= 1;
         slow.started.resolve();
         await slow.gate.promise;
-        const outcome = await inner.join(roomId, seat);
+        const outcome = await inner.join(roomId, seat, now);
         slow.finished.resolve();
         return outcome;
       };
@@ -396,6 +396,75 @@ function deferred() {
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
 }
+
+describe('a store out of reach during the welcome', () => {
+  test('closes the connection as a drop, not as a final goodbye, so the client joins again', async () => {
+    const inner = new MemoryRoomStore();
+    let failSettles = 1;
+    const store = new Proxy<RoomStore>(inner, {
+      get(target, name) {
+        if (name === 'settle' && failSettles > 0) {
+          failSettles -= 1;
+          return async () => {
+            throw new StoreUnavailableError('Redis is not reachable: Command timed out');
+          };
+        }
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { url } = await start({}, { store });
+    const roomId = uniqueRoom();
+    const socket = client(url, { roomId, peerId: 'alice' });
+    const reason = await next<string>(socket, 'disconnect');
+    expect(reason).toBe('transport close');
+    // Joining again, as its reconnect would, resumes the same peer.
+    const again = await join(url, { roomId, peerId: 'alice' });
+    expect(again.joined.resumed).toBe(true);
+  });
+});
+
+describe('a leave or a drop the store failed to hear', () => {
+  /** A memory store swept every 20 ms whose next `fail` calls of `leave` or `drop` fail as Redis would. */
+  function failingStore(fail: 'leave' | 'drop') {
+    const inner = new MemoryRoomStore();
+    const state = { failures: 1 };
+    const store = new Proxy<RoomStore>(inner, {
+      get(target, name) {
+        if (name === 'sweepEveryMs') return 20;
+        if (name === fail && state.failures > 0) {
+          state.failures -= 1;
+          return async () => {
+            throw new StoreUnavailableError('Redis is not reachable: READONLY You can\'t write against a read only replica.');
+          };
+        }
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    return store;
+  }
+
+  test('a leave is tried again at the next sweep: the partner is told and the seat is free', async () => {
+    const { url } = await start({}, { store: failingStore('leave') });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(url, roomId);
+    const left = next<{ peerId: string; reason: string }>(bob, 'peerLeft');
+    alice.disconnect();
+    expect(await left).toEqual({ peerId: 'alice', reason: 'left' });
+    expect(await seated(roomId)).toEqual(['bob']);
+  });
+
+  test('a drop is tried again at the next sweep with its first deadline: the partner is told once the grace ends', async () => {
+    const srv = await start({}, { store: failingStore('drop') });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(srv.url, roomId);
+    const left = next<{ peerId: string; reason: string }>(bob, 'peerLeft');
+    await dropConnection(alice, srv);
+    expect(await left).toEqual({ peerId: 'alice', reason: 'dropped' });
+    expect(await seated(roomId)).toEqual(['bob']);
+  });
+});
 
 describe('shutting down', () => {
   test('every peer is told the server is restarting before it is disconnected, and no partner is told anyone left', async () => {
