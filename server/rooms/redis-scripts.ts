@@ -46,6 +46,23 @@ local function deadline(member, seat)
     redis.call('ZADD', P .. 'deadlines', seat.awayUntil, member)
   end
 end
+-- Server n is gone (stopped, or counted out): the seats its sockets spoke for start their grace.
+local function releaseNode(n, now, grace)
+  for _, m in ipairs(redis.call('SMEMBERS', P .. 'node:' .. n)) do
+    local r, p = split(m)
+    local raw = redis.call('HGET', roomKey(r), p)
+    if raw then
+      local seat = cjson.decode(raw)
+      if seat.node == n and isnull(seat.awayUntil) then
+        seat.awayUntil = now + grace
+        redis.call('HSET', roomKey(r), p, cjson.encode(seat))
+        deadline(m, seat)
+      end
+    end
+  end
+  redis.call('DEL', P .. 'node:' .. n)
+  redis.call('HDEL', P .. 'nodes', n)
+end
 -- The seat of peer p in room r, if socket s speaks for it.
 local function held(r, p, s)
   local raw = redis.call('HGET', roomKey(r), p)
@@ -168,20 +185,7 @@ local nodes = redis.call('HGETALL', P .. 'nodes')
 for i = 1, #nodes, 2 do
   local n = nodes[i]
   if tonumber(nodes[i + 1]) < now then
-    for _, m in ipairs(redis.call('SMEMBERS', P .. 'node:' .. n)) do
-      local r, p = split(m)
-      local raw = redis.call('HGET', roomKey(r), p)
-      if raw then
-        local seat = cjson.decode(raw)
-        if seat.node == n and isnull(seat.awayUntil) then
-          seat.awayUntil = now + grace
-          redis.call('HSET', roomKey(r), p, cjson.encode(seat))
-          deadline(m, seat)
-        end
-      end
-    end
-    redis.call('DEL', P .. 'node:' .. n)
-    redis.call('HDEL', P .. 'nodes', n)
+    releaseNode(n, now, grace)
   end
 end
 local freed = {}
@@ -203,20 +207,7 @@ return freed
   // ARGV: P, this node, now, grace. The seats this server's sockets speak for start their grace.
   release: `
 local n, now, grace = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-for _, m in ipairs(redis.call('SMEMBERS', P .. 'node:' .. n)) do
-  local r, p = split(m)
-  local raw = redis.call('HGET', roomKey(r), p)
-  if raw then
-    local seat = cjson.decode(raw)
-    if seat.node == n and isnull(seat.awayUntil) then
-      seat.awayUntil = now + grace
-      redis.call('HSET', roomKey(r), p, cjson.encode(seat))
-      deadline(m, seat)
-    end
-  end
-end
-redis.call('DEL', P .. 'node:' .. n)
-redis.call('HDEL', P .. 'nodes', n)
+releaseNode(n, now, grace)
 return 1
 `,
   // ARGV: P, this node, now, grace, capacity, [[room, seat]...] as JSON, node ttl.
