@@ -564,20 +564,16 @@ export class Cignal extends Emitter<CignalEvents> {
     return false;
   }
 
-  #sendSignal(call: Call, signal: OutgoingSignal, connection: string, since = Date.now()) {
+  #sendSignal(call: Call, signal: OutgoingSignal, connection: string) {
     const client = this.#signal;
     if (!client) return;
     const to = signal.to ? { to: signal.to } : {};
     // Signals are acknowledged so that a refusal (rate limit, size) is reported, once per call.
-    // `no-peer` is not a failure here: the other side left while we were still sending. A server
-    // that cannot reach its room store just now (`unavailable`) gets the same signal again 1 to
-    // 3 s later, within the call's recovery bound.
+    // `no-peer` is not a failure here: the other side left while we were still sending.
     const onAck = (response: AckResponse | null) => {
       if (call !== this.#call || call.signalRefused) return;
       if (!response) return log.warn('no acknowledgement for a %s signal', signal.kind);
-      if (!response.ok && response.error.code === ServerErrorCode.Unavailable && Date.now() - since < (this.#options.recovery?.maxOutageMs ?? MAX_OUTAGE_MS)) {
-        setTimeout(() => call === this.#call && this.#sendSignal(call, signal, connection, since), 1_000 + 2_000 * Math.random());
-      } else if (!response.ok && response.error.code !== ServerErrorCode.NoPeer) {
+      if (!response.ok && response.error.code !== ServerErrorCode.NoPeer) {
         call.signalRefused = true;
         const what = { offer: 'an offer', answer: 'an answer', candidate: 'a network candidate' }[signal.kind];
         this.#fail('serverError', new CignalError(response.error.code, `The server refused ${what}: ${response.error.message}`));

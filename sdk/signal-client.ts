@@ -202,9 +202,10 @@ export class SignalClient {
   /**
    * Sends a request and resolves with the server's answer; rejects when none comes in time. Made
    * while the connection is down, it waits for the connection to be back (socket.io's own buffer
-   * would drop it once the answer's timeout passed) and the timeout starts then.
+   * would drop it once the answer's timeout passed) and the timeout starts then. One answered
+   * `unavailable` is sent again (see below) before its answer counts.
    */
-  async request<E extends Request>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<AckResponse> {
+  async request<E extends Request>(event: E, payload: Parameters<ClientToServerEvents[E]>[0], since = Date.now()): Promise<AckResponse> {
     if (!this.socket.connected && !this.#closed) {
       if (this.#waiting.length >= MAX_WAITING_REQUESTS) throw new CignalError(ClientErrorCode.NotConnected, 'Too much is waiting for the connection to the server');
       if (!(await new Promise<boolean>((resolve) => this.#waiting.push(resolve)))) {
@@ -212,7 +213,12 @@ export class SignalClient {
       }
     }
     const sender = this.socket.timeout(this.#timeoutMs) as unknown as { emitWithAck(event: E, payload: unknown): Promise<AckResponse> };
-    return sender.emitWithAck(event, payload);
+    const response = await sender.emitWithAck(event, payload);
+    // A server that cannot reach its room store just now (`unavailable`) is asked the same again
+    // 1 to 3 s later, for as long as an outage may last.
+    if (response.ok || response.error.code !== ServerErrorCode.Unavailable || Date.now() - since > this.#maxOutageMs) return response;
+    await new Promise((resolve) => setTimeout(resolve, 1_000 + 2_000 * Math.random()));
+    return this.#closed ? response : this.request(event, payload, since);
   }
 
   /** Sends without asking for an answer. */
