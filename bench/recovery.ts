@@ -7,7 +7,8 @@ import { packageVersion } from '../server/paths.js';
 import { callBetween, framesBack, installHarness, stalled, watchFrames } from '../tests/helpers/harness.js';
 import { createNetwork, launchBrowserIn, netnsUnavailable, startServerIn } from '../tests/helpers/netns.js';
 
-const ROUNDS = Number(process.env.ROUNDS ?? 10);
+// 20 outages: with nearest-rank percentiles, the p95 of 10 would be the slowest single outage.
+const ROUNDS = Number(process.env.ROUNDS ?? 20);
 const OUTAGE_MS = 4_000;
 const GOAL_P95_MS = 3_000;
 
@@ -55,7 +56,8 @@ try {
   const both = rounds.map((r) => Math.max(r.alice, r.bob));
   const p50 = percentile(both, 50);
   const p95 = percentile(both, 95);
-  console.log(`\nvideo on both sides after the network returned, ${ROUNDS} outages of ${OUTAGE_MS / 1000} s: p50 ${p50} ms, p95 ${p95} ms (goal: p95 ≤ ${GOAL_P95_MS} ms) ${p95 <= GOAL_P95_MS ? 'met' : 'NOT MET'}`);
+  const max = Math.max(...both);
+  console.log(`\nvideo on both sides after the network returned, ${ROUNDS} outages of ${OUTAGE_MS / 1000} s: p50 ${p50} ms, p95 ${p95} ms, slowest ${max} ms (goal: p95 ≤ ${GOAL_P95_MS} ms) ${p95 <= GOAL_P95_MS ? 'met' : 'NOT MET'}`);
 
   const section = [
     '<!-- recovery: written by npm run bench:recovery -->',
@@ -64,13 +66,15 @@ try {
     `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:recovery\`: one call between two Chromium pages,`,
     `each browser and the server in a network namespace of their own; ${ROUNDS} times, the first`,
     `peer's link is taken down for ${OUTAGE_MS / 1000} s (signalling and media both cut), then brought back. Time from the`,
-    'link coming back to new decoded video frames on both sides:',
+    'link coming back to more than 10 new decoded video frames on both sides (percentiles by nearest rank):',
     '',
-    '| | p50 | p95 | goal |',
-    '|---|---|---|---|',
-    `| video back on both sides | ${p50} ms | ${p95} ms | p95 ≤ ${GOAL_P95_MS} ms |`,
-    `| the side whose link was cut | ${percentile(rounds.map((r) => r.alice), 50)} ms | ${percentile(rounds.map((r) => r.alice), 95)} ms | |`,
-    `| the other side | ${percentile(rounds.map((r) => r.bob), 50)} ms | ${percentile(rounds.map((r) => r.bob), 95)} ms | |`,
+    '| | p50 | p95 | slowest | goal |',
+    '|---|---|---|---|---|',
+    `| video back on both sides | ${p50} ms | ${p95} ms | ${max} ms | p95 ≤ ${GOAL_P95_MS} ms |`,
+    ...(['alice', 'bob'] as const).map((who) => {
+      const times = rounds.map((r) => r[who]);
+      return `| ${who === 'alice' ? 'the side whose link was cut' : 'the other side'} | ${percentile(times, 50)} ms | ${percentile(times, 95)} ms | ${Math.max(...times)} ms | |`;
+    }),
     '<!-- /recovery -->',
   ].join('\n');
   const file = new URL('../docs/benchmarks.md', import.meta.url);
