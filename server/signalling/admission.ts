@@ -1,11 +1,12 @@
 // Admission: the join rides on the socket.io handshake, checked in an `io.use` middleware.
-import { JoinRequestSchema, PROTOCOL_VERSION, ServerErrorCode, describeIssues, displayNameFor, safeParse, type WireError } from '../../sdk/protocol/index.js';
+import { PROTOCOL_VERSION, ServerErrorCode, displayNameFor, type WireError } from '../../sdk/protocol/index.js';
 import { TokenBucket } from '../rate-limit.js';
 import { StoreUnavailableError } from '../rooms/store.js';
 import type { Context } from './context.js';
 import { tellDeparture } from './delivery.js';
 import type { CignalSocket } from './types.js';
 import { describeError, log } from './log.js';
+import { Refused, joinRequest } from './payloads.js';
 
 export function refusal(code: WireError['code'], message: string): Error & { data: WireError } {
   return Object.assign(new Error(message), { data: { code, message } });
@@ -15,16 +16,14 @@ export function refusal(code: WireError['code'], message: string): Error & { dat
 export function admission(ctx: Context) {
   return async (socket: CignalSocket, next: (error?: Error) => void): Promise<void> => {
     try {
-      const parsed = safeParse(JoinRequestSchema, socket.handshake.auth);
-      if (!parsed.success) {
-        return next(refusal(ServerErrorCode.InvalidPayload, `Invalid join request: ${describeIssues(parsed.issues)}`));
-      }
-      const { roomId, peerId, session, protocol } = parsed.output;
+      const request = joinRequest.parse(socket.handshake.auth);
+      if (request instanceof Refused) return next(refusal(ServerErrorCode.InvalidPayload, `Invalid join request: ${request.message}`));
+      const { roomId, peerId, session, protocol } = request;
       if (protocol !== undefined && protocol > PROTOCOL_VERSION) {
         return next(refusal(ServerErrorCode.UnsupportedProtocol, `This server speaks protocol ${PROTOCOL_VERSION}; the client needs ${protocol}. Load the SDK from this server.`));
       }
-      const role = parsed.output.role || null;
-      const displayName = displayNameFor(parsed.output.displayName, role);
+      const role = request.role || null;
+      const displayName = displayNameFor(request.displayName, role);
       if (ctx.authorize && !(await ctx.authorize({ roomId, peerId, displayName, role, handshake: socket.handshake }))) {
         return next(refusal(ServerErrorCode.Unauthorized, 'This server did not allow the join'));
       }

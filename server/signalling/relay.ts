@@ -1,25 +1,13 @@
 // Relay: validates what a seated peer sends and passes it to the other peer of its room.
 // The hot path of every call: with a store that answers at once (in memory), a message is checked,
 // routed, sent and acknowledged without a promise, the way a bare socket.io relay would.
-import type * as v from 'valibot';
-import {
-  AnswerSchema,
-  CandidateSchema,
-  ClientEvents,
-  InformSchema,
-  MediaStateSchema,
-  OfferSchema,
-  ServerErrorCode,
-  describeIssues,
-  safeParse,
-  type Ack,
-  type AckResponse,
-  type WireError,
-} from '../../sdk/protocol/index.js';
+import { ClientEvents, ServerErrorCode, type Ack, type AckResponse, type WireError } from '../../sdk/protocol/index.js';
 import { StoreUnavailableError, type Route, type Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
 import { deliver } from './delivery.js';
 import { describeError, log } from './log.js';
+import * as payloads from './payloads.js';
+import { Refused, type PayloadParser } from './payloads.js';
 import { SignallingError, type CignalSocket } from './types.js';
 
 const OK: AckResponse = { ok: true };
@@ -45,11 +33,10 @@ export function attachRelay(ctx: Context, socket: CignalSocket): void {
     reply(ack, fail({ code: ServerErrorCode.UnknownEvent, message: `Unknown event "${String(event).slice(0, 64)}"` }));
   });
   for (const event of ['offer', 'answer', 'candidate', 'mediaState'] as const) {
-    const schema = { offer: OfferSchema, answer: AnswerSchema, candidate: CandidateSchema, mediaState: MediaStateSchema }[event];
     socket.on(
       event,
-      handler(ctx, socket, schema, false, (partner, payload) => {
-        // valibot's output is a new object already: stamping it copies nothing.
+      handler(ctx, socket, payloads[event] as PayloadParser<object>, false, (partner, payload) => {
+        // The parsed payload is a new object already: stamping it copies nothing.
         (payload as { from?: string }).from = peerId;
         deliver(ctx, roomId, partner, event, payload as never);
       }),
@@ -57,7 +44,7 @@ export function attachRelay(ctx: Context, socket: CignalSocket): void {
   }
   socket.on(
     'inform',
-    handler(ctx, socket, InformSchema, true, (partner, { data, id }) => {
+    handler(ctx, socket, payloads.inform, true, (partner, { data, id }) => {
       deliver(ctx, roomId, partner, 'information', id === undefined ? { data, from: peerId } : { data, id, from: peerId });
     }),
   );
@@ -67,12 +54,12 @@ export function attachRelay(ctx: Context, socket: CignalSocket): void {
  * Wraps a socket handler: takes the ack off the arguments, takes a token, validates the payload,
  * finds the partner and answers every outcome. Nothing thrown here reaches socket.io.
  */
-function handler<S extends v.GenericSchema>(
+function handler<T extends object>(
   ctx: Context,
   socket: CignalSocket,
-  schema: S,
+  parser: PayloadParser<T>,
   ackRequired: boolean,
-  send: (partner: Readonly<Seat>, payload: v.InferOutput<S>) => void,
+  send: (partner: Readonly<Seat>, payload: T) => void,
 ) {
   // `arguments` rather than a rest parameter: no array per message. The ack is the last argument
   // when the client asked for one; the payload is the first one before it.
@@ -85,15 +72,15 @@ function handler<S extends v.GenericSchema>(
       log('dropped a message from %s that had no ack', socket.data.peerId);
       return;
     }
-    const parsed = safeParse(schema, payload);
-    if (!parsed.success) return reply(ack, fail({ code: ServerErrorCode.InvalidPayload, message: describeIssues(parsed.issues) }));
+    const parsed = parser.parse(payload);
+    if (parsed instanceof Refused) return reply(ack, fail({ code: ServerErrorCode.InvalidPayload, message: parsed.message }));
     const { store } = ctx;
     const { roomId, peerId } = socket.data;
     if (socket.data.unseated) return reply(ack, notInRoom());
     if (store.routeNow) {
       // A store in this process: routed, sent and answered at once.
       try {
-        send(partnerOn(socket, store.routeNow(roomId, peerId, socket.id)), parsed.output);
+        send(partnerOn(socket, store.routeNow(roomId, peerId, socket.id)), parsed);
       } catch (error) {
         return reply(ack, refusal(error));
       }
@@ -101,7 +88,7 @@ function handler<S extends v.GenericSchema>(
     }
     store.route(roomId, peerId, socket.id).then(
       (route) => {
-        send(partnerOn(socket, route), parsed.output);
+        send(partnerOn(socket, route), parsed);
         reply(ack, OK);
       },
       (error: unknown) => reply(ack, refusal(error)),
