@@ -1,7 +1,7 @@
 // Relay: validates what a seated peer sends and passes it to the other peer of its room.
 // The hot path of every call: with a store that answers at once (in memory), a message is checked,
 // routed, sent and acknowledged without a promise, the way a bare socket.io relay would.
-import { ClientEvents, ServerErrorCode, type Ack, type AckResponse, type WireError } from '../../sdk/protocol/index.js';
+import { ServerErrorCode, type Ack, type AckResponse, type ClientEventName, type InformPayload, type WireError } from '../../sdk/protocol/index.js';
 import { StoreUnavailableError, type Route, type Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
 import { deliver } from './delivery.js';
@@ -14,86 +14,90 @@ const OK: AckResponse = { ok: true };
 const RATE_LIMITED: AckResponse = fail({ code: ServerErrorCode.RateLimited, message: 'Too many messages; slow down' });
 const UNAVAILABLE: AckResponse = fail({ code: ServerErrorCode.Unavailable, message: 'The server cannot reach its room store just now; try again shortly' });
 const INTERNAL: AckResponse = fail({ code: ServerErrorCode.Internal, message: 'The server could not handle this message' });
-const KNOWN_EVENTS: ReadonlySet<string> = new Set(ClientEvents);
 
 function fail(error: WireError): AckResponse {
   return { ok: false, error };
 }
 
-/** Installs the relaying handlers on a seated socket, each with the rate limit, and the answer to unknown events. */
-export function attachRelay(ctx: Context, socket: CignalSocket): void {
-  const { roomId, peerId } = socket.data;
-  // Every incoming event costs a token: the handlers below take it for the events they know, and
-  // this listener (which socket.io calls for every event, before its handler) for the others.
-  socket.onAny(function unknownEvent(event: string) {
-    if (KNOWN_EVENTS.has(event)) return;
-    const last: unknown = arguments[arguments.length - 1];
-    const ack = typeof last === 'function' ? (last as Ack) : undefined;
-    if (!socket.data.bucket.take()) return reply(ack, RATE_LIMITED);
-    reply(ack, fail({ code: ServerErrorCode.UnknownEvent, message: `Unknown event "${String(event).slice(0, 64)}"` }));
-  });
-  for (const event of ['offer', 'answer', 'candidate', 'mediaState'] as const) {
-    socket.on(
-      event,
-      handler(ctx, socket, payloads[event] as PayloadParser<object>, false, (partner, payload) => {
-        // The parsed payload is a new object already: stamping it copies nothing.
-        (payload as { from?: string }).from = peerId;
-        deliver(ctx, roomId, partner, event, payload as never);
-      }),
-    );
-  }
-  socket.on(
-    'inform',
-    handler(ctx, socket, payloads.inform, true, (partner, { data, id }) => {
-      deliver(ctx, roomId, partner, 'information', id === undefined ? { data, from: peerId } : { data, id, from: peerId });
-    }),
-  );
+/** What a client event is checked with, whether it must carry an ack, and how the partner gets it. */
+interface Relay<T extends object = object> {
+  parser: PayloadParser<T>;
+  ackRequired: boolean;
+  send(ctx: Context, roomId: string, partner: Readonly<Seat>, payload: T, from: string): void;
 }
 
-/**
- * Wraps a socket handler: takes the ack off the arguments, takes a token, validates the payload,
- * finds the partner and answers every outcome. Nothing thrown here reaches socket.io.
- */
-function handler<T extends object>(
-  ctx: Context,
-  socket: CignalSocket,
-  parser: PayloadParser<T>,
-  ackRequired: boolean,
-  send: (partner: Readonly<Seat>, payload: T) => void,
-) {
-  // `arguments` rather than a rest parameter: no array per message. The ack is the last argument
-  // when the client asked for one; the payload is the first one before it.
-  return function relayed(this: unknown, payload?: unknown) {
+const signal = (event: 'offer' | 'answer' | 'candidate' | 'mediaState'): Relay => ({
+  parser: payloads[event] as PayloadParser<object>,
+  ackRequired: false,
+  send(ctx, roomId, partner, payload, from) {
+    // The parsed payload is a new object already: stamping it copies nothing.
+    (payload as { from?: string }).from = from;
+    deliver(ctx, roomId, partner, event, payload as never);
+  },
+});
+
+const inform: Relay<InformPayload> = {
+  parser: payloads.inform,
+  ackRequired: true,
+  send(ctx, roomId, partner, { data, id }, from) {
+    deliver(ctx, roomId, partner, 'information', id === undefined ? { data, from } : { data, id, from });
+  },
+};
+
+const relays: ReadonlyMap<string, Relay> = new Map(
+  Object.entries({
+    offer: signal('offer'),
+    answer: signal('answer'),
+    candidate: signal('candidate'),
+    mediaState: signal('mediaState'),
+    inform: inform as Relay,
+  } satisfies Record<ClientEventName, Relay>),
+);
+
+/** Installs the one listener that answers every event of a seated socket. */
+export function attachRelay(ctx: Context, socket: CignalSocket): void {
+  // socket.io calls `onAny` listeners at once with the event's name and arguments (the ack last,
+  // when the client asked for one). No event has a handler of its own: this one is the only
+  // listener a message meets. `arguments` rather than a rest parameter: no array per message.
+  socket.onAny(function received(event: string, payload?: unknown) {
     const count = arguments.length;
-    const ack = count > 0 && typeof arguments[count - 1] === 'function' ? (arguments[count - 1] as Ack) : undefined;
-    if (ack && count === 1) payload = undefined;
+    const ack = count > 1 && typeof arguments[count - 1] === 'function' ? (arguments[count - 1] as Ack) : undefined;
+    if (ack && count === 2) payload = undefined;
+    // Every incoming event costs a token, known or not.
     if (!socket.data.bucket.take()) return reply(ack, RATE_LIMITED);
-    if (ackRequired && !ack) {
-      log('dropped a message from %s that had no ack', socket.data.peerId);
-      return;
+    const relay = relays.get(event);
+    if (!relay) return reply(ack, fail({ code: ServerErrorCode.UnknownEvent, message: `Unknown event "${String(event).slice(0, 64)}"` }));
+    relayMessage(ctx, socket, relay, payload, ack);
+  });
+}
+
+/** Validates a message, finds the partner, sends and answers every outcome. Nothing thrown here reaches socket.io. */
+function relayMessage(ctx: Context, socket: CignalSocket, relay: Relay, payload: unknown, ack: Ack | undefined): void {
+  if (relay.ackRequired && !ack) {
+    log('dropped a message from %s that had no ack', socket.data.peerId);
+    return;
+  }
+  const parsed = relay.parser.parse(payload);
+  if (parsed instanceof Refused) return reply(ack, fail({ code: ServerErrorCode.InvalidPayload, message: parsed.message }));
+  const { store } = ctx;
+  const { roomId, peerId } = socket.data;
+  if (socket.data.unseated) return reply(ack, notInRoom());
+  if (store.routeNow) {
+    // A store in this process: routed, sent and answered at once.
+    try {
+      relay.send(ctx, roomId, partnerOn(socket, store.routeNow(roomId, peerId, socket.id)), parsed, peerId);
+    } catch (error) {
+      return reply(ack, refusal(error));
     }
-    const parsed = parser.parse(payload);
-    if (parsed instanceof Refused) return reply(ack, fail({ code: ServerErrorCode.InvalidPayload, message: parsed.message }));
-    const { store } = ctx;
-    const { roomId, peerId } = socket.data;
-    if (socket.data.unseated) return reply(ack, notInRoom());
-    if (store.routeNow) {
-      // A store in this process: routed, sent and answered at once.
-      try {
-        send(partnerOn(socket, store.routeNow(roomId, peerId, socket.id)), parsed);
-      } catch (error) {
-        return reply(ack, refusal(error));
-      }
-      return reply(ack, OK);
-    }
-    store.route(roomId, peerId, socket.id).then(
-      (route) => {
-        send(partnerOn(socket, route), parsed);
-        reply(ack, OK);
-      },
-      (error: unknown) => reply(ack, refusal(error)),
-    );
-  };
+    return reply(ack, OK);
+  }
+  store.route(roomId, peerId, socket.id).then(
+    (route) => {
+      relay.send(ctx, roomId, partnerOn(socket, route), parsed, peerId);
+      reply(ack, OK);
+    },
+    (error: unknown) => reply(ack, refusal(error)),
+  );
 }
 
 /** The partner to relay to; a coded error (answered in the ack, if any) when there is none. */
