@@ -42,6 +42,10 @@ export class MemoryRoomStore implements RoomStore {
   readonly #away = new Map<string, string>();
 
   async join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome> {
+    return this.joinNow(roomId, seat, now);
+  }
+
+  joinNow(roomId: string, seat: Seat, now: number): JoinOutcome {
     const freed: Departure[] = [];
     let room = this.#rooms.get(roomId);
     if (room) {
@@ -78,6 +82,10 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async settle(roomId: string, peerId: string, socketId: string): Promise<Settled | null> {
+    return this.settleNow(roomId, peerId, socketId);
+  }
+
+  settleNow(roomId: string, peerId: string, socketId: string): Settled | null {
     const room = this.#rooms.get(roomId);
     const seat = room?.seats.get(peerId);
     if (!room || !seat || seat.socketId !== socketId) return null;

@@ -88,6 +88,8 @@ export interface RoomStore {
    * grace ended by `now` are freed first.
    */
   join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome>;
+  /** Stores in this process only: `join`, answered at once, so that a join waits on no promise. */
+  joinNow?(roomId: string, seat: Seat, now: number): JoinOutcome;
   /**
    * Undoes a join whose connection closed before it completed: if `socketId` still speaks for the
    * seat, puts `previous` back (or frees the seat when there was none). Compare-and-set: a later
@@ -99,6 +101,8 @@ export interface RoomStore {
    * longer kept). Null when `socketId` no longer speaks for the seat.
    */
   settle(roomId: string, peerId: string, socketId: string): Promise<Settled | null>;
+  /** Stores in this process only: `settle`, answered at once. */
+  settleNow?(roomId: string, peerId: string, socketId: string): Settled | null;
   /** Where messages from `socketId`, speaking for `peerId`, go: the partner, if it still holds the seat. */
   route(roomId: string, peerId: string, socketId: string): Promise<Route>;
   /**
