@@ -40,6 +40,12 @@ export class MemoryRoomStore implements RoomStore {
   #keptBytes = 0;
   /** The seats that are away, by `roomId\npeerId` with their room id: what `expire` looks at. */
   readonly #away = new Map<string, string>();
+  #epoch = 0;
+
+  /** Changes with every seat taken, settled, dropped or freed (they all pass through #track or #free). */
+  get epoch(): number {
+    return this.#epoch;
+  }
 
   async join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome> {
     return this.joinNow(roomId, seat, now);
@@ -167,12 +173,14 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   #track(roomId: string, seat: Seat): void {
+    this.#epoch++;
     const key = `${roomId}\n${seat.peerId}`;
     if (seat.awayUntil === null) this.#away.delete(key);
     else this.#away.set(key, roomId);
   }
 
   #free(roomId: string, room: Room, peerId: string): void {
+    this.#epoch++;
     room.seats.delete(peerId);
     room.ids = [...room.seats.keys()];
     this.#away.delete(`${roomId}\n${peerId}`);

@@ -111,6 +111,11 @@ export interface RoomStore {
    */
   routeNow?(roomId: string, peerId: string, socketId: string): Route;
   /**
+   * Stores in this process only: a count that changes whenever a seat changes, in any room. What
+   * `routeNow` answered still holds while the count stays the same, so a route may be kept that long.
+   */
+  readonly epoch?: number;
+  /**
    * Frees the peer's seat if `socketId` still speaks for it, deleting the room when empty, and
    * forgets what was kept for it. Null when the seat had moved on (a stale socket cannot evict
    * its successor).

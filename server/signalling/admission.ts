@@ -85,6 +85,7 @@ function seated(ctx: Context, socket: CignalSocket, candidate: Candidate, joined
     unseated: false,
     previous: outcome.previous,
     bucket: new TokenBucket(ctx.rate.perSecond, ctx.rate.burst, ctx.now),
+    route: null,
   };
   next();
 }

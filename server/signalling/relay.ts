@@ -1,7 +1,15 @@
 // Relay: validates what a seated peer sends and passes it to the other peer of its room.
 // The hot path of every call: with a store that answers at once (in memory), a message is checked,
 // routed, sent and acknowledged without a promise, the way a bare socket.io relay would.
-import { ServerErrorCode, type Ack, type AckResponse, type ClientEventName, type InformPayload, type WireError } from '../../sdk/protocol/index.js';
+import {
+  ServerErrorCode,
+  type Ack,
+  type AckResponse,
+  type ClientEventName,
+  type InformPayload,
+  type ServerToClientEvents,
+  type WireError,
+} from '../../sdk/protocol/index.js';
 import { StoreUnavailableError, type Route, type Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
 import { deliver } from './delivery.js';
@@ -19,29 +27,32 @@ function fail(error: WireError): AckResponse {
   return { ok: false, error };
 }
 
-/** What a client event is checked with, whether it must carry an ack, and how the partner gets it. */
+/** What a client event is checked with, whether it must carry an ack, and what the partner gets. */
 interface Relay<T extends object = object> {
   parser: PayloadParser<T>;
   ackRequired: boolean;
-  send(ctx: Context, roomId: string, partner: Readonly<Seat>, payload: T, from: string): void;
+  /** The event the partner gets. */
+  event: keyof ServerToClientEvents;
+  /** The payload the partner gets: the checked one, stamped with the sender. */
+  stamp(payload: T, from: string): object;
 }
 
 const signal = (event: 'offer' | 'answer' | 'candidate' | 'mediaState'): Relay => ({
   parser: payloads[event] as PayloadParser<object>,
   ackRequired: false,
-  send(ctx, roomId, partner, payload, from) {
+  event,
+  stamp(payload, from) {
     // The parsed payload is a new object already: stamping it copies nothing.
     (payload as { from?: string }).from = from;
-    deliver(ctx, roomId, partner, event, payload as never);
+    return payload;
   },
 });
 
 const inform: Relay<InformPayload> = {
   parser: payloads.inform,
   ackRequired: true,
-  send(ctx, roomId, partner, { data, id }, from) {
-    deliver(ctx, roomId, partner, 'information', id === undefined ? { data, from } : { data, id, from });
-  },
+  event: 'information',
+  stamp: ({ data, id }, from) => (id === undefined ? { data, from } : { data, id, from }),
 };
 
 const relays: ReadonlyMap<string, Relay> = new Map(
@@ -82,10 +93,17 @@ function relayMessage(ctx: Context, socket: CignalSocket, relay: Relay, payload:
   const { store } = ctx;
   const { roomId, peerId } = socket.data;
   if (socket.data.unseated) return reply(ack, notInRoom());
+  const message = relay.stamp(parsed, peerId);
   if (store.routeNow) {
-    // A store in this process: routed, sent and answered at once.
+    // A store in this process: routed, sent and answered at once; and while no seat has changed
+    // since the last message, to the same partner's socket without asking the store again.
     try {
-      relay.send(ctx, roomId, partnerOn(socket, store.routeNow(roomId, peerId, socket.id)), parsed, peerId);
+      const route = socket.data.route;
+      if (route !== null && route.epoch === store.epoch) route.partner.emit(relay.event, message as never);
+      else {
+        const partner = deliver(ctx, roomId, partnerOn(socket, store.routeNow(roomId, peerId, socket.id)), relay.event, message as never);
+        socket.data.route = partner && store.epoch !== undefined ? { epoch: store.epoch, partner } : null;
+      }
     } catch (error) {
       return reply(ack, refusal(error));
     }
@@ -93,7 +111,7 @@ function relayMessage(ctx: Context, socket: CignalSocket, relay: Relay, payload:
   }
   store.route(roomId, peerId, socket.id).then(
     (route) => {
-      relay.send(ctx, roomId, partnerOn(socket, route), parsed, peerId);
+      deliver(ctx, roomId, partnerOn(socket, route), relay.event, message as never);
       reply(ack, OK);
     },
     (error: unknown) => reply(ack, refusal(error)),
