@@ -85,7 +85,8 @@ function seated(ctx: Context, socket: CignalSocket, candidate: Candidate, joined
     unseated: false,
     previous: outcome.previous,
     bucket: new TokenBucket(ctx.rate.perSecond, ctx.rate.burst, ctx.now),
-    route: null,
+    routedTo: null,
+    routedAt: -1,
   };
   next();
 }

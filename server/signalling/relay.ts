@@ -98,11 +98,11 @@ function relayMessage(ctx: Context, socket: CignalSocket, relay: Relay, payload:
     // A store in this process: routed, sent and answered at once; and while no seat has changed
     // since the last message, to the same partner's socket without asking the store again.
     try {
-      const route = socket.data.route;
-      if (route !== null && route.epoch === store.epoch) route.partner.emit(relay.event, message as never);
+      const { data } = socket;
+      if (data.routedTo !== null && data.routedAt === store.epoch) data.routedTo.emit(relay.event, message as never);
       else {
-        const partner = deliver(ctx, roomId, partnerOn(socket, store.routeNow(roomId, peerId, socket.id)), relay.event, message as never);
-        socket.data.route = partner && store.epoch !== undefined ? { epoch: store.epoch, partner } : null;
+        data.routedTo = deliver(ctx, roomId, partnerOn(socket, store.routeNow(roomId, peerId, socket.id)), relay.event, message as never) ?? null;
+        data.routedAt = store.epoch ?? -1;
       }
     } catch (error) {
       return reply(ack, refusal(error));
