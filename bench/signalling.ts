@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { FromLoad, Job, LoadResult, ToLoad, Workload } from './signalling/load.js';
 import { nodeCommand, openFileLimits, raiseFileLimitTo, rssBytes, settle, totalCpuMs } from './signalling/proc.js';
 import { absoluteTable, percentile, ratioRange, ratioTable, writeSection, type Column, type RoundFigures, type Rounds } from './signalling/report.js';
-import { BASELINE, profileServersWith, targets, type RunningTarget, type Target } from './signalling/targets.js';
+import { BASELINE, TARGETED, profileServersWith, targets, type RunningTarget, type Target } from './signalling/targets.js';
 
 const env = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -230,7 +230,7 @@ if (idlePeers > 0) {
   }
 }
 
-const columns: Column[] = chosen.map(({ id, label }) => ({ id, label }));
+const columns: Column[] = chosen.map(({ id, label }) => ({ id, label, targeted: id === TARGETED }));
 const baseline = columns.find((c) => c.id === BASELINE);
 const others = columns.filter((c) => c.id !== BASELINE);
 const skipped = await Promise.all(targets.filter((t) => WANTED.includes(t.id) && !chosen.includes(t)).map(async (t) => `${t.label}: ${await t.unavailable()}`));

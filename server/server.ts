@@ -1,6 +1,7 @@
 // One HTTP(S) server carrying the Koa app and socket.io, with signalling attached.
+import cors, { type CorsOptions } from 'cors';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server, type ServerOptions } from 'socket.io';
@@ -31,6 +32,26 @@ export function socketServerOptions(config: Pick<ServerConfig, 'allowedOrigins'>
     connectTimeout: 10_000,
     serveClient: false,
   };
+}
+
+/**
+ * Applies socket.io's CORS headers to its HTTP requests (long-polling) alone. As socket.io's `cors`
+ * option, engine.io would run them as a middleware on every request, WebSocket upgrades included,
+ * behind a chain of promises each; a browser applies no CORS to a WebSocket. Called once socket.io
+ * is attached: its request listener (which hands other paths to the app) is wrapped.
+ */
+function corsForPolling(http: HttpServer, io: Server, options: CorsOptions): void {
+  const headers = cors(options);
+  const path = `${io.path()}/`;
+  const listeners = http.listeners('request') as RequestListener[];
+  http.removeAllListeners('request');
+  http.on('request', (request, response) => {
+    const handle = () => {
+      for (const listener of listeners) listener.call(http, request, response);
+    };
+    if (request.url?.startsWith(path)) headers(request, response, handle);
+    else handle();
+  });
 }
 
 function sameHost(origin: string, host: string | undefined): boolean {
@@ -72,7 +93,9 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
   // With Redis, rooms are shared by every server of the cluster and socket.io reaches the sockets
   // of the other servers through its adapter.
   const cluster: Cluster | null = config.redisUrl && !options.store ? await connectCluster(config.redisUrl, { nodeTtlMs: config.nodeTtlMs }) : null;
-  const io = new Server(http, { ...socketServerOptions(config), ...(cluster && { adapter: cluster.adapter }) });
+  const { cors: corsOptions, ...ioOptions } = socketServerOptions(config);
+  const io = new Server(http, { ...ioOptions, ...(cluster && { adapter: cluster.adapter }) });
+  corsForPolling(http, io, corsOptions as CorsOptions);
   signalling = initSocketServer(io, {
     store: options.store ?? cluster?.store,
     iceServers: config.iceServers,

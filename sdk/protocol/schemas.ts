@@ -20,13 +20,16 @@ const Id = (what: string, max: number = Limits.idMaxLength) =>
     v.check((value) => idProblem(what, value, max) === null, (issue) => idProblem(what, issue.input, max) ?? ''),
   );
 
+/** What a display name or a role may contain: no control characters. */
+// eslint-disable-next-line no-control-regex
+export const labelPattern = /^[^\u0000-\u001f\u007f]*$/;
+
 /** Free text shown to the other person: no control characters, bounded length. */
 const Label = (what: string, max: number) =>
   v.pipe(
     v.string(`${what} must be a string`),
     v.maxLength(max, `${what} must be at most ${max} characters`),
-    // eslint-disable-next-line no-control-regex
-    v.regex(/^[^\u0000-\u001f\u007f]*$/, `${what} must not contain control characters`),
+    v.regex(labelPattern, `${what} must not contain control characters`),
   );
 
 export const RoomIdSchema = Id('roomId');
@@ -79,6 +82,13 @@ export const AnswerSchema = v.object({
 });
 export type AnswerPayload = v.InferOutput<typeof AnswerSchema>;
 
+/** Bounds of an RTCIceCandidateInit's fields besides the candidate line (`Limits.candidateMaxLength`). */
+export const CandidateLimits = {
+  sdpMidMaxLength: 32,
+  sdpMLineIndexMax: 64,
+  usernameFragmentMaxLength: 256,
+} as const;
+
 /** An RTCIceCandidateInit from the sender's peer connection. */
 export const CandidateSchema = v.object({
   candidate: v.object({
@@ -86,9 +96,9 @@ export const CandidateSchema = v.object({
         v.string('candidate.candidate must be a string'),
         v.maxLength(Limits.candidateMaxLength, `candidate.candidate must be at most ${Limits.candidateMaxLength} characters`),
       ),
-      sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(32)))),
-      sdpMLineIndex: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(64)))),
-      usernameFragment: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(256)))),
+      sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(CandidateLimits.sdpMidMaxLength)))),
+      sdpMLineIndex: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(CandidateLimits.sdpMLineIndexMax)))),
+      usernameFragment: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(CandidateLimits.usernameFragmentMaxLength)))),
   }),
   connection: ConnectionIdSchema,
   to: To,

@@ -40,8 +40,18 @@ export class MemoryRoomStore implements RoomStore {
   #keptBytes = 0;
   /** The seats that are away, by `roomId\npeerId` with their room id: what `expire` looks at. */
   readonly #away = new Map<string, string>();
+  #epoch = 0;
+
+  /** Changes with every seat taken, settled, dropped or freed (they all pass through #track or #free). */
+  get epoch(): number {
+    return this.#epoch;
+  }
 
   async join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome> {
+    return this.joinNow(roomId, seat, now);
+  }
+
+  joinNow(roomId: string, seat: Seat, now: number): JoinOutcome {
     const freed: Departure[] = [];
     let room = this.#rooms.get(roomId);
     if (room) {
@@ -78,6 +88,10 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async settle(roomId: string, peerId: string, socketId: string): Promise<Settled | null> {
+    return this.settleNow(roomId, peerId, socketId);
+  }
+
+  settleNow(roomId: string, peerId: string, socketId: string): Settled | null {
     const room = this.#rooms.get(roomId);
     const seat = room?.seats.get(peerId);
     if (!room || !seat || seat.socketId !== socketId) return null;
@@ -159,12 +173,14 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   #track(roomId: string, seat: Seat): void {
+    this.#epoch++;
     const key = `${roomId}\n${seat.peerId}`;
     if (seat.awayUntil === null) this.#away.delete(key);
     else this.#away.set(key, roomId);
   }
 
   #free(roomId: string, room: Room, peerId: string): void {
+    this.#epoch++;
     room.seats.delete(peerId);
     room.ids = [...room.seats.keys()];
     this.#away.delete(`${roomId}\n${peerId}`);

@@ -88,6 +88,8 @@ export interface RoomStore {
    * grace ended by `now` are freed first.
    */
   join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome>;
+  /** Stores in this process only: `join`, answered at once, so that a join waits on no promise. */
+  joinNow?(roomId: string, seat: Seat, now: number): JoinOutcome;
   /**
    * Undoes a join whose connection closed before it completed: if `socketId` still speaks for the
    * seat, puts `previous` back (or frees the seat when there was none). Compare-and-set: a later
@@ -99,6 +101,8 @@ export interface RoomStore {
    * longer kept). Null when `socketId` no longer speaks for the seat.
    */
   settle(roomId: string, peerId: string, socketId: string): Promise<Settled | null>;
+  /** Stores in this process only: `settle`, answered at once. */
+  settleNow?(roomId: string, peerId: string, socketId: string): Settled | null;
   /** Where messages from `socketId`, speaking for `peerId`, go: the partner, if it still holds the seat. */
   route(roomId: string, peerId: string, socketId: string): Promise<Route>;
   /**
@@ -106,6 +110,11 @@ export interface RoomStore {
    * then needs no promise. The partner returned may be the live seat: read it at once, never keep it.
    */
   routeNow?(roomId: string, peerId: string, socketId: string): Route;
+  /**
+   * Stores in this process only: a count that changes whenever a seat changes, in any room. What
+   * `routeNow` answered still holds while the count stays the same, so a route may be kept that long.
+   */
+  readonly epoch?: number;
   /**
    * Frees the peer's seat if `socketId` still speaks for it, deleting the room when empty, and
    * forgets what was kept for it. Null when the seat had moved on (a stale socket cannot evict

@@ -3,7 +3,7 @@
 import type { Server } from 'socket.io';
 import { DEFAULT_ICE_SERVERS } from '../ice.js';
 import { MemoryRoomStore } from '../rooms/memory.js';
-import { StoreUnavailableError, type RoomSnapshot, type RoomStore } from '../rooms/store.js';
+import type { RoomSnapshot, RoomStore } from '../rooms/store.js';
 import { admission } from './admission.js';
 import type { Context } from './context.js';
 import { Presence } from './presence.js';
@@ -35,13 +35,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
   server.use(admission(ctx));
   server.on('connection', (socket) => {
     attachRelay(ctx, socket);
-    void presence.welcome(socket).catch((error) => {
-      log('welcome failed: %s', describeError(error));
-      // A store out of reach is a passing failure: closing the transport makes the client take it
-      // as a drop and join again (answered `unavailable`, which it asks again) instead of ending.
-      if (error instanceof StoreUnavailableError) socket.conn.close();
-      else socket.disconnect(true);
-    });
+    presence.welcome(socket);
   });
 
   const signalling: Signalling = {

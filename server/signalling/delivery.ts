@@ -3,22 +3,23 @@
 import type { ServerToClientEvents } from '../../sdk/protocol/index.js';
 import type { Departure, Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
-import type { QueuedMessage } from './types.js';
+import type { CignalSocket, QueuedMessage } from './types.js';
 import { describeError, log } from './log.js';
 
+/** Sends to a seat's peer. Returns its socket when that is on this server and got the message directly. */
 export function deliver<E extends keyof ServerToClientEvents>(
   ctx: Context,
   roomId: string,
   seat: Readonly<Seat>,
   event: E,
   payload: Parameters<ServerToClientEvents[E]>[0],
-): void {
+): CignalSocket | undefined {
   if (seat.awayUntil === null) {
     // The relay's path: a partner on this server gets a direct emit, no message array is built.
     const local = ctx.server.sockets.sockets.get(seat.socketId);
     if (local) local.emit(event as keyof ServerToClientEvents, payload as never);
     else emitTo(ctx, seat.socketId, [event, payload] as QueuedMessage);
-    return;
+    return local;
   }
   const message = [event, payload] as QueuedMessage;
   // Who is in the room is always kept (a resumed peer must not believe in a partner who left);
@@ -32,6 +33,7 @@ export function deliver<E extends keyof ServerToClientEvents>(
     },
     (error: unknown) => log('could not keep a %s for %s: %s', event, seat.peerId, describeError(error)),
   );
+  return undefined;
 }
 
 /** A socket of this server directly; any other through the adapter (which reaches other servers). */

@@ -3,7 +3,7 @@
 // keeps the timers that wake it up.
 import { PROTOCOL_VERSION, type PeerInfo, type ServerToClientEvents } from '../../sdk/protocol/index.js';
 import { iceServersFor } from '../ice.js';
-import type { Seat } from '../rooms/store.js';
+import { StoreUnavailableError, type Seat, type Settled } from '../rooms/store.js';
 import type { Context } from './context.js';
 import { deliver, emitTo, tellDeparture } from './delivery.js';
 import type { CignalSocket } from './types.js';
@@ -36,23 +36,39 @@ export class Presence {
     ctx.store.onReconnect?.(() => this.#reconcile());
   }
 
-  /** Tells a newly seated socket where it is, hands it what was kept, and tells its partner. */
-  async welcome(socket: CignalSocket): Promise<void> {
-    const { ctx } = this;
+  /**
+   * Tells a newly seated socket where it is, hands it what was kept, and tells its partner: at
+   * once when the store answers at once. A welcome that fails ends the socket.
+   */
+  welcome(socket: CignalSocket): void {
     const { roomId, peerId, session, previous } = socket.data;
     socket.data.previous = null;
     const resumed = previous?.session === session;
 
     socket.on('disconnect', (reason) => this.#disconnected(socket, reason));
 
-    if (previous && previous.socketId !== socket.id) this.#replace(previous.socketId, resumed);
+    try {
+      if (previous && previous.socketId !== socket.id) this.#replace(previous.socketId, resumed);
+      const { store } = this.ctx;
+      if (store.settleNow) return this.#welcomed(socket, previous, store.settleNow(roomId, peerId, socket.id));
+      store.settle(roomId, peerId, socket.id).then(
+        (settled) => this.#welcomed(socket, previous, settled),
+        (error: unknown) => this.#welcomeFailed(socket, error),
+      );
+    } catch (error) {
+      this.#welcomeFailed(socket, error);
+    }
+  }
 
-    const settled = await ctx.store.settle(roomId, peerId, socket.id);
+  #welcomed(socket: CignalSocket, previous: Seat | null, settled: Settled | null): void {
+    const { ctx } = this;
+    const { roomId, peerId, session } = socket.data;
     if (!settled) {
       // Replaced by a newer connection while this one was being welcomed.
       socket.data.unseated = true;
       return;
     }
+    const resumed = previous?.session === session;
     const { partner, kept } = settled;
     const me = peerInfo(socket.data);
     log('%s %s room %s', peerId, resumed ? 'resumed in' : 'joined', roomId);
@@ -71,6 +87,14 @@ export class Presence {
       if (previous) deliver(ctx, roomId, partner, 'peerLeft', { peerId, reason: 'replaced' });
       deliver(ctx, roomId, partner, 'peerJoined', me);
     }
+  }
+
+  #welcomeFailed(socket: CignalSocket, error: unknown): void {
+    log('welcome failed: %s', describeError(error));
+    // A store out of reach is a passing failure: closing the transport makes the client take it
+    // as a drop and join again (answered `unavailable`, which it asks again) instead of ending.
+    if (error instanceof StoreUnavailableError) socket.conn.close();
+    else socket.disconnect(true);
   }
 
   /** Tells the store the departures it failed to hear, frees the seats whose grace has ended, and tells their partners. */

@@ -1,112 +1,121 @@
 // Relay: validates what a seated peer sends and passes it to the other peer of its room.
 // The hot path of every call: with a store that answers at once (in memory), a message is checked,
 // routed, sent and acknowledged without a promise, the way a bare socket.io relay would.
-import type * as v from 'valibot';
 import {
-  AnswerSchema,
-  CandidateSchema,
-  ClientEvents,
-  InformSchema,
-  MediaStateSchema,
-  OfferSchema,
   ServerErrorCode,
-  describeIssues,
-  safeParse,
   type Ack,
   type AckResponse,
+  type ClientEventName,
+  type InformPayload,
+  type ServerToClientEvents,
   type WireError,
 } from '../../sdk/protocol/index.js';
 import { StoreUnavailableError, type Route, type Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
 import { deliver } from './delivery.js';
 import { describeError, log } from './log.js';
+import * as payloads from './payloads.js';
+import { Refused, type PayloadParser } from './payloads.js';
 import { SignallingError, type CignalSocket } from './types.js';
 
 const OK: AckResponse = { ok: true };
 const RATE_LIMITED: AckResponse = fail({ code: ServerErrorCode.RateLimited, message: 'Too many messages; slow down' });
 const UNAVAILABLE: AckResponse = fail({ code: ServerErrorCode.Unavailable, message: 'The server cannot reach its room store just now; try again shortly' });
 const INTERNAL: AckResponse = fail({ code: ServerErrorCode.Internal, message: 'The server could not handle this message' });
-const KNOWN_EVENTS: ReadonlySet<string> = new Set(ClientEvents);
 
 function fail(error: WireError): AckResponse {
   return { ok: false, error };
 }
 
-/** Installs the relaying handlers on a seated socket, each with the rate limit, and the answer to unknown events. */
-export function attachRelay(ctx: Context, socket: CignalSocket): void {
-  const { roomId, peerId } = socket.data;
-  // Every incoming event costs a token: the handlers below take it for the events they know, and
-  // this listener (which socket.io calls for every event, before its handler) for the others.
-  socket.onAny(function unknownEvent(event: string) {
-    if (KNOWN_EVENTS.has(event)) return;
-    const last: unknown = arguments[arguments.length - 1];
-    const ack = typeof last === 'function' ? (last as Ack) : undefined;
-    if (!socket.data.bucket.take()) return reply(ack, RATE_LIMITED);
-    reply(ack, fail({ code: ServerErrorCode.UnknownEvent, message: `Unknown event "${String(event).slice(0, 64)}"` }));
-  });
-  for (const event of ['offer', 'answer', 'candidate', 'mediaState'] as const) {
-    const schema = { offer: OfferSchema, answer: AnswerSchema, candidate: CandidateSchema, mediaState: MediaStateSchema }[event];
-    socket.on(
-      event,
-      handler(ctx, socket, schema, false, (partner, payload) => {
-        // valibot's output is a new object already: stamping it copies nothing.
-        (payload as { from?: string }).from = peerId;
-        deliver(ctx, roomId, partner, event, payload as never);
-      }),
-    );
-  }
-  socket.on(
-    'inform',
-    handler(ctx, socket, InformSchema, true, (partner, { data, id }) => {
-      deliver(ctx, roomId, partner, 'information', id === undefined ? { data, from: peerId } : { data, id, from: peerId });
-    }),
-  );
+/** What a client event is checked with, whether it must carry an ack, and what the partner gets. */
+interface Relay<T extends object = object> {
+  parser: PayloadParser<T>;
+  ackRequired: boolean;
+  /** The event the partner gets. */
+  event: keyof ServerToClientEvents;
+  /** The payload the partner gets: the checked one, stamped with the sender. */
+  stamp(payload: T, from: string): object;
 }
 
-/**
- * Wraps a socket handler: takes the ack off the arguments, takes a token, validates the payload,
- * finds the partner and answers every outcome. Nothing thrown here reaches socket.io.
- */
-function handler<S extends v.GenericSchema>(
-  ctx: Context,
-  socket: CignalSocket,
-  schema: S,
-  ackRequired: boolean,
-  send: (partner: Readonly<Seat>, payload: v.InferOutput<S>) => void,
-) {
-  // `arguments` rather than a rest parameter: no array per message. The ack is the last argument
-  // when the client asked for one; the payload is the first one before it.
-  return function relayed(this: unknown, payload?: unknown) {
+const signal = (event: 'offer' | 'answer' | 'candidate' | 'mediaState'): Relay => ({
+  parser: payloads[event] as PayloadParser<object>,
+  ackRequired: false,
+  event,
+  stamp(payload, from) {
+    // The parsed payload is a new object already: stamping it copies nothing.
+    (payload as { from?: string }).from = from;
+    return payload;
+  },
+});
+
+const inform: Relay<InformPayload> = {
+  parser: payloads.inform,
+  ackRequired: true,
+  event: 'information',
+  stamp: ({ data, id }, from) => (id === undefined ? { data, from } : { data, id, from }),
+};
+
+const relays: ReadonlyMap<string, Relay> = new Map(
+  Object.entries({
+    offer: signal('offer'),
+    answer: signal('answer'),
+    candidate: signal('candidate'),
+    mediaState: signal('mediaState'),
+    inform: inform as Relay,
+  } satisfies Record<ClientEventName, Relay>),
+);
+
+/** Installs the one listener that answers every event of a seated socket. */
+export function attachRelay(ctx: Context, socket: CignalSocket): void {
+  // socket.io calls `onAny` listeners at once with the event's name and arguments (the ack last,
+  // when the client asked for one). No event has a handler of its own: this one is the only
+  // listener a message meets. `arguments` rather than a rest parameter: no array per message.
+  socket.onAny(function received(event: string, payload?: unknown) {
     const count = arguments.length;
-    const ack = count > 0 && typeof arguments[count - 1] === 'function' ? (arguments[count - 1] as Ack) : undefined;
-    if (ack && count === 1) payload = undefined;
+    const ack = count > 1 && typeof arguments[count - 1] === 'function' ? (arguments[count - 1] as Ack) : undefined;
+    if (ack && count === 2) payload = undefined;
+    // Every incoming event costs a token, known or not.
     if (!socket.data.bucket.take()) return reply(ack, RATE_LIMITED);
-    if (ackRequired && !ack) {
-      log('dropped a message from %s that had no ack', socket.data.peerId);
-      return;
-    }
-    const parsed = safeParse(schema, payload);
-    if (!parsed.success) return reply(ack, fail({ code: ServerErrorCode.InvalidPayload, message: describeIssues(parsed.issues) }));
-    const { store } = ctx;
-    const { roomId, peerId } = socket.data;
-    if (socket.data.unseated) return reply(ack, notInRoom());
-    if (store.routeNow) {
-      // A store in this process: routed, sent and answered at once.
-      try {
-        send(partnerOn(socket, store.routeNow(roomId, peerId, socket.id)), parsed.output);
-      } catch (error) {
-        return reply(ack, refusal(error));
+    const relay = relays.get(event);
+    if (!relay) return reply(ack, fail({ code: ServerErrorCode.UnknownEvent, message: `Unknown event "${String(event).slice(0, 64)}"` }));
+    relayMessage(ctx, socket, relay, payload, ack);
+  });
+}
+
+/** Validates a message, finds the partner, sends and answers every outcome. Nothing thrown here reaches socket.io. */
+function relayMessage(ctx: Context, socket: CignalSocket, relay: Relay, payload: unknown, ack: Ack | undefined): void {
+  if (relay.ackRequired && !ack) {
+    log('dropped a message from %s that had no ack', socket.data.peerId);
+    return;
+  }
+  const parsed = relay.parser.parse(payload);
+  if (parsed instanceof Refused) return reply(ack, fail({ code: ServerErrorCode.InvalidPayload, message: parsed.message }));
+  const { store } = ctx;
+  const { roomId, peerId } = socket.data;
+  if (socket.data.unseated) return reply(ack, notInRoom());
+  const message = relay.stamp(parsed, peerId);
+  if (store.routeNow) {
+    // A store in this process: routed, sent and answered at once; and while no seat has changed
+    // since the last message, to the same partner's socket without asking the store again.
+    try {
+      const { data } = socket;
+      if (data.routedTo !== null && data.routedAt === store.epoch) data.routedTo.emit(relay.event, message as never);
+      else {
+        data.routedTo = deliver(ctx, roomId, partnerOn(socket, store.routeNow(roomId, peerId, socket.id)), relay.event, message as never) ?? null;
+        data.routedAt = store.epoch ?? -1;
       }
-      return reply(ack, OK);
+    } catch (error) {
+      return reply(ack, refusal(error));
     }
-    store.route(roomId, peerId, socket.id).then(
-      (route) => {
-        send(partnerOn(socket, route), parsed.output);
-        reply(ack, OK);
-      },
-      (error: unknown) => reply(ack, refusal(error)),
-    );
-  };
+    return reply(ack, OK);
+  }
+  store.route(roomId, peerId, socket.id).then(
+    (route) => {
+      deliver(ctx, roomId, partnerOn(socket, route), relay.event, message as never);
+      reply(ack, OK);
+    },
+    (error: unknown) => reply(ack, refusal(error)),
+  );
 }
 
 /** The partner to relay to; a coded error (answered in the ack, if any) when there is none. */

@@ -57,6 +57,13 @@ export interface SocketData {
   unseated: boolean;
   previous: Seat | null;
   bucket: TokenBucket;
+  /**
+   * The partner's socket on this server as the relay last found it, and the store's epoch then:
+   * while no seat has changed since, the relay sends there without asking the store. (It holds on
+   * to at most one socket that has gone, until this one sends again or goes too.)
+   */
+  routedTo: CignalSocket | null;
+  routedAt: number;
 }
 
 export type CignalServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;

@@ -5,7 +5,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { afterEach, describe, expect, test } from 'vitest';
-import { allRooms, initSocketServer, totalRoomsRunning, type Signalling, type SignallingOptions } from '../../server/index.js';
+import { allRooms, initSocketServer, totalRoomsRunning, type AuthorizeRequest, type Signalling, type SignallingOptions } from '../../server/index.js';
 import { closeAll, join, next, pair, refusal, uniqueRoom } from '../helpers/server.js';
 
 interface Embedded {
@@ -123,14 +123,13 @@ describe('embedding signalling in an existing socket.io server', () => {
     ]);
   });
 
-  test('an embedding app decides who may join through authorize, and refusals reach the client as unauthorized', async () => {
+  test.each(['a promise', 'at once'])('an embedding app decides who may join through authorize, and refusals reach the client as unauthorized (answered with %s)', async (how) => {
     const asked: Array<{ roomId: string; peerId: string; displayName: string; role: string | null; hasAddress: boolean }> = [];
-    const { url } = await embed({
-      authorize: async ({ roomId, peerId, displayName, role, handshake }) => {
-        asked.push({ roomId, peerId, displayName, role, hasAddress: typeof handshake.address === 'string' });
-        return peerId !== 'mallory';
-      },
-    });
+    const decide = ({ roomId, peerId, displayName, role, handshake }: AuthorizeRequest) => {
+      asked.push({ roomId, peerId, displayName, role, hasAddress: typeof handshake.address === 'string' });
+      return peerId !== 'mallory';
+    };
+    const { url } = await embed({ authorize: how === 'a promise' ? async (request) => decide(request) : decide });
     const roomId = uniqueRoom();
 
     const refused = await refusal(url, { roomId, peerId: 'mallory', displayName: 'Mallory' });

@@ -25,10 +25,10 @@ interface Reply {
  * GET with node:http, which sends the path exactly as written (fetch would resolve "..") and does
  * not decompress, so tests see what went over the wire.
  */
-function get(base: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
+function get(base: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const { hostname, port } = new URL(base);
-    const req = request({ hostname, port, path, headers }, (res) => {
+    const req = request({ hostname, port, path, headers, method }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -196,5 +196,48 @@ describe('the running server', () => {
     expect(await attempt('https://app.example')).toBe('joined');
     // The server's own demo page is always allowed, whatever the list says.
     expect(await attempt(server.url)).toBe('joined');
+  });
+
+  test('long-polling answers CORS to the allowed origins, preflight included, and a polling client joins', async () => {
+    const handshake = '/socket.io/?EIO=4&transport=polling';
+    const open = await startServer();
+    const anyOrigin = await get(open.url, handshake, { Origin: 'https://any.example' });
+    expect(anyOrigin.status).toBe(200);
+    expect(anyOrigin.headers['access-control-allow-origin']).toBe('*');
+
+    const listed = await startServer({ allowedOrigins: ['https://app.example'] });
+    const fromListed = await get(listed.url, handshake, { Origin: 'https://app.example' });
+    expect(fromListed.status).toBe(200);
+    expect(fromListed.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(fromListed.headers.vary).toBe('Origin');
+    const fromOther = await get(listed.url, handshake, { Origin: 'https://evil.example' });
+    expect(fromOther.status).toBe(403);
+    expect(fromOther.headers['access-control-allow-origin']).toBeUndefined();
+
+    const preflight = await get(
+      listed.url,
+      handshake,
+      { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'x-custom' },
+      'OPTIONS',
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(preflight.headers['access-control-allow-methods']).toBe('GET,POST');
+    expect(preflight.headers['access-control-allow-headers']).toBe('x-custom');
+
+    // A client that polls joins as one over WebSocket does.
+    const socket = ioClient(listed.url, {
+      transports: ['polling'],
+      forceNew: true,
+      reconnection: false,
+      extraHeaders: { Origin: 'https://app.example' },
+      auth: { roomId: uniqueRoom(), peerId: 'p', session: 's' },
+    });
+    const joined = await new Promise<{ roomId: string }>((resolve, reject) => {
+      socket.once('joined', resolve);
+      socket.once('connect_error', reject);
+    });
+    socket.disconnect();
+    expect(joined.roomId).toMatch(/^room/);
   });
 });

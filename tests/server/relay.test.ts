@@ -5,6 +5,8 @@ import type { AckResponse } from '../../sdk/protocol/index.js';
 import {
   arrives,
   ask,
+  client,
+  dropConnection,
   join,
   loose,
   next,
@@ -116,6 +118,39 @@ describe('relaying between the two peers of a room', () => {
     const { socket } = await join(url, { roomId: uniqueRoom(), peerId: 'alone' });
 
     expect(await ask(socket, 'offer', offer)).toMatchObject({ ok: false, error: { code: 'no-peer' } });
+  });
+
+  test('signals follow the partner: kept while it is away, to its new connection after a reconnect and a reload, refused once it has left', async () => {
+    const srv = await start({ reconnectGraceMs: 60_000 });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(srv.url, roomId);
+    const first = next(bob, 'candidate');
+    expect(await ask(alice, 'candidate', candidate)).toEqual({ ok: true });
+    expect(await first).toEqual({ ...candidate, from: 'alice' });
+
+    // Bob's connection drops: what Alice sends meanwhile is kept, and reaches him when he is back.
+    await dropConnection(bob, srv);
+    expect(await ask(alice, 'candidate', { ...candidate, connection: 'pc-kept' })).toEqual({ ok: true });
+    const bobAgain = client(srv.url, { roomId, peerId: 'bob' }, false);
+    const kept = next(bobAgain, 'candidate');
+    bobAgain.connect();
+    expect(await kept).toEqual({ ...candidate, connection: 'pc-kept', from: 'alice' });
+    const second = next(bobAgain, 'candidate');
+    expect(await ask(alice, 'candidate', candidate)).toEqual({ ok: true });
+    expect(await second).toEqual({ ...candidate, from: 'alice' });
+
+    // A reload: a new session takes the seat, and the signals go to it.
+    const replaced = next(bobAgain, 'disconnect');
+    const { socket: bobReloaded } = await join(srv.url, { roomId, peerId: 'bob', session: 'reloaded' });
+    await replaced;
+    const third = next(bobReloaded, 'candidate');
+    expect(await ask(alice, 'candidate', candidate)).toEqual({ ok: true });
+    expect(await third).toEqual({ ...candidate, from: 'alice' });
+
+    const left = next(alice, 'peerLeft');
+    bobReloaded.disconnect();
+    await left;
+    expect(await ask(alice, 'candidate', candidate)).toMatchObject({ ok: false, error: { code: 'no-peer' } });
   });
 
   test('once the partner has left, inform answers no-peer', async () => {

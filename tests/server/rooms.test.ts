@@ -356,9 +356,11 @@ function slowStore() {
     finished: deferred(),
     store: null as unknown as RoomStore,
   };
-  // Every call goes to `inner`; only `join` may be held at the gate.
+  // Every call goes to `inner`; only `join` may be held at the gate, and there is no `joinNow`
+  // (a networked store answers no join at once).
   slow.store = new Proxy<RoomStore>(inner, {
     get(target, name) {
+      if (name === 'joinNow') return undefined;
       if (name !== 'join') {
         const value = Reflect.get(target, name) as unknown;
         return typeof value === 'function' ? value.bind(target) : value;
@@ -398,18 +400,22 @@ function deferred() {
 }
 
 describe('a store out of reach during the welcome', () => {
-  test('closes the connection as a drop, not as a final goodbye, so the client joins again', async () => {
+  test.each(['settle', 'settleNow'] as const)('closes the connection as a drop, not as a final goodbye, so the client joins again (%s)', async (failing) => {
     const inner = new MemoryRoomStore();
     let failSettles = 1;
     const store = new Proxy<RoomStore>(inner, {
       get(target, name) {
-        if (name === 'settle' && failSettles > 0) {
-          failSettles -= 1;
-          return async () => {
-            throw new StoreUnavailableError('Redis is not reachable: Command timed out');
-          };
-        }
+        // As a networked store does (settle) or a store in this process could (settleNow): the next one fails.
+        if (failing === 'settle' && name === 'settleNow') return undefined;
         const value = Reflect.get(target, name) as unknown;
+        if (name === failing) {
+          const settle = (value as RoomStore['settleNow'] & {}).bind(target);
+          const once = (...args: Parameters<typeof settle>) => {
+            if (failSettles-- > 0) throw new StoreUnavailableError('Redis is not reachable: Command timed out');
+            return settle(...args);
+          };
+          return failing === 'settle' ? async (...args: Parameters<typeof settle>) => once(...args) : once;
+        }
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
