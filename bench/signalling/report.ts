@@ -57,7 +57,7 @@ export function ratioRange(rounds: Rounds, target: string, metric: Metric, basel
 export interface Column {
   id: string;
   label: string;
-  /** The targets are for this column (ours, in memory); its cells show them. */
+  /** The targets are for this column (ours, in memory); its cells show them. */
   targeted?: boolean;
 }
 

@@ -234,5 +234,5 @@ export const targets: Target[] = [
 ];
 
 export const BASELINE = 'bare';
-/** Issue 9's targets are for the in-memory store; the Redis figures say what a cluster costs. */
+/** The targets are for the in-memory store; the Redis figures say what a cluster costs. */
 export const TARGETED = 'memory';
