@@ -2,70 +2,33 @@
 // façade over parts with one job each: the signalling connection (SignalClient), this side's
 // media (LocalMedia), the call and its peer connections (Call), and the messages the two SDKs
 // exchange over the data channel or signalling (Messenger).
-import { displayNameFor, iceServersProblem, idProblem, informDataProblem, toIceServers } from './protocol/checks.js';
+import { iceServersProblem, informDataProblem, toIceServers } from './protocol/checks.js';
 import { ServerErrorCode } from './protocol/errors.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
 import type { AckResponse, JoinedPayload, LeaveReason, PeerInfo } from './protocol/index.js';
 import { Call } from './call.js';
 import { outgoing, type Payload } from './data-channel.js';
 import { Emitter } from './emitter.js';
-import { CignalError, ClientErrorCode, errorDetail } from './errors.js';
+import { CignalError, ClientErrorCode, errorDetail, invalid } from './errors.js';
 import type { CallState, CignalEvents, Result } from './events.js';
 import { deviceKinds, LocalMedia, mediaError, type DeviceKind, type MediaState } from './local-media.js';
 import { Logger } from './logger.js';
 import { Messenger } from './messenger.js';
-import { MAX_OUTAGE_MS, turnExpired, type RecoveryOptions } from './recovery.js';
+import { resolveOptions, type CignalData, type CreateRoomOptions } from './options.js';
+import { MAX_OUTAGE_MS, turnExpired } from './recovery.js';
 import type { OutgoingSignal } from './peer-session.js';
-import { SignalClient, type CignalSocket, type CreateSocket } from './signal-client.js';
+import { SignalClient, type CignalSocket } from './signal-client.js';
 import type { NetworkStatus } from './stats.js';
 import { randomId } from './url.js';
 
 export type { CallState, CignalEvents, Result } from './events.js';
 export { cignalEventNames } from './events.js';
 export type { CignalSocket } from './signal-client.js';
-
-export interface CreateRoomOptions {
-  /** The Cignal server's base URL. Default: the page's origin. */
-  url?: string;
-  /** This person's id in the room. Default: a random id. */
-  peerId?: string;
-  /** The room to join. Default: a new random room id (128 bits). */
-  roomId?: string | number;
-  /** Shown to the other person. Default: `role`, else "Peer". */
-  peerName?: string;
-  role?: string;
-  /** getUserMedia constraints. Default `{ audio: true, video: true }`. */
-  mediaConstraints?: MediaStreamConstraints;
-  /** How long to wait for the server (or the other side) to answer a request. Default 10 000 ms. */
-  timeoutMs?: number;
-  /**
-   * How a call whose network failed is restored: `disconnectedGraceMs` (1500) before an ICE
-   * restart, `maxOutageMs` (60 000) after which the call ends with `connection-lost` (and twice
-   * that, a server that cannot be reached again, with `server-unreachable`), or a `policy` of your own.
-   */
-  recovery?: RecoveryOptions;
-  /** Collaborators, for tests and unusual environments. */
-  createSocket?: CreateSocket;
-  createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
-  getUserMedia?: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
-  getDisplayMedia?: (options: DisplayMediaStreamOptions) => Promise<MediaStream>;
-}
-
-export interface CignalData {
-  myPeerId: string;
-  myDisplayName: string;
-  myRole: string | null;
-  remotePeerId: string | null;
-  remoteDisplayName: string | null;
-  remoteRole: string | null;
-}
+export type { CignalData, CreateRoomOptions } from './options.js';
 
 const log = new Logger('Room');
 
 const nothingOn = (): MediaState => ({ microphone: false, camera: false, screenShare: false });
-const invalid = (message: string): never => {
-  throw new CignalError(ClientErrorCode.InvalidArgument, message);
-};
 const checkKind = (kind: unknown) => deviceKinds.includes(kind as DeviceKind) || invalid(`kind must be one of ${deviceKinds.join(', ')}`);
 
 export class Cignal extends Emitter<CignalEvents> {
@@ -123,32 +86,12 @@ export class Cignal extends Emitter<CignalEvents> {
 
   private constructor(options: CreateRoomOptions) {
     super();
-    if (typeof options !== 'object' || options === null) invalid('createRoom expects an options object');
-    const roomId = options.roomId === undefined || options.roomId === null || options.roomId === '' ? randomId() : String(options.roomId);
-    const peerId = options.peerId === undefined || options.peerId === null || options.peerId === '' ? randomId(12) : options.peerId;
-    const idError = idProblem('roomId', roomId) ?? idProblem('peerId', peerId);
-    if (idError) invalid(idError);
-    if (options.peerName !== undefined && typeof options.peerName !== 'string') invalid('peerName must be a string');
-    if (options.role !== undefined && options.role !== null && typeof options.role !== 'string') invalid('role must be a string');
-    let url = options.url ?? `${globalThis.location?.origin}/`;
-    try {
-      url = new URL(url, globalThis.location?.href).href;
-    } catch {
-      invalid(`url is not a valid URL: ${String(options.url)}`);
-    }
+    const resolved = resolveOptions(options);
     this.#options = options;
-    this.#roomId = roomId;
-    this.#url = url;
-    this.#timeoutMs = options.timeoutMs ?? 10_000;
-    const role = options.role || null;
-    this.#data = {
-      myPeerId: peerId,
-      myDisplayName: displayNameFor(options.peerName, role),
-      myRole: role,
-      remotePeerId: null,
-      remoteDisplayName: null,
-      remoteRole: null,
-    };
+    this.#roomId = resolved.roomId;
+    this.#url = resolved.url;
+    this.#timeoutMs = resolved.timeoutMs;
+    this.#data = resolved.data;
     this.#media = new LocalMedia({
       constraints: options.mediaConstraints ?? { audio: true, video: true },
       getUserMedia: options.getUserMedia,

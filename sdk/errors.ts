@@ -65,3 +65,8 @@ export interface ErrorDetail {
 
 /** The payload of an error event for `error`. */
 export const errorDetail = (error: CignalError): ErrorDetail => ({ code: error.code, reason: new ErrorReason(error.message, error.code), error });
+
+/** Throws the error that a wrong argument to a method gets (`invalid-argument`). */
+export function invalid(message: string): never {
+  throw new CignalError(ClientErrorCode.InvalidArgument, message);
+}

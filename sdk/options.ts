@@ -1,0 +1,82 @@
+// What createRoom takes: its options, checked, with their defaults, and the ids and names of the
+// two people that the room exposes as `data`.
+import { displayNameFor, idProblem } from './protocol/checks.js';
+import { invalid } from './errors.js';
+import type { RecoveryOptions } from './recovery.js';
+import type { CreateSocket } from './signal-client.js';
+import { randomId } from './url.js';
+
+export interface CreateRoomOptions {
+  /** The Cignal server's base URL. Default: the page's origin. */
+  url?: string;
+  /** This person's id in the room. Default: a random id. */
+  peerId?: string;
+  /** The room to join. Default: a new random room id (128 bits). */
+  roomId?: string | number;
+  /** Shown to the other person. Default: `role`, else "Peer". */
+  peerName?: string;
+  role?: string;
+  /** getUserMedia constraints. Default `{ audio: true, video: true }`. */
+  mediaConstraints?: MediaStreamConstraints;
+  /** How long to wait for the server (or the other side) to answer a request. Default 10 000 ms. */
+  timeoutMs?: number;
+  /**
+   * How a call whose network failed is restored: `disconnectedGraceMs` (1500) before an ICE
+   * restart, `maxOutageMs` (60 000) after which the call ends with `connection-lost` (and twice
+   * that, a server that cannot be reached again, with `server-unreachable`), or a `policy` of your own.
+   */
+  recovery?: RecoveryOptions;
+  /** Collaborators, for tests and unusual environments. */
+  createSocket?: CreateSocket;
+  createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+  getUserMedia?: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
+  getDisplayMedia?: (options: DisplayMediaStreamOptions) => Promise<MediaStream>;
+}
+
+export interface CignalData {
+  myPeerId: string;
+  myDisplayName: string;
+  myRole: string | null;
+  remotePeerId: string | null;
+  remoteDisplayName: string | null;
+  remoteRole: string | null;
+}
+
+/** createRoom's options, checked, with the defaults filled in. */
+export interface ResolvedOptions {
+  roomId: string;
+  url: string;
+  timeoutMs: number;
+  data: CignalData;
+}
+
+/** Checks createRoom's options; throws `invalid-argument` with the reason for any that is wrong. */
+export function resolveOptions(options: CreateRoomOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) invalid('createRoom expects an options object');
+  const roomId = options.roomId === undefined || options.roomId === null || options.roomId === '' ? randomId() : String(options.roomId);
+  const peerId = options.peerId === undefined || options.peerId === null || options.peerId === '' ? randomId(12) : options.peerId;
+  const idError = idProblem('roomId', roomId) ?? idProblem('peerId', peerId);
+  if (idError) invalid(idError);
+  if (options.peerName !== undefined && typeof options.peerName !== 'string') invalid('peerName must be a string');
+  if (options.role !== undefined && options.role !== null && typeof options.role !== 'string') invalid('role must be a string');
+  let url = options.url ?? `${globalThis.location?.origin}/`;
+  try {
+    url = new URL(url, globalThis.location?.href).href;
+  } catch {
+    invalid(`url is not a valid URL: ${String(options.url)}`);
+  }
+  const role = options.role || null;
+  return {
+    roomId,
+    url,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    data: {
+      myPeerId: peerId,
+      myDisplayName: displayNameFor(options.peerName, role),
+      myRole: role,
+      remotePeerId: null,
+      remoteDisplayName: null,
+      remoteRole: null,
+    },
+  };
+}
