@@ -46,19 +46,22 @@ local function deadline(member, seat)
     redis.call('ZADD', P .. 'deadlines', seat.awayUntil, member)
   end
 end
+-- The seat of member m, if server n's socket still speaks for it, starts its grace.
+local function startGrace(m, n, now, grace)
+  local r, p = split(m)
+  local raw = redis.call('HGET', roomKey(r), p)
+  if not raw then return end
+  local seat = cjson.decode(raw)
+  if seat.node == n and isnull(seat.awayUntil) then
+    seat.awayUntil = now + grace
+    redis.call('HSET', roomKey(r), p, cjson.encode(seat))
+    deadline(m, seat)
+  end
+end
 -- Server n is gone (stopped, or counted out): the seats its sockets spoke for start their grace.
 local function releaseNode(n, now, grace)
   for _, m in ipairs(redis.call('SMEMBERS', P .. 'node:' .. n)) do
-    local r, p = split(m)
-    local raw = redis.call('HGET', roomKey(r), p)
-    if raw then
-      local seat = cjson.decode(raw)
-      if seat.node == n and isnull(seat.awayUntil) then
-        seat.awayUntil = now + grace
-        redis.call('HSET', roomKey(r), p, cjson.encode(seat))
-        deadline(m, seat)
-      end
-    end
+    startGrace(m, n, now, grace)
   end
   redis.call('DEL', P .. 'node:' .. n)
   redis.call('HDEL', P .. 'nodes', n)
@@ -242,18 +245,7 @@ for _, entry in ipairs(cjson.decode(ARGV[6])) do
   end
 end
 for _, m in ipairs(redis.call('SMEMBERS', P .. 'node:' .. n)) do
-  if not here[m] then
-    local r, p = split(m)
-    local raw = redis.call('HGET', roomKey(r), p)
-    if raw then
-      local seat = cjson.decode(raw)
-      if seat.node == n and isnull(seat.awayUntil) then
-        seat.awayUntil = now + grace
-        redis.call('HSET', roomKey(r), p, cjson.encode(seat))
-        deadline(m, seat)
-      end
-    end
-  end
+  if not here[m] then startGrace(m, n, now, grace) end
 end
 return 1
 `,
