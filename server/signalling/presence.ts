@@ -50,25 +50,25 @@ export class Presence {
     try {
       if (previous && previous.socketId !== socket.id) this.#replace(previous.socketId, resumed);
       const { store } = this.ctx;
-      if (store.settleNow) return this.#welcomed(socket, previous, store.settleNow(roomId, peerId, socket.id));
-      store.settle(roomId, peerId, socket.id).then(
-        (settled) => this.#welcomed(socket, previous, settled),
-        (error: unknown) => this.#welcomeFailed(socket, error),
-      );
+      if (store.settleNow) return this.#welcomed(socket, previous, resumed, store.settleNow(roomId, peerId, socket.id));
+      // A welcome that throws after the store answered fails as one the store refused.
+      store
+        .settle(roomId, peerId, socket.id)
+        .then((settled) => this.#welcomed(socket, previous, resumed, settled))
+        .then(undefined, (error: unknown) => this.#welcomeFailed(socket, error));
     } catch (error) {
       this.#welcomeFailed(socket, error);
     }
   }
 
-  #welcomed(socket: CignalSocket, previous: Seat | null, settled: Settled | null): void {
+  #welcomed(socket: CignalSocket, previous: Seat | null, resumed: boolean, settled: Settled | null): void {
     const { ctx } = this;
-    const { roomId, peerId, session } = socket.data;
+    const { roomId, peerId } = socket.data;
     if (!settled) {
       // Replaced by a newer connection while this one was being welcomed.
       socket.data.unseated = true;
       return;
     }
-    const resumed = previous?.session === session;
     const { partner, kept } = settled;
     const me = peerInfo(socket.data);
     log('%s %s room %s', peerId, resumed ? 'resumed in' : 'joined', roomId);
