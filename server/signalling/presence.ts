@@ -183,11 +183,7 @@ export class Presence {
       const held = await ctx.store.drop(roomId, peerId, socketId, until);
       this.#unfinished.delete(socketId);
       if (!held || ctx.closing) return;
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        this.expire();
-      }, Math.max(0, until - ctx.now()));
-      this.#timers.add(timer);
+      this.#wakeAt(until);
     } catch (error) {
       log('%s failed for %s in room %s, to be tried again: %s', kind, peerId, roomId, describeError(error));
       if (ctx.closing) return;
@@ -200,6 +196,20 @@ export class Presence {
         }, RETRY_MS);
       }
     }
+  }
+
+  /**
+   * Sweeps once `until` has passed by the server's clock. A timer can fire a little before that
+   * (Node counts it from the event loop's cached time), and a sweep then would free nothing, with
+   * no other to follow in a store without a sweep of its own: so it waits the rest.
+   */
+  #wakeAt(until: number): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (this.ctx.now() < until) this.#wakeAt(until);
+      else this.expire();
+    }, Math.max(1, until - this.ctx.now()));
+    this.#timers.add(timer);
   }
 
   /** Tries the departures the store failed to hear again. */

@@ -109,6 +109,21 @@ describe('embedding signalling in an existing socket.io server', () => {
     expect((await one.signalling.allRooms()).map((r) => r.id)).toEqual([roomOne]);
   });
 
+  test('the seat of a dropped peer is freed by the clock given, even one slower than the timers', async () => {
+    // A clock at half speed: each wake-up comes early by it, as a timer can by Date.now().
+    const start = Date.now();
+    const { url, io } = await embed({ reconnectGraceMs: 200, now: () => start + (Date.now() - start) / 2 });
+    const roomId = uniqueRoom();
+    const [alice, bob] = await pair(url, roomId);
+    const left = next<{ peerId: string; reason: string }>(bob, 'peerLeft', 5_000);
+    const gone = new Promise((resolve) => io.sockets.sockets.get(alice.id!)!.once('disconnect', resolve));
+    alice.io.engine.close();
+    await gone;
+
+    expect(await left).toEqual({ peerId: 'alice', reason: 'dropped' });
+    expect((await allRooms()).find((r) => r.id === roomId)?.peers.map((p) => p.peerId)).toEqual(['bob']);
+  });
+
   test('the ICE servers and TURN secret given to initSocketServer reach each joining peer', async () => {
     const iceServers = [{ urls: 'stun:stun.example.com:3478' }];
     const turn = { secret: 'embedded-secret', urls: ['turns:turn.example.com:5349'], ttlSeconds: 600 };
