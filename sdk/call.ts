@@ -162,6 +162,16 @@ export class Call {
     this.refreshVideo();
   }
 
+  /**
+   * The device is back online: what we sent meanwhile was lost, so our video starts again from a
+   * key frame; the path in use gets a moment to come back before an ICE restart (see `Recovery.online`).
+   */
+  online(): void {
+    if (this.#closed || !this.#wasConnected) return;
+    this.#recovery.online(this.#flowing);
+    this.refreshVideo();
+  }
+
   /** The device went offline: nothing gets through until it is back. */
   offline(): void {
     this.#mediaLost();
@@ -228,6 +238,10 @@ export class Call {
     clearInterval(this.#flowCheck);
     if (this.#flowing || this.#closed) return;
     this.#flowing = true;
+    this.#recovery.flowing();
+    // What the other side sent while nothing got through is lost, and its frames that follow
+    // cannot be decoded without a key frame; our browser asks for one only after seconds.
+    this.#channel?.send({ t: 'refresh' });
     this.#options.onMediaFlowing(true);
   }
 
@@ -274,7 +288,7 @@ export class Call {
     const channel: DataChannel = new DataChannel(...session.channels, session.pc, {
       open: () => current() && messenger.attach(channel),
       close: () => messenger.detach(channel),
-      frame: (frame) => current() && messenger.receiveFrame(frame),
+      frame: (frame) => current() && (frame.t === 'refresh' ? this.refreshVideo() : messenger.receiveFrame(frame)),
       payload: (id, data) => current() && messenger.receivePayload(id, data),
     }, this.#log);
     this.#channel = channel;

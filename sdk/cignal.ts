@@ -72,7 +72,10 @@ export class Cignal extends Emitter<CignalEvents> {
   #presence = 0;
   readonly #onPageHide = () => void this.leaveRoom();
   /** The device is back on a network (the server connection may be dead without knowing it). */
-  readonly #onOnline = () => this.#networkChanged();
+  readonly #onOnline = () => {
+    this.#signal?.reconnect();
+    this.#call?.online();
+  };
   readonly #onOffline = () => this.#call?.offline();
 
   /**

@@ -23,7 +23,9 @@ export type PeerFrame =
   | { t: 'inform'; id: string; data: unknown }
   /** The receiver has an `inform` message or a whole `sendData` payload. */
   | { t: 'ack'; id: string }
-  | ({ t: 'media' } & MediaStateMessage);
+  | ({ t: 'media' } & MediaStateMessage)
+  /** Media from the other side arrives again after it stopped: start the video again from a key frame. */
+  | { t: 'refresh' };
 /** On the data channel: exactly `size` bytes of binary chunks follow; `text` for a string. */
 type Header = { t: 'data'; id: string; size: number; text: boolean };
 
@@ -58,6 +60,7 @@ function parse(text: string, log: Logger): Record<string, unknown> | null {
 
 function frameProblem(frame: Record<string, unknown>): string | null {
   if (frame.t === 'media') return mediaStateProblem(frame);
+  if (frame.t === 'refresh') return null;
   const id = idProblem('id', frame.id, Limits.sessionMaxLength);
   if (id) return id;
   if (frame.t === 'ack') return null;

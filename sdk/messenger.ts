@@ -181,7 +181,7 @@ export class Messenger {
     } else if (frame.t === 'inform') {
       this.#channel?.send({ t: 'ack', id: frame.id });
       this.receiveInformation(frame.data, frame.id);
-    } else {
+    } else if (frame.t === 'media') {
       this.receiveMediaState(frame);
     }
   }

@@ -22,7 +22,8 @@ export interface CreateRoomOptions {
   timeoutMs?: number;
   /**
    * How a call whose network failed is restored: `disconnectedGraceMs` (1500) before an ICE
-   * restart, `maxOutageMs` (60 000) after which the call ends with `connection-lost` (and twice
+   * restart, `pathGraceMs` (1000) for the path to come back by itself once the network is back,
+   * `maxOutageMs` (60 000) after which the call ends with `connection-lost` (and twice
    * that, a server that cannot be reached again, with `server-unreachable`), or a `policy` of your own.
    */
   recovery?: RecoveryOptions;

@@ -14,6 +14,11 @@ export interface RecoveryPolicy {
 export interface RecoveryOptions {
   /** How long ICE may stay `disconnected` before a restart (it often comes back by itself). Default 1500 ms. */
   disconnectedGraceMs?: number;
+  /**
+   * How long the path in use gets, once the network is back, to carry media again by itself
+   * before an ICE restart moves the call to a new one. Default 1000 ms.
+   */
+  pathGraceMs?: number;
   /** After how long without a connection the call is given up (and twice that, an unreachable server). Default 60 000 ms. */
   maxOutageMs?: number;
   /** Replaces the default back-off entirely. */
@@ -21,6 +26,7 @@ export interface RecoveryOptions {
 }
 
 export const DISCONNECTED_GRACE_MS = 1_500;
+export const PATH_GRACE_MS = 1_000;
 export const MAX_OUTAGE_MS = 60_000;
 /** Waits after the first restarts; every later one waits the last of them. */
 const BACKOFF_MS = [1_000, 2_000, 4_000, 5_000];
@@ -61,6 +67,7 @@ export class Recovery {
   readonly #hooks: RecoveryHooks;
   readonly #policy: RecoveryPolicy;
   readonly #graceMs: number;
+  readonly #pathGraceMs: number;
   readonly #now: () => number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the outage began; null while connected (or before the first connection). */
@@ -70,12 +77,15 @@ export class Recovery {
   #connected = false;
   /** A network change asked for a restart while signals could not get through. */
   #restartPending = false;
+  /** The device came back online: the restart that follows unless media arrives first. */
+  #onlineCheck: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
 
   constructor(hooks: RecoveryHooks, options: RecoveryOptions = {}) {
     this.#hooks = hooks;
     this.#policy = options.policy ?? backoffPolicy(options.maxOutageMs);
     this.#graceMs = options.disconnectedGraceMs ?? DISCONNECTED_GRACE_MS;
+    this.#pathGraceMs = options.pathGraceMs ?? PATH_GRACE_MS;
     this.#now = hooks.now ?? Date.now;
   }
 
@@ -109,7 +119,9 @@ export class Recovery {
 
   /**
    * Something suggests the path may be gone although ICE has not said so yet (the signalling
-   * connection came back after a drop): restart now unless connected.
+   * connection came back after a drop): a restart unless connected. A connection that is only
+   * `disconnected`, and not restarted yet in this outage, gets the path grace first: the network
+   * that came back often brings the old path back with it (see `online`).
    */
   check(state: RTCIceConnectionState): void {
     if (this.#stopped) return;
@@ -120,7 +132,30 @@ export class Recovery {
       return;
     }
     this.#since ??= this.#now();
-    this.#schedule(0);
+    this.#schedule(state === 'disconnected' && this.#attempt === 0 && !pending ? this.#pathGraceMs : 0);
+  }
+
+  /**
+   * The device is back online after it was offline. The same address usually comes back with it,
+   * and the path in use with that: ICE resumes on it within a few hundred ms. A restart would
+   * move the call to a new path, which makes the browser start its bandwidth estimate again from
+   * low, so that the other side's video stalls for a second or more after the outage. So the path
+   * gets the path grace to carry media again (`flowing`), and only then is the restart of a
+   * network change made.
+   */
+  online(flowing: boolean): void {
+    if (this.#stopped || this.#recovering || flowing) return;
+    clearTimeout(this.#onlineCheck);
+    this.#onlineCheck = setTimeout(() => {
+      this.#onlineCheck = undefined;
+      this.networkChanged();
+    }, this.#pathGraceMs);
+  }
+
+  /** Media arrives again on the path in use: the restart `online` held back is not needed. */
+  flowing(): void {
+    clearTimeout(this.#onlineCheck);
+    this.#onlineCheck = undefined;
   }
 
   /**
@@ -138,6 +173,7 @@ export class Recovery {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#onlineCheck);
   }
 
   #reset() {

@@ -75,7 +75,7 @@ describe('the recovery policy', () => {
     expect(log).toEqual(['reconnecting @0', 'restart 0 @0', 'restart 1 @1000', 'restart 2 @3000', 'restart 3 @7000', 'gave up @10000']);
   });
 
-  test('no restart while signalling is down; the time counts, and its return restarts at once', () => {
+  test('no restart while signalling is down; the time counts, and on its return the path gets a moment first', () => {
     const { recovery, log, signalling } = watch();
     recovery.observe('connected');
     signalling.up = false;
@@ -84,8 +84,43 @@ describe('the recovery policy', () => {
     expect(log).toEqual(['reconnecting @1500']);
     signalling.up = true;
     recovery.check('disconnected');
+    vi.advanceTimersByTime(999);
+    expect(log).toEqual(['reconnecting @1500']);
+    vi.advanceTimersByTime(1);
+    expect(log).toEqual(['reconnecting @1500', 'restart 0 @21000']);
+  });
+
+  test('the path that comes back with signalling makes no restart', () => {
+    const { recovery, log, signalling } = watch();
+    recovery.observe('connected');
+    signalling.up = false;
+    recovery.observe('disconnected');
+    vi.advanceTimersByTime(4_000);
+    signalling.up = true;
+    recovery.check('disconnected');
+    vi.advanceTimersByTime(300);
+    recovery.observe('connected');
+    vi.advanceTimersByTime(60_000);
+    expect(log).toEqual(['reconnecting @1500', 'recovered after 0 @4300']);
+  });
+
+  test('on the return of signalling, a failed connection, or one restarted already, is restarted at once', () => {
+    const { recovery, log, signalling } = watch();
+    recovery.observe('connected');
+    signalling.up = false;
+    recovery.observe('failed');
+    vi.advanceTimersByTime(3_000);
+    signalling.up = true;
+    recovery.check('failed');
     vi.advanceTimersByTime(0);
-    expect(log).toEqual(['reconnecting @1500', 'restart 0 @20000']);
+    expect(log).toEqual(['reconnecting @0', 'restart 0 @3000']);
+    recovery.observe('disconnected');
+    signalling.up = false;
+    vi.advanceTimersByTime(500);
+    signalling.up = true;
+    recovery.check('disconnected');
+    vi.advanceTimersByTime(0);
+    expect(log.slice(2)).toEqual(['restart 1 @3500']);
   });
 
   test('check() on a connection that is up does nothing', () => {
@@ -137,7 +172,50 @@ describe('a network change', () => {
     expect(log).toEqual(['reconnecting @1500', 'restart 0 @1500']);
     recovery.check('disconnected');
     vi.advanceTimersByTime(0);
+    // A restart was made in this outage already: no grace for the path.
     expect(log.slice(2)).toEqual(['restart 1 @1500']);
+  });
+});
+
+describe('back online', () => {
+  test('the path in use gets a moment: media arriving meanwhile makes no restart', () => {
+    const { recovery, log } = watch();
+    recovery.observe('connected');
+    recovery.online(false);
+    vi.advanceTimersByTime(400);
+    recovery.flowing();
+    vi.advanceTimersByTime(60_000);
+    expect(log).toEqual([]);
+  });
+
+  test('no media within the path grace: the restart of a network change', () => {
+    const { recovery, log } = watch();
+    recovery.observe('connected');
+    recovery.online(false);
+    vi.advanceTimersByTime(999);
+    expect(log).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(log).toEqual(['restart 0 @1000']);
+  });
+
+  test('while signalling is still down, that restart waits for its return', () => {
+    const { recovery, log, signalling } = watch();
+    recovery.observe('connected');
+    signalling.up = false;
+    recovery.online(false);
+    vi.advanceTimersByTime(2_000);
+    expect(log).toEqual([]);
+    signalling.up = true;
+    recovery.check('connected');
+    expect(log).toEqual(['restart 0 @2000']);
+  });
+
+  test('media that never stopped: nothing to do', () => {
+    const { recovery, log } = watch();
+    recovery.observe('connected');
+    recovery.online(true);
+    vi.advanceTimersByTime(60_000);
+    expect(log).toEqual([]);
   });
 });
 
