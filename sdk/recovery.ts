@@ -27,6 +27,11 @@ export interface RecoveryOptions {
 
 export const DISCONNECTED_GRACE_MS = 1_500;
 export const PATH_GRACE_MS = 1_000;
+/**
+ * After this long without an answer to its consent checks a browser stops using a path (RFC 7675):
+ * an outage that long leaves no old path to come back.
+ */
+const CONSENT_TIMEOUT_MS = 30_000;
 export const MAX_OUTAGE_MS = 60_000;
 /** Waits after the first restarts; every later one waits the last of them. */
 const BACKOFF_MS = [1_000, 2_000, 4_000, 5_000];
@@ -132,7 +137,7 @@ export class Recovery {
       return;
     }
     this.#since ??= this.#now();
-    this.#schedule(state === 'disconnected' && this.#attempt === 0 && !pending ? this.#pathGraceMs : 0);
+    this.#schedule(state === 'disconnected' && this.#attempt === 0 && !pending && this.#pathMayReturn() ? this.#pathGraceMs : 0);
   }
 
   /**
@@ -168,6 +173,11 @@ export class Recovery {
     if (this.#stopped || this.#recovering) return;
     if (this.#hooks.canSignal()) this.#hooks.restart(this.#attempt);
     else this.#restartPending = true;
+  }
+
+  /** False once the outage has outlasted the consent checks of the path in use. */
+  #pathMayReturn(): boolean {
+    return this.#since === null || this.#now() - this.#since < CONSENT_TIMEOUT_MS;
   }
 
   stop(): void {

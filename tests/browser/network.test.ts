@@ -86,6 +86,18 @@ describe('restartIce', () => {
     expect(await run(a, 'return room.state;')).toBe('in-call');
   });
 
+  it("media that arrives again after a loss makes the other side's encoder start from a key frame", async () => {
+    const [a, b] = await callBetween(page, uniqueRoom());
+    const keyFrames = (p: Page) =>
+      run<number>(p, `let n = 0; (await room.pc.getStats()).forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'video') n = s.keyFramesEncoded; }); return n;`);
+    const before = await keyFrames(b);
+    // The browser says it went offline: A counts its media as lost until a byte arrives, which on
+    // loopback is at once. What B sent meanwhile may be gone, so A asks B for a key frame.
+    await run(a, `window.dispatchEvent(new Event('offline'));`);
+    await expect.poll(() => keyFrames(b), { timeout: 10_000 }).toBeGreaterThan(before);
+    await expect.poll(() => run(a, 'return room.state;'), { timeout: 10_000 }).toBe('in-call');
+  });
+
   it('without a call it answers success false with not-connected', async () => {
     const p = await page();
     await p.evaluate((roomId) => (window as any).T.create({ roomId }), uniqueRoom());

@@ -104,6 +104,18 @@ describe('the recovery policy', () => {
     expect(log).toEqual(['reconnecting @1500', 'recovered after 0 @4300']);
   });
 
+  test('after an outage longer than consent checks last (30 s), no path is waited for', () => {
+    const { recovery, log, signalling } = watch();
+    recovery.observe('connected');
+    signalling.up = false;
+    recovery.observe('disconnected');
+    vi.advanceTimersByTime(30_000);
+    signalling.up = true;
+    recovery.check('disconnected');
+    vi.advanceTimersByTime(0);
+    expect(log).toEqual(['reconnecting @1500', 'restart 0 @30000']);
+  });
+
   test('on the return of signalling, a failed connection, or one restarted already, is restarted at once', () => {
     const { recovery, log, signalling } = watch();
     recovery.observe('connected');
