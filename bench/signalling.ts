@@ -11,7 +11,7 @@
 // BENCH_WRITE (1; 0 leaves docs/benchmarks.md alone), BENCH_CPU_PROF (a directory: run the servers
 // with node --cpu-prof into it, and note there when each measured part ran; see bench/profile.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FromLoad, Job, LoadResult, ToLoad, Workload } from './signalling/load.js';
@@ -50,7 +50,10 @@ if (idlePeers > 0 && soft < filesNeeded) {
     idlePeers = 0;
   }
 }
-if (PROFILE_DIR) profileServersWith(['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]);
+if (PROFILE_DIR) {
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  profileServersWith(['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]);
+}
 
 const chosen: Target[] = [];
 for (const target of targets.filter((t) => WANTED.includes(t.id))) {
