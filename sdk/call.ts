@@ -163,13 +163,14 @@ export class Call {
   }
 
   /**
-   * The device is back online: what we sent meanwhile was lost, so our video starts again from a
-   * key frame; the path in use gets a moment to come back before an ICE restart (see `Recovery.online`).
+   * The device is back online: the path in use gets a moment to come back before an ICE restart
+   * (see `Recovery.online`). The other side lost what we sent meanwhile; it asks for a key frame
+   * once our media reaches it again (a `refresh`): one sent now, before the path works, is lost
+   * or delays its video more.
    */
   online(): void {
     if (this.#closed || !this.#wasConnected) return;
     this.#recovery.online(this.#flowing);
-    this.refreshVideo();
   }
 
   /** The device went offline: nothing gets through until it is back. */

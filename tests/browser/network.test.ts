@@ -67,22 +67,16 @@ describe('restartIce', () => {
     await Promise.all([expectVideoFlowing(a), expectVideoFlowing(b)]);
   });
 
-  it('the browser saying it is back online, several times at once: a key frame goes out, and the video keeps coming', async () => {
+  it('the browser saying it is back online, several times at once, while media flows: the path is kept and the video keeps coming', async () => {
     const [a, b] = await callBetween(page, uniqueRoom());
-    const sending = () =>
-      run<{ keyFrames: number; active: boolean[] }>(a, `
-        let keyFrames = 0;
-        (await room.pc.getStats()).forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'video') keyFrames = s.keyFramesEncoded; });
-        const sender = room.pc.getSenders().find((s) => s.track?.kind === 'video');
-        return { keyFrames, active: sender.getParameters().encodings.map((e) => e.active) };
-      `);
-    const before = await sending();
-    // Each one restarts the encoder from a key frame; they overlap, and the encoding must end up on.
+    const ufrag = () => run<string>(a, `return /a=ice-ufrag:(\\S+)/.exec(room.pc.localDescription.sdp)[1];`);
+    const before = await ufrag();
     await run(a, `for (let i = 0; i < 3; i++) window.dispatchEvent(new Event('online'));`);
-    await expect.poll(async () => (await sending()).keyFrames, { timeout: 10_000 }).toBeGreaterThan(before.keyFrames);
-    await expect.poll(async () => (await sending()).active, { timeout: 10_000 }).toEqual([true]);
+    // The server connection is made afresh; the rejoin says the events were handled.
+    await waitForEvent(a, 'reconnected');
     await resetFrames(b);
     await expectVideoFlowing(b);
+    expect(await ufrag()).toBe(before);
     expect(await run(a, 'return room.state;')).toBe('in-call');
   });
 
