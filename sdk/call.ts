@@ -241,8 +241,11 @@ export class Call {
     this.#flowing = true;
     this.#recovery.flowing();
     // What the other side sent while nothing got through is lost, and its frames that follow
-    // cannot be decoded without a key frame; our browser asks for one only after seconds.
+    // cannot be decoded without a key frame; our browser asks for one only after seconds. The
+    // request may wait behind what the data channel still retransmits from the outage, so our
+    // own video, most likely cut by the same outage, restarts from a key frame without asking.
     this.#channel?.send({ t: 'refresh' });
+    this.refreshVideo();
     this.#options.onMediaFlowing(true);
   }
 

@@ -7,6 +7,9 @@ import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import { randomId } from './url.js';
 
+/** A key frame asked for this soon after the last one went out is served by that one. */
+const KEY_FRAME_SERVES_MS = 500;
+
 /** A signal to send, with the other side's connection it is meant for (`to`), once known. */
 export type OutgoingSignal = { to: string | null } & (
   | { kind: 'offer'; description: { type: 'offer'; sdp: string } }
@@ -69,6 +72,8 @@ export class PeerSession {
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
   /** A key frame restart of the encoder: none, one running, or one running and another asked for. */
   #keyFrame: 'idle' | 'running' | 'again' = 'idle';
+  /** When the last key frame restart ended. */
+  #keyFrameAt = -Infinity;
 
   constructor(options: PeerSessionOptions) {
     this.#options = options;
@@ -144,6 +149,8 @@ export class PeerSession {
   async sendKeyFrame(): Promise<void> {
     const sender = this.#senders.video;
     if (!sender?.track || this.#closed) return;
+    // Asked for again right after one went out (both sides see the media return at once): that one serves.
+    if (this.#keyFrame === 'idle' && performance.now() - this.#keyFrameAt < KEY_FRAME_SERVES_MS) return;
     if (this.#keyFrame !== 'idle') {
       this.#keyFrame = 'again';
       return;
@@ -157,6 +164,7 @@ export class PeerSession {
       } while ((this.#keyFrame as string) === 'again' && !this.#closed);
     } finally {
       this.#keyFrame = 'idle';
+      this.#keyFrameAt = performance.now();
     }
   }
 
@@ -176,6 +184,17 @@ export class PeerSession {
     if (this.isStale(to)) return this.#log.debug('dropped a stale %s', description.type);
     const pc = this.pc;
     this.remoteConnection = remoteConnection;
+    // An offer sent again after an outage (see `restart`) may come after its first copy was
+    // answered, and the answers to both copies may come back: a copy is answered with the answer
+    // already made, and an answer with no offer of ours waiting is dropped.
+    if (pc.signalingState === 'stable') {
+      if (description.type === 'answer') return this.#log.debug('dropped an answer to an offer already answered');
+      const local = pc.localDescription;
+      if (!this.#makingOffer && description.sdp === pc.remoteDescription?.sdp && local?.type === 'answer') {
+        this.#log.debug('answering a copy of an offer already answered');
+        return this.#send({ kind: 'answer', description: { type: 'answer', sdp: local.sdp } });
+      }
+    }
     try {
       const readyForOffer = !this.#makingOffer && (pc.signalingState === 'stable' || this.#answerPending);
       const collision = description.type === 'offer' && !readyForOffer;
