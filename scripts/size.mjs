@@ -13,11 +13,12 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
  * video back within about a second of a network's return (a key frame whenever what we sent may
  * have been lost, one at a time, an immediate reconnect, `reconnecting` from what actually arrives)
  * 0.5 KB more; leaving the path that comes back with the network alone rather than restarting ICE,
- * and asking the other side for a key frame when its media returns, 0.1 KB.
+ * key frames asked for and sent when media returns, and duplicate offers and answers absorbed,
+ * 0.26 KB.
  * The budgets hold that with a little headroom, so that any further growth is a decision.
  */
 const budgets = {
-  'cignal.js': 25.75 * 1024,
+  'cignal.js': 26 * 1024,
   'cignal-call.js': 39.5 * 1024,
   'cignal-call.iife.js': 39.5 * 1024,
 };
