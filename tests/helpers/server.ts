@@ -115,6 +115,8 @@ export function ask<T = AckResponse>(socket: ClientSocket, event: string, ...arg
 export async function pair(url: string, roomId: string, first = 'alice', second = 'bob'): Promise<[ClientSocket, ClientSocket]> {
   const a = await join(url, { roomId, peerId: first });
   const heard = next(a.socket, 'peerJoined');
+  // Awaited below; a second join that fails must not leave it to reject unheard.
+  heard.catch(() => {});
   const b = await join(url, { roomId, peerId: second });
   await heard;
   return [a.socket, b.socket];
