@@ -43,6 +43,8 @@ const ufrag = (description: RTCSessionDescription | null) => /a=ice-ufrag:(\S+)/
 
 /** How often the received bytes are read while media is not arriving. */
 const FLOW_CHECK_MS = 250;
+/** How long ICE must stay `disconnected` to count as a loss of media. */
+const ICE_BLIP_MS = 250;
 
 export class Call {
   /** One stream for the whole call: a rebuilt connection's tracks are swapped into it. */
@@ -64,6 +66,7 @@ export class Call {
   /** Whether media reaches this side, as far as it can tell; false from a loss until anything arrives again. */
   #flowing = true;
   #flowCheck: ReturnType<typeof setInterval> | undefined;
+  #blip: ReturnType<typeof setTimeout> | undefined;
   #losses = 0;
   readonly #recovery: Recovery;
   /** `restartIce` calls waiting for their outcome; a rebuild or the end of the call settles them with null. */
@@ -203,6 +206,7 @@ export class Call {
     this.#closed = true;
     this.#recovery.stop();
     clearInterval(this.#flowCheck);
+    clearTimeout(this.#blip);
     this.#teardown();
   }
 
@@ -313,12 +317,20 @@ export class Call {
     const up = state === 'connected' || state === 'completed';
     // Back after an interruption: what the other side receives next is undecodable without a key frame.
     if (up && this.#interrupted) void session.sendKeyFrame();
+    clearTimeout(this.#blip);
     if (up) {
       this.#interrupted = false;
       this.#mediaBack();
-    } else if (state === 'disconnected' || state === 'failed' || (state === 'checking' && this.#wasConnected)) {
+    } else if (state === 'disconnected') {
+      // Chromium reports a few ms of `disconnected` now and then on a path that works (seen about
+      // a second after an outage): only one that lasts counts as a loss.
+      this.#blip = setTimeout(() => {
+        this.#interrupted = true;
+        this.#mediaLost();
+      }, ICE_BLIP_MS);
+    } else if (state === 'failed' || (state === 'checking' && this.#wasConnected)) {
       this.#interrupted = true;
-      if (state !== 'checking') this.#mediaLost();
+      if (state === 'failed') this.#mediaLost();
     }
     this.#recovery.observe(state);
   }
