@@ -315,10 +315,11 @@ export class Call {
 
   #onIceConnectionState(session: PeerSession, state: RTCIceConnectionState) {
     const up = state === 'connected' || state === 'completed';
-    // Back after an interruption: what the other side receives next is undecodable without a key frame.
-    if (up && this.#interrupted) void session.sendKeyFrame();
     clearTimeout(this.#blip);
     if (up) {
+      // Back after an interruption: what the other side receives next is undecodable without a
+      // key frame. Media that was lost and is back sends one already (`#mediaBack`).
+      if (this.#interrupted && this.#flowing) void session.sendKeyFrame();
       this.#interrupted = false;
       this.#mediaBack();
     } else if (state === 'disconnected') {
