@@ -23,6 +23,7 @@ export interface CallOptions {
   canSignal(): boolean;
   recovery?: RecoveryOptions;
   onRemoteStream(stream: MediaStream): void;
+  /** The peer connection is connected (the first time, or again). */
   onConnected(): void;
   /**
    * A new local address appeared: the device moved to another network. The owner makes the
@@ -31,8 +32,8 @@ export interface CallOptions {
   onNetworkChange(): void;
   /** A call that was connected lost its network path; it is being restored. */
   onReconnecting(): void;
-  /** Media stopped arriving (`false`), or arrives again (`true`), in a call that was connected. */
-  onMediaFlowing(flowing: boolean): void;
+  /** Media stopped arriving, or arrives again, in a call that was connected (see `flowing`). */
+  onMediaFlowing(): void;
   /** The call cannot be made to work; the owner ends it. */
   onFailed(error: CignalError): void;
   onError(error: CignalError): void;
@@ -94,6 +95,11 @@ export class Call {
       options.recovery,
     );
     this.#open(initiator);
+  }
+
+  /** Whether media reaches this side, as far as it can tell (true until a loss is noticed). */
+  get flowing(): boolean {
+    return this.#flowing;
   }
 
   get pc(): RTCPeerConnection {
@@ -218,8 +224,9 @@ export class Call {
    */
   #mediaLost() {
     if (!this.#flowing || !this.#wasConnected || this.#closed) return;
+    this.#log.debug('media lost');
     this.#flowing = false;
-    this.#options.onMediaFlowing(false);
+    this.#options.onMediaFlowing();
     // Readings of an earlier loss that resolve late must not end this one.
     const loss = ++this.#losses;
     let baseline: number | null = null;
@@ -242,6 +249,7 @@ export class Call {
   #mediaBack() {
     clearInterval(this.#flowCheck);
     if (this.#flowing || this.#closed) return;
+    this.#log.debug('media back');
     this.#flowing = true;
     this.#recovery.flowing();
     // What the other side sent while nothing got through is lost, and its frames that follow
@@ -250,7 +258,7 @@ export class Call {
     // own video, most likely cut by the same outage, restarts from a key frame without asking.
     this.#channel?.send({ t: 'refresh' });
     this.refreshVideo();
-    this.#options.onMediaFlowing(true);
+    this.#options.onMediaFlowing();
   }
 
   #teardown() {
@@ -315,6 +323,7 @@ export class Call {
 
   #onIceConnectionState(session: PeerSession, state: RTCIceConnectionState) {
     const up = state === 'connected' || state === 'completed';
+    this.#log.debug('ICE %s', state);
     clearTimeout(this.#blip);
     if (up) {
       // Back after an interruption: what the other side receives next is undecodable without a

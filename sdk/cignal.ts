@@ -468,18 +468,12 @@ export class Cignal extends Emitter<CignalEvents> {
         canSignal: () => this.#readyToRestart(),
         recovery: this.#options.recovery,
         onRemoteStream: (stream) => this.emit('remoteStream', stream),
-        onConnected: () => this.#call === call && this.#setState('in-call'),
+        onConnected: () => this.#callStateChanged(call),
         onNetworkChange: () => this.#call === call && this.#networkChanged(),
-        // The state says whether the other person can be seen and heard: `reconnecting` while
-        // nothing arrives, whether or not ICE has noticed yet.
-        onMediaFlowing: (flowing) => {
-          if (this.#call !== call) return;
-          if (!flowing && this.#state === 'in-call') this.#setState('reconnecting');
-          if (flowing && this.#state === 'reconnecting' && call.pc.connectionState === 'connected') this.#setState('in-call');
-        },
+        onMediaFlowing: () => this.#callStateChanged(call),
         onReconnecting: () => {
           if (this.#call !== call) return;
-          if (this.#state === 'in-call') this.#setState('reconnecting');
+          this.#callStateChanged(call);
           // The path the call lost may have taken the server connection with it, without it
           // knowing yet (a moved address, a dead TCP connection): a fresh one carries the restart.
           this.#signal?.reconnect();
@@ -493,6 +487,19 @@ export class Cignal extends Emitter<CignalEvents> {
     this.#call = call;
     this.#setState('calling');
     return call;
+  }
+
+  /**
+   * The state says whether the other person can be seen and heard: `in-call` once the connection
+   * is up and while media arrives, `reconnecting` from a loss of media (whether or not ICE has
+   * noticed yet) until it arrives again on a connected path. An ICE restart while media still
+   * flows changes nothing the user sees.
+   */
+  #callStateChanged(call: Call) {
+    if (this.#call !== call) return;
+    const live = call.flowing && call.pc.connectionState === 'connected';
+    if (live && (this.#state === 'calling' || this.#state === 'reconnecting')) this.#setState('in-call');
+    else if (!call.flowing && this.#state === 'in-call') this.#setState('reconnecting');
   }
 
   /**

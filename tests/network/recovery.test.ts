@@ -3,8 +3,9 @@
 // taking their own addresses. The tests cut Alice's link, move her to another address, restart
 // the server gracefully and by a crash, and cut a device off for good, and watch what both people
 // would see: decoded video, states, events.
+import { formatWithOptions } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { packageVersion } from '../../server/paths.js';
 import { openPage } from '../helpers/browser.js';
 import { callBetween, events, framesBack as framesBackOf, installHarness, run, stalled, state, watchFrames } from '../helpers/harness.js';
@@ -55,6 +56,29 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
     browsers = await Promise.all([alice, bob].map((host) => launchBrowserIn(host, { secureOrigins })));
   });
 
+  // A test that fails on a busy machine prints what each side's SDK logged, to be told from a hang
+  // (every test does with NETNS_LOG=1).
+  const logs = new Map<Page, string[]>();
+  function recordLog(page: Page) {
+    const lines: string[] = [];
+    logs.set(page, lines);
+    page.on('console', (message) => {
+      const at = lines.push(`${new Date().toISOString().slice(14, 23)} ${message.text()}`) - 1;
+      // The SDK logs with format strings (%s, %o): formatted here, in place.
+      void Promise.all(message.args().map((arg) => arg.jsonValue().catch(() => '?')))
+        .then(([format, ...args]) => typeof format === 'string' && (lines[at] = `${lines[at]!.slice(0, 9)} ${formatWithOptions({ breakLength: Infinity }, format, ...args)}`))
+        .catch(() => {});
+    });
+    return page.evaluate(() => localStorage.setItem('debug', 'cignal-client:*'));
+  }
+
+  beforeEach(({ onTestFailed, onTestFinished }) => {
+    logs.clear();
+    (process.env.NETNS_LOG ? onTestFinished : onTestFailed)(() => {
+      for (const [who, page] of Object.entries(pageOf)) if (page) console.log(`[netns] ${who}'s log:\n${logs.get(page)?.join('\n')}`);
+    });
+  });
+
   afterEach(async () => {
     await Promise.all(pages.splice(0).map((page) => page.context().close().catch(() => {})));
     // A test that failed midway leaves nothing cut for the next one.
@@ -72,6 +96,7 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
     const queue = [...browsers];
     const open = async () => {
       const { page } = await openPage(queue.shift()!, `${on.url}/healthz`);
+      await recordLog(page);
       await installHarness(page, packageVersion);
       pages.push(page);
       return page;
