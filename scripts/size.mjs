@@ -14,7 +14,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
  * have been lost, one at a time, an immediate reconnect, `reconnecting` from what actually arrives)
  * 0.5 KB more; leaving the path that comes back with the network alone rather than restarting ICE,
  * key frames asked for and sent when media returns, and duplicate offers and answers absorbed,
- * 0.26 KB.
+ * 0.26 KB. The element's styles are compacted in the build (rollup.config.mjs): 0.16 KB less.
  * The budgets hold that with a little headroom, so that any further growth is a decision.
  */
 const budgets = {
