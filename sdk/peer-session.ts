@@ -319,10 +319,12 @@ export class PeerSession {
     if (candidate.type !== 'host' || !candidate.address) return;
     const known = this.#addresses.has(candidate.address);
     this.#addresses.add(candidate.address);
-    if (!known && this.#addresses.size > 1 && this.pc.connectionState !== 'new' && this.#wasConnected) {
-      this.#log.debug('a local address appeared (%s): the network changed', candidate.address);
-      this.#options.onNewAddress?.();
-    }
+    if (known || this.#addresses.size < 2 || this.pc.connectionState === 'new' || !this.#wasConnected) return;
+    // Once connected, a browser gathers again only for an ICE restart (ours or the other side's):
+    // one found then is already among that restart's candidates, which the other side receives.
+    if (this.pc.iceGatheringState === 'gathering') return this.#log.debug('a local address appeared (%s) in an ICE restart', candidate.address);
+    this.#log.debug('a local address appeared (%s): the network changed', candidate.address);
+    this.#options.onNewAddress?.();
   }
 
   /**
