@@ -16,6 +16,8 @@ import {
 } from './store.js';
 
 interface Room {
+  /** Seat changes in this room (the route stamp); a room deleted gets one more, so that no route to it holds. */
+  changes: number;
   createdAt: number;
   seats: Map<string, Seat>;
   /** The keys of `seats`, kept in step on each change, for the relay's partner lookup. */
@@ -40,13 +42,6 @@ export class MemoryRoomStore implements RoomStore {
   #keptBytes = 0;
   /** The seats that are away, by `roomId\npeerId` with their room id: what `expire` looks at. */
   readonly #away = new Map<string, string>();
-  #epoch = 0;
-
-  /** Changes with every seat taken, settled, dropped or freed (they all pass through #track or #free). */
-  get epoch(): number {
-    return this.#epoch;
-  }
-
   async join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome> {
     return this.joinNow(roomId, seat, now);
   }
@@ -63,7 +58,7 @@ export class MemoryRoomStore implements RoomStore {
       if (room.seats.size === 0) room = undefined;
     }
     if (!room) {
-      room = { createdAt: seat.joinedAt, seats: new Map(), ids: [] };
+      room = { changes: 0, createdAt: seat.joinedAt, seats: new Map(), ids: [] };
       this.#rooms.set(roomId, room);
     }
     const previous = room.seats.get(seat.peerId) ?? null;
@@ -72,7 +67,7 @@ export class MemoryRoomStore implements RoomStore {
     const joinedAt = previous && previous.session === seat.session ? previous.joinedAt : seat.joinedAt;
     room.seats.set(seat.peerId, { ...seat, joinedAt });
     room.ids = [...room.seats.keys()];
-    this.#track(roomId, seat);
+    this.#track(roomId, room, seat);
     return { ok: true, previous: previous && { ...previous }, partner: copy(this.#other(room, seat.peerId)), freed };
   }
 
@@ -82,7 +77,7 @@ export class MemoryRoomStore implements RoomStore {
     if (!room || !seat || seat.socketId !== socketId) return false;
     if (previous) {
       room.seats.set(peerId, { ...previous });
-      this.#track(roomId, previous);
+      this.#track(roomId, room, previous);
     } else this.#free(roomId, room, peerId);
     return true;
   }
@@ -96,7 +91,7 @@ export class MemoryRoomStore implements RoomStore {
     const seat = room?.seats.get(peerId);
     if (!room || !seat || seat.socketId !== socketId) return null;
     seat.awayUntil = null;
-    this.#track(roomId, seat);
+    this.#track(roomId, room, seat);
     return { partner: copy(this.#other(room, peerId)), kept: this.#forget(roomId, peerId) };
   }
 
@@ -108,7 +103,7 @@ export class MemoryRoomStore implements RoomStore {
     const room = this.#rooms.get(roomId);
     if (room?.seats.get(peerId)?.socketId !== socketId) return NOT_SEATED;
     // The hot path of every relay: the live seat, not a copy (the route is read at once).
-    return { seated: true, partner: this.#other(room, peerId) };
+    return { seated: true, partner: this.#other(room, peerId), stamp: room };
   }
 
   async leave(roomId: string, peerId: string, socketId: string): Promise<Departure | null> {
@@ -120,10 +115,11 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async drop(roomId: string, peerId: string, socketId: string, until: number): Promise<boolean> {
-    const seat = this.#rooms.get(roomId)?.seats.get(peerId);
-    if (!seat || seat.socketId !== socketId) return false;
+    const room = this.#rooms.get(roomId);
+    const seat = room?.seats.get(peerId);
+    if (!room || !seat || seat.socketId !== socketId) return false;
     seat.awayUntil = until;
-    this.#track(roomId, seat);
+    this.#track(roomId, room, seat);
     return true;
   }
 
@@ -172,15 +168,16 @@ export class MemoryRoomStore implements RoomStore {
     }));
   }
 
-  #track(roomId: string, seat: Seat): void {
-    this.#epoch++;
+  /** Every seat taken, settled or dropped passes here, every seat freed through #free. */
+  #track(roomId: string, room: Room, seat: Seat): void {
+    room.changes++;
     const key = `${roomId}\n${seat.peerId}`;
     if (seat.awayUntil === null) this.#away.delete(key);
     else this.#away.set(key, roomId);
   }
 
   #free(roomId: string, room: Room, peerId: string): void {
-    this.#epoch++;
+    room.changes++;
     room.seats.delete(peerId);
     room.ids = [...room.seats.keys()];
     this.#away.delete(`${roomId}\n${peerId}`);

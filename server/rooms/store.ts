@@ -40,7 +40,15 @@ export type JoinOutcome =
   | { ok: false; reason: 'room-full' };
 
 /** Where a socket's messages go: nowhere when it no longer speaks for its seat. */
-export type Route = { seated: false } | { seated: true; partner: Readonly<Seat> | null };
+export type Route = { seated: false } | { seated: true; partner: Readonly<Seat> | null; stamp?: RouteStamp };
+
+/**
+ * Stores in this process only: a room's count of seat changes. What `routeNow` answered for the
+ * room holds while `changes` stays what it was then, so the relay may keep the route that long.
+ */
+export interface RouteStamp {
+  readonly changes: number;
+}
 
 /** A message kept for an away peer: an event name and its payload, as sent to a client. */
 export type KeptMessage = readonly [event: string, payload: unknown];
@@ -107,14 +115,10 @@ export interface RoomStore {
   route(roomId: string, peerId: string, socketId: string): Promise<Route>;
   /**
    * Stores in this process only: `route`, answered at once. The relay, every message's hot path,
-   * then needs no promise. The partner returned may be the live seat: read it at once, never keep it.
+   * then needs no promise. The partner returned may be the live seat: read it at once, never keep
+   * it. With a `stamp`, the route holds while the stamp's count stays the same.
    */
   routeNow?(roomId: string, peerId: string, socketId: string): Route;
-  /**
-   * Stores in this process only: a count that changes whenever a seat changes, in any room. What
-   * `routeNow` answered still holds while the count stays the same, so a route may be kept that long.
-   */
-  readonly epoch?: number;
   /**
    * Frees the peer's seat if `socketId` still speaks for it, deleting the room when empty, and
    * forgets what was kept for it. Null when the seat had moved on (a stale socket cannot evict

@@ -86,6 +86,7 @@ function seated(ctx: Context, socket: CignalSocket, candidate: Candidate, joined
     previous: outcome.previous,
     bucket: new TokenBucket(ctx.rate.perSecond, ctx.rate.burst, ctx.now),
     routedTo: null,
+    routeStamp: null,
     routedAt: -1,
   };
   next();

@@ -95,14 +95,18 @@ function relayMessage(ctx: Context, socket: CignalSocket, relay: Relay, payload:
   if (socket.data.unseated) return reply(ack, notInRoom());
   const message = relay.stamp(parsed, peerId);
   if (store.routeNow) {
-    // A store in this process: routed, sent and answered at once; and while no seat has changed
-    // since the last message, to the same partner's socket without asking the store again.
+    // A store in this process: routed, sent and answered at once; and while no seat of the room
+    // has changed since the last message, to the same partner's socket without asking the store.
     try {
       const { data } = socket;
-      if (data.routedTo !== null && data.routedAt === store.epoch) data.routedTo.emit(relay.event, message as never);
+      if (data.routedTo !== null && data.routeStamp!.changes === data.routedAt) data.routedTo.emit(relay.event, message as never);
       else {
-        data.routedTo = deliver(ctx, roomId, partnerOn(socket, store.routeNow(roomId, peerId, socket.id)), relay.event, message as never) ?? null;
-        data.routedAt = store.epoch ?? -1;
+        const route = store.routeNow(roomId, peerId, socket.id);
+        data.routedTo = deliver(ctx, roomId, partnerOn(socket, route), relay.event, message as never) ?? null;
+        const stamp = route.seated ? route.stamp : undefined;
+        if (!stamp) data.routedTo = null;
+        data.routeStamp = stamp ?? null;
+        data.routedAt = stamp?.changes ?? -1;
       }
     } catch (error) {
       return reply(ack, refusal(error));

@@ -3,7 +3,7 @@ import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, IceServer, ServerToClientEvents, WireError } from '../../sdk/protocol/index.js';
 import type { TurnSecret } from '../ice.js';
 import type { TokenBucket } from '../rate-limit.js';
-import type { RoomSnapshot, RoomStore, Seat } from '../rooms/store.js';
+import type { RoomSnapshot, RoomStore, RouteStamp, Seat } from '../rooms/store.js';
 
 export interface AuthorizeRequest {
   roomId: string;
@@ -58,11 +58,13 @@ export interface SocketData {
   previous: Seat | null;
   bucket: TokenBucket;
   /**
-   * The partner's socket on this server as the relay last found it, and the store's epoch then:
-   * while no seat has changed since, the relay sends there without asking the store. (It holds on
-   * to at most one socket that has gone, until this one sends again or goes too.)
+   * The partner's socket on this server as the relay last found it, with the room's stamp and its
+   * count then: while no seat of the room has changed since, the relay sends there without asking
+   * the store. (It holds on to at most one socket that has gone, until this one sends again or
+   * goes too.)
    */
   routedTo: CignalSocket | null;
+  routeStamp: RouteStamp | null;
   routedAt: number;
 }
 
