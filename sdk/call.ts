@@ -5,7 +5,7 @@ import { DataChannel } from './data-channel.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Messenger } from './messenger.js';
-import { PeerSession, type OutgoingSignal, type TrackKind, type TrackSource } from './peer-session.js';
+import { PeerSession, ufrag, type OutgoingSignal, type TrackKind, type TrackSource } from './peer-session.js';
 import { Recovery, type RecoveryOptions } from './recovery.js';
 import { NetworkMonitor, receivedBytes, type NetworkStatus } from './stats.js';
 
@@ -39,8 +39,6 @@ export interface CallOptions {
   onError(error: CignalError): void;
   onNetworkStatus(status: NetworkStatus): void;
 }
-
-const ufrag = (description: RTCSessionDescription | null) => /a=ice-ufrag:(\S+)/.exec(description?.sdp ?? '')?.[1];
 
 /** How often the received bytes are read while media is not arriving. */
 const FLOW_CHECK_MS = 250;

@@ -7,6 +7,9 @@ import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import { randomId } from './url.js';
 
+/** The ICE username fragment of a description: new credentials mean an ICE restart. */
+export const ufrag = (description: RTCSessionDescription | null) => /a=ice-ufrag:(\S+)/.exec(description?.sdp ?? '')?.[1];
+
 /** A key frame asked for this soon after the last one went out is served by that one. */
 const KEY_FRAME_SERVES_MS = 500;
 
@@ -62,6 +65,8 @@ export class PeerSession {
   readonly #log: Logger;
   #makingOffer = false;
   #ignoreOffer = false;
+  /** The remote offer being applied and answered. */
+  #answering: string | undefined;
   #answerPending = false;
   #tracksAdded = false;
   readonly #senders: Partial<Record<TrackKind, RTCRtpSender>> = {};
@@ -132,12 +137,19 @@ export class PeerSession {
   restart(): void {
     if (this.#closed) return;
     const pc = this.pc;
-    const pending = pc.localDescription;
-    if (pc.signalingState === 'have-local-offer' && pending?.type === 'offer') {
-      this.#log.debug('sending our unanswered offer again');
-      this.#send({ kind: 'offer', description: { type: 'offer', sdp: pending.sdp } });
-    }
-    pc.restartIce();
+    this.#offerAgain();
+    // An offer that restarts ICE already (new credentials) is the restart; asking again would
+    // make one more the moment it is answered, and the answers to its copies would then find
+    // that new offer waiting.
+    if (pc.signalingState !== 'have-local-offer' || ufrag(pc.pendingLocalDescription) === ufrag(pc.currentLocalDescription)) pc.restartIce();
+  }
+
+  /** Sends our offer that is waiting for an answer again, if there is one. */
+  #offerAgain() {
+    const pending = this.pc.localDescription;
+    if (this.#makingOffer || this.pc.signalingState !== 'have-local-offer' || pending?.type !== 'offer') return;
+    this.#log.debug('offer sent again');
+    this.#send({ kind: 'offer', description: { type: 'offer', sdp: pending.sdp } });
   }
 
   /**
@@ -181,26 +193,34 @@ export class PeerSession {
 
   async handleDescription(description: RTCSessionDescriptionInit, remoteConnection: string, to?: string): Promise<void> {
     if (this.#closed) return;
-    if (this.isStale(to)) return this.#log.debug('dropped a stale %s', description.type);
+    const drop = (why: string) => this.#log.debug('dropped the %s: %s', description.type, why);
+    if (this.isStale(to)) return drop('stale');
     const pc = this.pc;
+    this.#log.debug('%s received in %s', description.type, pc.signalingState);
     this.remoteConnection = remoteConnection;
-    // An offer sent again after an outage (see `restart`) may come after its first copy was
-    // answered, and the answers to both copies may come back: a copy is answered with the answer
-    // already made, and an answer with no offer of ours waiting is dropped.
-    if (pc.signalingState === 'stable') {
-      if (description.type === 'answer') return this.#log.debug('dropped an answer to an offer already answered');
-      const local = pc.localDescription;
-      if (!this.#makingOffer && description.sdp === pc.remoteDescription?.sdp && local?.type === 'answer') {
-        this.#log.debug('answering a copy of an offer already answered');
-        return this.#send({ kind: 'answer', description: { type: 'answer', sdp: local.sdp } });
-      }
+    // An offer sent again (see `#offerAgain`) may come while its first copy is being answered, or
+    // after: the first is answered once, a later one with the answer already made. The answers to
+    // both copies may come back: one in use already, or with no offer of ours waiting, is dropped.
+    if (description.sdp === this.#answering) return drop('a copy, being answered');
+    if (description.type === 'answer' && description.sdp === pc.currentRemoteDescription?.sdp) return drop('a copy, in use');
+    if (description.type === 'offer' && description.sdp === pc.currentRemoteDescription?.sdp) {
+      // Our answer may have been lost; unless we have moved on to an offer of our own since.
+      const local = pc.currentLocalDescription;
+      if (pc.signalingState !== 'stable' || this.#makingOffer || local?.type !== 'answer') return drop('a copy, answered');
+      this.#log.debug('answering a copy again');
+      return this.#send({ kind: 'answer', description: { type: 'answer', sdp: local.sdp } });
     }
+    if (pc.signalingState === 'stable' && description.type === 'answer') return drop('no offer waiting');
     try {
       const readyForOffer = !this.#makingOffer && (pc.signalingState === 'stable' || this.#answerPending);
       const collision = description.type === 'offer' && !readyForOffer;
       this.#ignoreOffer = !this.polite && collision;
       if (this.#ignoreOffer) {
         this.#log.debug('offer collision: ignoring the remote offer (impolite side)');
+        // The other side yields to our offer, which it may never have received: one sent while its
+        // connection to the server was dead and not yet known to be (a long outage) is lost. (At
+        // the start of a call both offers went over live connections.)
+        if (this.#wasConnected) this.#offerAgain();
         return;
       }
       if (collision) {
@@ -210,6 +230,7 @@ export class PeerSession {
         await pc.setLocalDescription({ type: 'rollback' }).catch((error) => this.#log.debug('rollback: %o', error));
       }
       this.#answerPending = description.type === 'answer';
+      if (description.type === 'offer') this.#answering = description.sdp;
       await pc.setRemoteDescription(description);
       this.#answerPending = false;
       await this.#flushCandidates();
@@ -223,6 +244,8 @@ export class PeerSession {
       this.#answerPending = false;
       if (this.#closed) return;
       this.#options.onError(new CignalError(ClientErrorCode.NegotiationFailed, `Could not apply the remote ${description.type}`, { cause: error }));
+    } finally {
+      if (this.#answering === description.sdp) this.#answering = undefined;
     }
   }
 
@@ -271,6 +294,7 @@ export class PeerSession {
   }
 
   #send(signal: Signal) {
+    if (signal.kind !== 'candidate') this.#log.debug('%s sent', signal.kind);
     this.#options.send({ ...signal, to: this.remoteConnection } as OutgoingSignal);
   }
 
@@ -322,7 +346,7 @@ export class PeerSession {
     if (known || this.#addresses.size < 2 || this.pc.connectionState === 'new' || !this.#wasConnected) return;
     // Once connected, a browser gathers again only for an ICE restart (ours or the other side's):
     // one found then is already among that restart's candidates, which the other side receives.
-    if (this.pc.iceGatheringState === 'gathering') return this.#log.debug('a local address appeared (%s) in an ICE restart', candidate.address);
+    if (this.pc.iceGatheringState === 'gathering') return;
     this.#log.debug('a local address appeared (%s): the network changed', candidate.address);
     this.#options.onNewAddress?.();
   }

@@ -73,10 +73,15 @@ export function state(page: Page): Promise<string> {
 }
 
 /** Two pages in `roomId` with decoded video flowing both ways; the first one called. `options` go to both createRoom calls. */
-export async function callBetween(open: () => Promise<Page>, roomId: string, options: Record<string, unknown> = {}): Promise<[Page, Page]> {
+export async function callBetween(
+  open: () => Promise<Page>,
+  roomId: string,
+  options: Record<string, unknown> = {},
+  each: [Record<string, unknown>, Record<string, unknown>] = [{}, {}],
+): Promise<[Page, Page]> {
   const [a, b] = await Promise.all([open(), open()]);
-  await a.evaluate(([roomId, options]) => (window as any).T.create({ roomId, peerName: 'A', ...options }), [roomId, options] as const);
-  await b.evaluate(([roomId, options]) => (window as any).T.create({ roomId, peerName: 'B', ...options }), [roomId, options] as const);
+  await a.evaluate(([roomId, options]) => (window as any).T.create({ roomId, peerName: 'A', ...options }), [roomId, { ...options, ...each[0] }] as const);
+  await b.evaluate(([roomId, options]) => (window as any).T.create({ roomId, peerName: 'B', ...options }), [roomId, { ...options, ...each[1] }] as const);
   // B is in once its createRoom resolves; A hears of it a moment later, and can only call then.
   await waitForEvent(a, 'peerJoined');
   await a.evaluate(() => (window as any).T.room.joinRoom());

@@ -102,7 +102,7 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
   });
 
   /** A call between a page in Alice's browser and one in Bob's, video flowing both ways. */
-  async function call(on = server, options: Record<string, unknown> = {}): Promise<[Page, Page]> {
+  async function call(on = server, options: Record<string, unknown> = {}, each?: [Record<string, unknown>, Record<string, unknown>]): Promise<[Page, Page]> {
     const queue = [...browsers];
     const open = async () => {
       const { page } = await openPage(queue.shift()!, `${on.url}/healthz`);
@@ -111,7 +111,7 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
       pages.push(page);
       return page;
     };
-    const [a, b] = await callBetween(open, uniqueRoom('net'), options);
+    const [a, b] = await callBetween(open, uniqueRoom('net'), options, each);
     [pageOf.alice, pageOf.bob] = [a, b];
     await Promise.all([watchFrames(a), watchFrames(b)]);
     return [a, b];
@@ -133,14 +133,17 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
 
   for (const seconds of [4, 40]) {
     it(`both paths cut for ${seconds} s: the call comes back by itself, and a message and data sent meanwhile arrive once`, async () => {
-      const [a, b] = await call();
+      // Alice is the polite side (the larger peer id): back online, her ICE restart yields to
+      // Bob's, whose offers during the outage went to a server connection not yet known dead.
+      const [a, b] = await call(server, {}, [{ peerId: `z${uniqueRoom('alice')}` }, { peerId: `a${uniqueRoom('bob')}` }]);
       await alice.linkDown();
       await Promise.all([stalled(a), stalled(b)]);
       const sent = run(a, `return (await room.inform({ during: 'the outage' })).success;`);
       const data = run(a, `return (await room.sendData('data sent during the outage')).success;`);
       await sleep(seconds * 1_000);
       await alice.linkUp();
-      const [msA, msB] = await Promise.all([framesBack(a, 30_000), framesBack(b, 30_000)]);
+      // The issue asks for 3 s (what `slower` notes); the bound leaves room for a loaded machine.
+      const [msA, msB] = await Promise.all([framesBack(a, 5_000), framesBack(b, 5_000)]);
       console.log(`[netns] ${seconds} s outage: video back ${msA} ms (Alice) / ${msB} ms (Bob) after the network returned`);
       slower(Math.max(msA, msB), 3_000, 'video back after the outage');
       expect(await sent).toBe(true);
