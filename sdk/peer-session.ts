@@ -65,8 +65,8 @@ export class PeerSession {
   readonly #log: Logger;
   #makingOffer = false;
   #ignoreOffer = false;
-  /** The remote offer being applied and answered. */
-  #answering: string | undefined;
+  /** The remote description being applied (and answered, for an offer). */
+  #applying: string | undefined;
   #answerPending = false;
   #tracksAdded = false;
   readonly #senders: Partial<Record<TrackKind, RTCRtpSender>> = {};
@@ -200,8 +200,9 @@ export class PeerSession {
     this.remoteConnection = remoteConnection;
     // An offer sent again (see `#offerAgain`) may come while its first copy is being answered, or
     // after: the first is answered once, a later one with the answer already made. The answers to
-    // both copies may come back: one in use already, or with no offer of ours waiting, is dropped.
-    if (description.sdp === this.#answering) return drop('a copy, being answered');
+    // both copies come back: one being applied or in use already, or with no offer of ours
+    // waiting, is dropped.
+    if (description.sdp === this.#applying) return drop('a copy, being applied');
     if (description.type === 'answer' && description.sdp === pc.currentRemoteDescription?.sdp) return drop('a copy, in use');
     if (description.type === 'offer' && description.sdp === pc.currentRemoteDescription?.sdp) {
       // Our answer may have been lost; unless we have moved on to an offer of our own since.
@@ -230,7 +231,7 @@ export class PeerSession {
         await pc.setLocalDescription({ type: 'rollback' }).catch((error) => this.#log.debug('rollback: %o', error));
       }
       this.#answerPending = description.type === 'answer';
-      if (description.type === 'offer') this.#answering = description.sdp;
+      this.#applying = description.sdp;
       await pc.setRemoteDescription(description);
       this.#answerPending = false;
       await this.#flushCandidates();
@@ -245,7 +246,7 @@ export class PeerSession {
       if (this.#closed) return;
       this.#options.onError(new CignalError(ClientErrorCode.NegotiationFailed, `Could not apply the remote ${description.type}`, { cause: error }));
     } finally {
-      if (this.#answering === description.sdp) this.#answering = undefined;
+      if (this.#applying === description.sdp) this.#applying = undefined;
     }
   }
 

@@ -112,20 +112,30 @@ export function run<T = unknown>(page: Page, code: string): Promise<T> {
 // 50 ms in the page): what the network delivered, whatever the page's compositor does with it.
 // (Headless Chromium sometimes stops presenting a page's video while decoding goes on.)
 
-/** Starts sampling, in the page, decoded remote frames and the longest time without a new one. */
+/**
+ * Starts sampling, in the page, decoded remote frames and the longest time without a new one.
+ * The longest gap is the decoder's own: between two samples, the square root of the growth of
+ * `totalSquaredInterFrameDelay` bounds the longest delay between consecutive decoded frames
+ * from above, and equals it when one delay dominates (a freeze). A sampler that the loaded page
+ * runs late does not make a gap of its own that way.
+ */
 export function watchFrames(page: Page): Promise<void> {
   return run(page, `
     T.decoded = 0;
-    T.gap = { last: performance.now(), max: 0 };
+    T.gap = { last: performance.now(), max: 0, squared: null };
     T.sampler = setInterval(async () => {
-      let decoded = T.decoded;
-      (await room.pc?.getStats())?.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') decoded = s.framesDecoded; });
+      let decoded = T.decoded, squared = null;
+      (await room.pc?.getStats())?.forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') [decoded, squared] = [s.framesDecoded, s.totalSquaredInterFrameDelay ?? null];
+      });
       const now = performance.now();
       if (decoded !== T.decoded) {
-        T.gap.max = Math.max(T.gap.max, now - T.gap.last);
+        const delay = squared !== null && T.gap.squared !== null && squared >= T.gap.squared ? Math.sqrt(squared - T.gap.squared) * 1000 : now - T.gap.last;
+        T.gap.max = Math.max(T.gap.max, delay);
         T.gap.last = now;
         T.decoded = decoded;
       }
+      T.gap.squared = squared;
     }, 50);
   `);
 }
