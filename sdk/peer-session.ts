@@ -66,8 +66,7 @@ export class PeerSession {
   #makingOffer = false;
   #ignoreOffer = false;
   /** The remote description being applied (and answered, for an offer). */
-  #applying: string | undefined;
-  #answerPending = false;
+  #applying: RTCSessionDescriptionInit | undefined;
   #tracksAdded = false;
   readonly #senders: Partial<Record<TrackKind, RTCRtpSender>> = {};
   #closed = false;
@@ -202,7 +201,7 @@ export class PeerSession {
     // after: the first is answered once, a later one with the answer already made. The answers to
     // both copies come back: one being applied or in use already, or with no offer of ours
     // waiting, is dropped.
-    if (description.sdp === this.#applying) return drop('a copy, being applied');
+    if (description.sdp === this.#applying?.sdp) return drop('a copy, being applied');
     if (description.type === 'answer' && description.sdp === pc.currentRemoteDescription?.sdp) return drop('a copy, in use');
     if (description.type === 'offer' && description.sdp === pc.currentRemoteDescription?.sdp) {
       // Our answer may have been lost; unless we have moved on to an offer of our own since.
@@ -213,7 +212,7 @@ export class PeerSession {
     }
     if (pc.signalingState === 'stable' && description.type === 'answer') return drop('no offer waiting');
     try {
-      const readyForOffer = !this.#makingOffer && (pc.signalingState === 'stable' || this.#answerPending);
+      const readyForOffer = !this.#makingOffer && (pc.signalingState === 'stable' || this.#applying?.type === 'answer');
       const collision = description.type === 'offer' && !readyForOffer;
       this.#ignoreOffer = !this.polite && collision;
       if (this.#ignoreOffer) {
@@ -230,10 +229,8 @@ export class PeerSession {
         this.#log.debug('offer collision: rolling back our offer (polite side)');
         await pc.setLocalDescription({ type: 'rollback' }).catch((error) => this.#log.debug('rollback: %o', error));
       }
-      this.#answerPending = description.type === 'answer';
-      this.#applying = description.sdp;
+      this.#applying = description;
       await pc.setRemoteDescription(description);
-      this.#answerPending = false;
       await this.#flushCandidates();
       if (description.type === 'offer') {
         this.#attachMedia();
@@ -242,11 +239,10 @@ export class PeerSession {
         if (local?.type === 'answer') this.#send({ kind: 'answer', description: { type: 'answer', sdp: local.sdp } });
       }
     } catch (error) {
-      this.#answerPending = false;
       if (this.#closed) return;
       this.#options.onError(new CignalError(ClientErrorCode.NegotiationFailed, `Could not apply the remote ${description.type}`, { cause: error }));
     } finally {
-      if (this.#applying === description.sdp) this.#applying = undefined;
+      if (this.#applying === description) this.#applying = undefined;
     }
   }
 

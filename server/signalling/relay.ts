@@ -102,10 +102,11 @@ function relayMessage(ctx: Context, socket: CignalSocket, relay: Relay, payload:
       if (data.routedTo !== null && data.routeStamp!.changes === data.routedAt) data.routedTo.emit(relay.event, message as never);
       else {
         const route = store.routeNow(roomId, peerId, socket.id);
-        data.routedTo = deliver(ctx, roomId, partnerOn(socket, route), relay.event, message as never) ?? null;
-        const stamp = route.seated ? route.stamp : undefined;
-        if (!stamp) data.routedTo = null;
-        data.routeStamp = stamp ?? null;
+        const to = deliver(ctx, roomId, partnerOn(socket, route), relay.event, message as never) ?? null;
+        // Kept only with a stamp that says when it stops holding.
+        const stamp = (route.seated && route.stamp) || null;
+        data.routedTo = stamp && to;
+        data.routeStamp = stamp;
         data.routedAt = stamp?.changes ?? -1;
       }
     } catch (error) {
