@@ -1,11 +1,12 @@
-// Component tests of <cignal-call> in Debian's Chromium with fake camera and microphone (npm run test:widget).
+// Tests in Debian's Chromium with fake camera and microphone (npm run test:widget): <cignal-call>'s, and the SDK's parts that need a browser.
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { CHROMIUM, chromiumArgs } from './tests/helpers/chromium.mjs';
 
 export default {
-  files: 'tests/widget/**/*.test.ts',
+  // The widget's tests, and the SDK's parts that need a browser of their own (*.browser.test.ts).
+  files: ['tests/widget/**/*.test.ts', 'tests/sdk/**/*.browser.test.ts'],
   // No 'development' condition: socket.io's debug builds import the CommonJS debug package.
   nodeResolve: { browser: true, exportConditions: ['browser'] },
   plugins: [

@@ -15,12 +15,15 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
  * 0.5 KB more; leaving the path that comes back with the network alone rather than restarting ICE,
  * key frames asked for and sent when media returns, and duplicate offers and answers absorbed,
  * 0.26 KB. The element's styles are compacted in the build (rollup.config.mjs): 0.16 KB less.
- * The budgets hold that with a little headroom, so that any further growth is a decision.
+ * Copies of offers and answers told apart by their origin line rather than their whole SDP (which
+ * grows with candidates): 0.03 KB. The budgets hold that with a little headroom, so that any
+ * further growth is a decision. The classic-script build carries the same code as the module one
+ * plus its wrapper (about 0.1 KB gzip), and its budget says so.
  */
 const budgets = {
   'cignal.js': 26 * 1024,
   'cignal-call.js': 39.5 * 1024,
-  'cignal-call.iife.js': 39.5 * 1024,
+  'cignal-call.iife.js': 39.6 * 1024,
 };
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

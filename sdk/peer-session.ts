@@ -10,6 +10,14 @@ import { randomId } from './url.js';
 /** The ICE username fragment of a description: new credentials mean an ICE restart. */
 export const ufrag = (description: RTCSessionDescription | null) => /a=ice-ufrag:(\S+)/.exec(description?.sdp ?? '')?.[1];
 
+/**
+ * True when `b` is a copy of description `a`. The SDP of a description grows with the candidates
+ * gathered (ours) or added (theirs) after it was set, so copies sent at different moments differ;
+ * its origin line (session id and version, new with every description made) does not.
+ */
+const isCopy = (a: RTCSessionDescriptionInit, b: RTCSessionDescriptionInit | null | undefined) => a.type === b?.type && origin(a) === origin(b);
+const origin = (description: RTCSessionDescriptionInit) => /^o=.*/m.exec(description.sdp!)?.[0];
+
 /** A key frame asked for this soon after the last one went out is served by that one. */
 const KEY_FRAME_SERVES_MS = 500;
 
@@ -201,9 +209,9 @@ export class PeerSession {
     // after: the first is answered once, a later one with the answer already made. The answers to
     // both copies come back: one being applied or in use already, or with no offer of ours
     // waiting, is dropped.
-    if (description.sdp === this.#applying?.sdp) return drop('a copy, being applied');
-    if (description.type === 'answer' && description.sdp === pc.currentRemoteDescription?.sdp) return drop('a copy, in use');
-    if (description.type === 'offer' && description.sdp === pc.currentRemoteDescription?.sdp) {
+    if (isCopy(description, this.#applying)) return drop('a copy, being applied');
+    if (isCopy(description, pc.currentRemoteDescription)) {
+      if (description.type === 'answer') return drop('a copy, in use');
       // Our answer may have been lost; unless we have moved on to an offer of our own since.
       const local = pc.currentLocalDescription;
       if (pc.signalingState !== 'stable' || this.#makingOffer || local?.type !== 'answer') return drop('a copy, answered');

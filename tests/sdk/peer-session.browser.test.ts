@@ -1,0 +1,125 @@
+/// <reference types="mocha" />
+// Two PeerSessions in one Chromium page, joined by a hand-held wire in place of the server, so the
+// test decides when each offer and answer arrives and how often: the copies that resends make
+// (an offer sent again after an outage, an answer sent again for a copy of an offer) are absorbed
+// whenever they come.
+import { expect } from '@esm-bundle/chai';
+import type { CignalError } from '../../sdk/errors.js';
+import { Logger } from '../../sdk/logger.js';
+import { PeerSession, type OutgoingSignal } from '../../sdk/peer-session.js';
+
+type Description = RTCSessionDescriptionInit & { type: 'offer' | 'answer' };
+
+/** One side: its session, the descriptions it sent (held for the test), and its errors. */
+interface Side {
+  session: PeerSession;
+  sent: Description[];
+  errors: CignalError[];
+}
+
+const sessions: PeerSession[] = [];
+
+/** Candidates go across at once; descriptions wait in `sent` until the test delivers them. */
+function pair(): [impolite: Side, polite: Side] {
+  const sides: Side[] = [];
+  for (const polite of [false, true]) {
+    const side: Side = { session: undefined as unknown as PeerSession, sent: [], errors: [] };
+    side.session = new PeerSession({
+      iceServers: [],
+      polite,
+      media: { stream: null, outgoing: () => null },
+      logger: new Logger(polite ? 'polite' : 'impolite'),
+      send: (signal: OutgoingSignal) => {
+        const other = sides[polite ? 0 : 1].session;
+        if (signal.kind === 'candidate') void other.handleCandidate(signal.candidate, side.session.id);
+        else side.sent.push(signal.description);
+      },
+      onTrack: () => {},
+      onConnectionState: () => {},
+      onIceConnectionState: () => {},
+      onError: (error) => side.errors.push(error),
+      onStall: () => {},
+    });
+    sessions.push(side.session);
+    sides.push(side);
+  }
+  return sides as [Side, Side];
+}
+
+async function until(what: string, test: () => boolean, timeoutMs = 8000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!test()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Waits for `side` to have sent `count` descriptions and returns the last. */
+async function sent(side: Side, count: number): Promise<Description> {
+  await until(`description ${count}`, () => side.sent.length >= count);
+  return side.sent[count - 1];
+}
+
+const deliver = (to: Side, from: Side, description: Description) => to.session.handleDescription(description, from.session.id);
+const connected = (side: Side) => side.session.pc.connectionState === 'connected';
+const gathered = (side: Side) => side.session.pc.iceGatheringState === 'complete';
+
+afterEach(() => {
+  for (const session of sessions.splice(0)) session.close();
+});
+
+describe('PeerSession: copies of offers and answers', () => {
+  it('answers a copy of an offer that comes after its candidates, and drops the two answers arriving together', async () => {
+    const [caller, callee] = pair();
+    caller.session.start();
+    const offer = await sent(caller, 1);
+    await deliver(callee, caller, offer);
+    const answer = await sent(callee, 1);
+    // By the time a copy of the offer comes, the callee's answer holds its gathered candidates
+    // (and its copy of the offer, the caller's), so the two copies differ from the first ones.
+    await until('both sides gathered', () => gathered(caller) && gathered(callee));
+    await deliver(callee, caller, { type: 'offer', sdp: caller.session.pc.localDescription!.sdp });
+    const again = await sent(callee, 2);
+    expect(again.type).to.equal('answer');
+    expect(again.sdp).to.not.equal(answer.sdp);
+    // Both answers arrive back to back: the second while the first is being applied.
+    await Promise.all([deliver(caller, callee, answer), deliver(caller, callee, again)]);
+    await until('connected', () => connected(caller) && connected(callee));
+    // And a copy of the answer in use, later, is dropped too.
+    await deliver(caller, callee, again);
+    expect(caller.session.pc.signalingState).to.equal('stable');
+    expect([...caller.errors, ...callee.errors]).to.deep.equal([]);
+    expect(caller.sent).to.have.length(1);
+  });
+
+  it('restarts ICE once when the copies of a restart offer and of its answer come at every moment', async () => {
+    const [caller, callee] = pair();
+    caller.session.start();
+    await deliver(callee, caller, await sent(caller, 1));
+    await deliver(caller, callee, await sent(callee, 1));
+    await until('connected', () => connected(caller) && connected(callee));
+    const firstUfrag = /a=ice-ufrag:(\S+)/.exec(callee.session.pc.currentRemoteDescription!.sdp)![1];
+
+    caller.session.restart();
+    const restart = await sent(caller, 2);
+    await until('the restart gathered', () => gathered(caller));
+    // The same offer sent again, as after an outage, now with its candidates in it.
+    caller.session.restart();
+    const copy = await sent(caller, 3);
+    expect(copy.sdp).to.not.equal(restart.sdp);
+    await Promise.all([deliver(callee, caller, restart), deliver(callee, caller, copy)]);
+    const answer = await sent(callee, 2);
+    await until('the callee gathered', () => gathered(callee));
+    await deliver(callee, caller, copy);
+    const answers = callee.sent.slice(1);
+    await Promise.all(answers.map((description) => deliver(caller, callee, description)));
+    await until('connected again', () => connected(caller) && connected(callee) && caller.session.pc.signalingState === 'stable');
+
+    expect(answer.type).to.equal('answer');
+    expect(/a=ice-ufrag:(\S+)/.exec(callee.session.pc.currentRemoteDescription!.sdp)![1]).to.not.equal(firstUfrag);
+    expect(answers.every((description) => description.type === 'answer')).to.equal(true);
+    expect([...caller.errors, ...callee.errors]).to.deep.equal([]);
+    // No third offer: the copies did not restart ICE again.
+    expect(caller.sent).to.have.length(3);
+  });
+});
