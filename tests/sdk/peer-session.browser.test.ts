@@ -62,7 +62,8 @@ async function sent(side: Side, count: number): Promise<Description> {
 
 const deliver = (to: Side, from: Side, description: Description) => to.session.handleDescription(description, from.session.id);
 const connected = (side: Side) => side.session.pc.connectionState === 'connected';
-const gathered = (side: Side) => side.session.pc.iceGatheringState === 'complete';
+/** Its local description holds the candidates of its last gathering (a state of `complete` alone may be the one before an ICE restart). */
+const gathered = (side: Side) => side.session.pc.iceGatheringState === 'complete' && /^a=candidate:/m.test(side.session.pc.localDescription?.sdp ?? '');
 
 afterEach(() => {
   for (const session of sessions.splice(0)) session.close();
