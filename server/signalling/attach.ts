@@ -5,6 +5,7 @@ import { DEFAULT_ICE_SERVERS } from '../ice.js';
 import { MemoryRoomStore } from '../rooms/memory.js';
 import type { RoomSnapshot, RoomStore } from '../rooms/store.js';
 import { admission } from './admission.js';
+import { batchWrites } from './batching.js';
 import type { Context } from './context.js';
 import { Presence } from './presence.js';
 import { attachRelay } from './relay.js';
@@ -34,6 +35,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
 
   server.use(admission(ctx));
   server.on('connection', (socket) => {
+    batchWrites(socket);
     attachRelay(ctx, socket);
     presence.welcome(socket);
   });
