@@ -13,11 +13,16 @@ interface Transport {
   socket?: { _socket?: { cork?(): void; uncork(): void } };
 }
 
+/** Engine.io connections already batched: one can carry many socket.io connections in turn. */
+const batched = new WeakSet<object>();
+
 /** Makes every burst sent to this client one write, on the transport it has now and after an upgrade. */
 export function batchWrites(socket: Socket): void {
-  const conn = socket.conn as unknown as { transport: Transport; on(event: 'upgrade', listener: (transport: Transport) => void): void };
+  const conn = socket.conn as unknown as { transport: Transport; once(event: 'upgrade', listener: (transport: Transport) => void): void };
+  if (batched.has(conn)) return;
+  batched.add(conn);
   corkBursts(conn.transport);
-  conn.on('upgrade', corkBursts);
+  conn.once('upgrade', corkBursts);
 }
 
 function corkBursts(transport: Transport): void {

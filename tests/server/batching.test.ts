@@ -73,6 +73,28 @@ describe('writes to a client', () => {
     expect(writes()).toBe(3);
   });
 
+  test('a connection that carries one socket.io connection after another is batched once', async () => {
+    const first = await connected(true);
+    const conn = first.conn;
+    // A second namespace keeps the connection open while the first leaves and comes back.
+    io.of('/keep');
+    const keep = client.io.socket('/keep');
+    keep.connect();
+    await new Promise((resolve) => keep.once('connect', () => resolve(undefined)));
+    const gone = new Promise((resolve) => first.once('disconnect', resolve));
+    client.disconnect();
+    await gone;
+    const again = new Promise<Socket>((resolve) => io.once('connection', resolve));
+    client.connect();
+    const socket = await again;
+    expect(socket.conn).toBe(conn);
+    expect(conn.listenerCount('upgrade')).toBe(1);
+    const writes = countWrites(socket);
+    expect(await burst(socket, 50)).toEqual(sequence(50));
+    expect(writes()).toBe(2);
+    keep.disconnect();
+  });
+
   test('without it, socket.io writes each of those messages on its own', async () => {
     const socket = await connected(false);
     const writes = countWrites(socket);
