@@ -15,7 +15,10 @@ export const ufrag = (description: RTCSessionDescription | null) => /a=ice-ufrag
  * gathered (ours) or added (theirs) after it was set, so copies sent at different moments differ;
  * its origin line (session id and version, new with every description made) does not.
  */
-const isCopy = (a: RTCSessionDescriptionInit, b: RTCSessionDescriptionInit | null | undefined) => a.type === b?.type && origin(a) === origin(b);
+const isCopy = (a: RTCSessionDescriptionInit, b: RTCSessionDescriptionInit | null | undefined) => {
+  const o = origin(a);
+  return !!o && a.type === b?.type && o === origin(b);
+};
 const origin = (description: RTCSessionDescriptionInit) => /^o=.*/m.exec(description.sdp!)?.[0];
 
 /** A key frame asked for this soon after the last one went out is served by that one. */
