@@ -5,7 +5,6 @@ import { playwrightLauncher } from '@web/test-runner-playwright';
 import { CHROMIUM, chromiumArgs } from './tests/helpers/chromium.mjs';
 
 export default {
-  // The widget's tests, and the SDK's parts that need a browser of their own (*.browser.test.ts).
   files: ['tests/widget/**/*.test.ts', 'tests/sdk/**/*.browser.test.ts'],
   // No 'development' condition: socket.io's debug builds import the CommonJS debug package.
   nodeResolve: { browser: true, exportConditions: ['browser'] },

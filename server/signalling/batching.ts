@@ -10,7 +10,7 @@ import type { Socket } from 'socket.io';
 interface Transport {
   name: string;
   send(packets: unknown[]): void;
-  socket?: { _socket?: { cork?(): void; uncork(): void } };
+  socket?: { _socket?: { cork(): void; uncork(): void } };
 }
 
 /** Engine.io connections already batched: one can carry many socket.io connections in turn. */
@@ -28,11 +28,11 @@ export function batchWrites(socket: Socket): void {
 function corkBursts(transport: Transport): void {
   const tcp = transport.name === 'websocket' ? transport.socket?._socket : undefined;
   // Long-polling already sends a burst as one response; an engine.io without these parts is left as it is.
-  if (typeof tcp?.cork !== 'function') return;
+  if (typeof tcp?.cork !== 'function' || typeof tcp.uncork !== 'function') return;
   const send = transport.send;
   transport.send = (packets) => {
     if (packets.length < 2) return send.call(transport, packets);
-    tcp.cork!();
+    tcp.cork();
     try {
       send.call(transport, packets);
     } finally {
