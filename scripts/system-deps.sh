@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Makes sure the system programs named as arguments are present: `chromium` (browser tests), `ip`
-# (iproute2, real-network tests) and `redis-server` (the Redis store and multi-node tests).
+# Makes sure the system programs named as arguments are present: `chromium` and `firefox`
+# (Debian's firefox-esr; browser tests), `ip` (iproute2, real-network tests) and `redis-server`
+# (the Redis store and multi-node tests).
 # Installs the missing ones with apt-get when run as root; otherwise says exactly what to install.
-# `npm test` and .ci/run ask for all three.
+# `npm test` and .ci/run ask for all four.
 set -euo pipefail
 
 missing=()
 for program in "$@"; do
   case "$program" in
     chromium) [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium) ;;
+    firefox) [ -x "${FIREFOX_PATH:-/usr/bin/firefox-esr}" ] || missing+=(firefox-esr) ;;
     # iproute2's `ip` (tests/network); often in /usr/sbin, off a normal user's PATH.
     ip) command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing+=(iproute2) ;;
     *) command -v "$program" >/dev/null 2>&1 || missing+=("$program") ;;
@@ -23,6 +25,6 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" fonts-dejavu-core >/dev/null
 else
   echo "The tests need: ${missing[*]}. Install them, e.g.: sudo apt-get install ${missing[*]}" >&2
-  echo "(or point CHROMIUM_PATH at a Chromium binary)" >&2
+  echo "(or point CHROMIUM_PATH and FIREFOX_PATH at the browsers' binaries)" >&2
   exit 1
 fi

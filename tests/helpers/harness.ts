@@ -5,6 +5,12 @@ import type { Page } from 'playwright-core';
 import { packageVersion } from '../../server/paths.js';
 import type { BrowserSuite } from './browser.js';
 
+/**
+ * What the helpers here use of a page: Playwright's Page has it, and so has a Firefox page
+ * (firefox.ts), so that the same helpers drive both browsers.
+ */
+export type TestPage = Pick<Page, 'evaluate' | 'waitForFunction' | 'addScriptTag'>;
+
 export interface RecordedEvent {
   name: string;
   arg: unknown;
@@ -13,7 +19,7 @@ export interface RecordedEvent {
 const pageScript = readFileSync(new URL('./harness.page.js', import.meta.url), 'utf8');
 
 /** Installs `window.T` (see harness.page.js); the page must be on the Cignal server's origin. */
-export async function installHarness(page: Page, version: string): Promise<void> {
+export async function installHarness(page: TestPage, version: string): Promise<void> {
   await page.evaluate((version) => {
     document.documentElement.dataset.cignalVersion = version;
   }, version);
@@ -22,7 +28,7 @@ export async function installHarness(page: Page, version: string): Promise<void>
 }
 
 /** Waits until the page shows decoded remote video: a real size and frames that keep coming. */
-export async function expectVideoFlowing(page: Page, timeout = 20_000): Promise<{ width: number; frames: number }> {
+export async function expectVideoFlowing(page: TestPage, timeout = 20_000): Promise<{ width: number; frames: number }> {
   try {
     await page.waitForFunction(() => {
       const T = (window as any).T;
@@ -38,7 +44,7 @@ export async function expectVideoFlowing(page: Page, timeout = 20_000): Promise<
 }
 
 /** The state of the page's call: SDK state, peer connection states, frames, the events seen. */
-export function callSnapshot(page: Page): Promise<unknown> {
+export function callSnapshot(page: TestPage): Promise<unknown> {
   return page.evaluate(async () => {
     const T = (window as any).T;
     const pc: RTCPeerConnection | null = T.room?.pc ?? null;
@@ -60,37 +66,48 @@ export function callSnapshot(page: Page): Promise<unknown> {
   });
 }
 
-export function events(page: Page, name?: string): Promise<Array<{ name: string; arg: any }>> {
+export function events(page: TestPage, name?: string): Promise<Array<{ name: string; arg: any }>> {
   return page.evaluate((name) => (window as any).T.events.filter((e: { name: string }) => !name || e.name === name), name);
 }
 
-export function waitForEvent(page: Page, name: string, count = 1, timeout = 15_000): Promise<unknown> {
+export function waitForEvent(page: TestPage, name: string, count = 1, timeout = 15_000): Promise<unknown> {
   return page.waitForFunction(([name, count]) => (window as any).T.count(name) >= count, [name, count] as const, { timeout });
 }
 
-export function state(page: Page): Promise<string> {
+export function state(page: TestPage): Promise<string> {
   return page.evaluate(() => (window as any).T.room.state);
 }
 
 /** Two pages in `roomId` with decoded video flowing both ways; the first one called. `options` go to both createRoom calls. */
-export async function callBetween(
-  open: () => Promise<Page>,
+export async function callBetween<P extends TestPage>(
+  open: () => Promise<P>,
   roomId: string,
   options: Record<string, unknown> = {},
   each: [Record<string, unknown>, Record<string, unknown>] = [{}, {}],
-): Promise<[Page, Page]> {
+): Promise<[P, P]> {
   const [a, b] = await Promise.all([open(), open()]);
+  await startCall(a, b, roomId, options, each);
+  return [a, b];
+}
+
+/** Puts two open harness pages in `roomId` and has `a` call `b`; resolves once decoded video flows both ways. */
+export async function startCall(
+  a: TestPage,
+  b: TestPage,
+  roomId: string,
+  options: Record<string, unknown> = {},
+  each: [Record<string, unknown>, Record<string, unknown>] = [{}, {}],
+): Promise<void> {
   await a.evaluate(([roomId, options]) => (window as any).T.create({ roomId, peerName: 'A', ...options }), [roomId, { ...options, ...each[0] }] as const);
   await b.evaluate(([roomId, options]) => (window as any).T.create({ roomId, peerName: 'B', ...options }), [roomId, { ...options, ...each[1] }] as const);
   // B is in once its createRoom resolves; A hears of it a moment later, and can only call then.
   await waitForEvent(a, 'peerJoined');
   await a.evaluate(() => (window as any).T.room.joinRoom());
   await Promise.all([expectVideoFlowing(a), expectVideoFlowing(b)]);
-  return [a, b];
 }
 
 /** Forgets the frames counted so far, so that `expectVideoFlowing` proves new ones. */
-export function resetFrames(page: Page): Promise<void> {
+export function resetFrames(page: TestPage): Promise<void> {
   return page.evaluate(() => {
     (window as any).T.frames = 0;
   });
@@ -104,7 +121,7 @@ export async function harnessPage(suite: BrowserSuite): Promise<Page> {
 }
 
 /** Runs `code` as the body of an async function in the page, with `T` and `room` in scope. */
-export function run<T = unknown>(page: Page, code: string): Promise<T> {
+export function run<T = unknown>(page: TestPage, code: string): Promise<T> {
   return page.evaluate(`(async () => { const T = window.T, room = T.room; ${code} })()`) as Promise<T>;
 }
 
@@ -119,7 +136,7 @@ export function run<T = unknown>(page: Page, code: string): Promise<T> {
  * from above, and equals it when one delay dominates (a freeze). A sampler that the loaded page
  * runs late does not make a gap of its own that way.
  */
-export function watchFrames(page: Page): Promise<void> {
+export function watchFrames(page: TestPage): Promise<void> {
   return run(page, `
     T.decoded = 0;
     T.gap = { last: performance.now(), max: 0, squared: null };
@@ -140,10 +157,10 @@ export function watchFrames(page: Page): Promise<void> {
   `);
 }
 
-export const frames = (page: Page) => run<number>(page, 'return T.decoded;');
+export const frames = (page: TestPage) => run<number>(page, 'return T.decoded;');
 
 /** Resolves with how long it took until more than 10 new frames were decoded. */
-export async function framesBack(page: Page, timeout: number, who = 'the page'): Promise<number> {
+export async function framesBack(page: TestPage, timeout: number, who = 'the page'): Promise<number> {
   const start = Date.now();
   const before = await frames(page);
   try {
@@ -155,6 +172,37 @@ export async function framesBack(page: Page, timeout: number, who = 'the page'):
 }
 
 /** Resolves once no frame was decoded for `quietMs`: the outage has reached the picture. */
-export function stalled(page: Page, quietMs = 500, timeout = 10_000): Promise<unknown> {
+export function stalled(page: TestPage, quietMs = 500, timeout = 10_000): Promise<unknown> {
   return page.waitForFunction((quietMs) => performance.now() - (window as any).T.gap.last >= quietMs, quietMs, { timeout, polling: 50 });
+}
+
+/**
+ * Waits until the other person's audio arrives and is decoded: packets and decoded samples (not
+ * concealment of lost ones) keep coming. Read in the page from inbound-rtp every 100 ms. (The
+ * audio's energy cannot be asked for: a headless browser without a sound device reports 0.)
+ */
+export async function expectAudioFlowing(page: TestPage, timeout = 20_000): Promise<void> {
+  await run(page, `
+    clearInterval(T.audioSampler);
+    T.audio = { first: null, last: null };
+    T.audioSampler = setInterval(async () => {
+      (await room.pc?.getStats())?.forEach((s) => {
+        if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
+        T.audio.last = { packets: s.packetsReceived ?? 0, samples: s.totalSamplesReceived === undefined ? null : s.totalSamplesReceived - (s.concealedSamples ?? 0) };
+        T.audio.first ??= T.audio.last;
+      });
+    }, 100);
+  `);
+  try {
+    await page.waitForFunction(() => {
+      const { first, last } = (window as any).T.audio;
+      if (!first || !last) return false;
+      // Firefox reports no samples for audio: its packets count.
+      return last.packets > first.packets + 20 && (last.samples === null || last.samples > first.samples + 8_000);
+    }, null, { timeout });
+  } catch (error) {
+    throw new Error(`no audio flowing: ${JSON.stringify(await run(page, 'return T.audio;').catch(() => null))}`, { cause: error });
+  } finally {
+    await run(page, 'clearInterval(T.audioSampler);').catch(() => {});
+  }
 }
