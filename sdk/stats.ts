@@ -36,7 +36,21 @@ export const qualityThresholds = {
 } as const;
 
 export const NETWORK_STATUS_INTERVAL_MS = 2_000;
+/**
+ * The shortest window that rates and loss are measured over. Over a few milliseconds they are
+ * noise: a browser that caches its statistics briefly (Chromium) shows nothing sent, and one that
+ * does not (Firefox) shows one video frame as megabits per second.
+ */
+export const MIN_WINDOW_MS = 1_000;
 
+export interface NetworkMonitorOptions {
+  /** How often the status is sampled and reported. */
+  intervalMs?: number;
+  /** The clock, in milliseconds; `performance.now` unless a test gives its own. */
+  now?: () => number;
+}
+
+/** Running totals at one moment. */
 interface Totals {
   at: number;
   sent: number;
@@ -45,31 +59,63 @@ interface Totals {
   packets: number;
 }
 
+/** What changed between two readings. */
+type Window = Totals;
+
 type Stat = Record<string, unknown> & { id: string; type: string };
 const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
 export class NetworkMonitor {
   readonly #pc: RTCPeerConnection;
+  readonly #now: () => number;
+  /** The totals where the current interval began: the last periodic sample, or the start. */
   #previous: Totals | null = null;
+  /** The last full periodic interval; readings in between report its rates and loss. */
+  #interval: Window | null = null;
+  readonly #started: Promise<unknown>;
   #timer: ReturnType<typeof setInterval>;
 
-  constructor(pc: RTCPeerConnection, onStatus: (status: NetworkStatus) => void, intervalMs = NETWORK_STATUS_INTERVAL_MS) {
+  constructor(pc: RTCPeerConnection, onStatus: (status: NetworkStatus) => void, options: NetworkMonitorOptions = {}) {
     this.#pc = pc;
+    this.#now = options.now ?? (() => performance.now());
+    // The first interval starts now, so that the first status measures it whole.
+    this.#started = this.#read(true).catch(() => {});
     this.#timer = setInterval(
-      () => void this.sample(true).then((status) => status && onStatus(status), () => {}), // a connection closing meanwhile
-      intervalMs,
+      () => void this.#read(true).then((status) => status && onStatus(status), () => {}), // a connection closing meanwhile
+      options.intervalMs ?? NETWORK_STATUS_INTERVAL_MS,
     );
   }
 
   /**
-   * Reads the statistics now; null once the connection is closed. Rates and loss are measured
-   * since the last periodic sample, which only the periodic sampling moves on (`advance`), so
-   * a reading in between does not shorten the next interval.
+   * Reads the statistics now; null once the connection is closed. Round-trip time, jitter and the
+   * path are as they are now. Rates and loss are those of the time since the last periodic sample
+   * when that is at least `MIN_WINDOW_MS`, else those of the last full interval; only periodic
+   * sampling starts a new interval, so a reading in between does not shorten the next one. In the
+   * first second of a connection there is no interval yet: the reading waits for one second to pass.
    */
-  async sample(advance = false): Promise<NetworkStatus | null> {
+  async sample(): Promise<NetworkStatus | null> {
+    await this.#started;
+    const since = this.#previous ? this.#now() - this.#previous.at : 0;
+    if (!this.#interval && since < MIN_WINDOW_MS) await new Promise((resolve) => setTimeout(resolve, MIN_WINDOW_MS - since));
+    return this.#read(false);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** Reads the statistics; `advance` ends the current interval there (periodic samples only). */
+  async #read(advance: boolean): Promise<NetworkStatus | null> {
     const pc = this.#pc;
-    if (pc.connectionState === 'closed') return null;
-    const report = await pc.getStats();
+    const closed = () => pc.connectionState === 'closed';
+    if (closed()) return null;
+    let report: RTCStatsReport;
+    try {
+      report = await pc.getStats();
+    } catch (error) {
+      if (closed()) return null; // closed meanwhile
+      throw error;
+    }
     const stats = new Map<string, Stat>();
     report.forEach((stat: Stat) => stats.set(stat.id, stat));
     const all = [...stats.values()];
@@ -79,22 +125,26 @@ export class NetworkMonitor {
     const remote = stats.get(pair?.remoteCandidateId as string);
     const inbound = all.filter((s) => s.type === 'inbound-rtp');
     const remoteInbound = all.filter((s) => s.type === 'remote-inbound-rtp');
-
     const now: Totals = {
-      at: performance.now(),
+      at: this.#now(),
       sent: num(pair?.bytesSent),
       received: num(pair?.bytesReceived),
       lost: inbound.reduce((sum, s) => sum + num(s.packetsLost), 0),
       packets: inbound.reduce((sum, s) => sum + num(s.packetsReceived), 0),
     };
-    const before = this.#previous;
-    if (advance || !before) this.#previous = now;
-    const seconds = before ? (now.at - before.at) / 1000 : 0;
-    const rate = (bytes: number) => (seconds > 0 ? Math.max(0, Math.round((bytes * 8) / seconds)) : 0);
+    const start = this.#previous;
+    // Silence is judged from the second interval on: in the first, media may still be starting.
+    const judged = this.#interval !== null;
+    let window = start && difference(start, now);
+    if (advance || !start) this.#previous = now;
+    if (advance && window) this.#interval = window;
+    else if (!advance && (!window || window.at < MIN_WINDOW_MS)) window = this.#interval ?? window;
 
-    const lost = before ? now.lost - before.lost : 0;
-    const arrived = before ? now.packets - before.packets : 0;
-    const incomingLoss = lost > 0 ? lost / (lost + Math.max(0, arrived)) : 0;
+    const seconds = window ? window.at / 1000 : 0;
+    // A counter that went back (another candidate pair after an ICE restart) counts nothing.
+    const rate = (bytes: number) => (seconds > 0 ? Math.max(0, Math.round((bytes * 8) / seconds)) : 0);
+    const lost = window?.lost ?? 0;
+    const incomingLoss = lost > 0 ? lost / (lost + Math.max(0, window?.packets ?? 0)) : 0;
     const outgoingLoss = Math.max(0, ...remoteInbound.map((s) => num(s.fractionLost)));
     const rtt = pair?.currentRoundTripTime ?? remoteInbound.find((s) => typeof s.roundTripTime === 'number')?.roundTripTime;
 
@@ -102,20 +152,22 @@ export class NetworkMonitor {
       rttMs: typeof rtt === 'number' ? Math.round(rtt * 1000) : null,
       packetLoss: Math.min(1, Math.max(incomingLoss, outgoingLoss)),
       jitterMs: Math.round(Math.max(0, ...inbound.map((s) => num(s.jitter))) * 1000),
-      outgoingBitrate: rate(now.sent - (before?.sent ?? 0)),
-      incomingBitrate: rate(now.received - (before?.received ?? 0)),
+      outgoingBitrate: rate(window?.sent ?? 0),
+      incomingBitrate: rate(window?.received ?? 0),
       relayed: local?.candidateType === 'relay' || remote?.candidateType === 'relay',
       localCandidateType: (local?.candidateType as string) ?? null,
       remoteCandidateType: (remote?.candidateType as string) ?? null,
     };
-    const silent = !!before && seconds >= 1 && now.received === before.received;
+    const silent = judged && !!window && window.at >= MIN_WINDOW_MS && window.received === 0;
     const ice = pc.iceConnectionState;
     return { quality: ice === 'disconnected' || ice === 'failed' || silent ? 'lost' : rateQuality(status), ...status };
   }
+}
 
-  stop(): void {
-    clearInterval(this.#timer);
-  }
+/** What was counted between two readings (`at`: how many milliseconds passed). */
+function difference(before: Totals, after: Totals): Window {
+  const less = (key: keyof Totals) => after[key] - before[key];
+  return { at: less('at'), sent: less('sent'), received: less('received'), lost: less('lost'), packets: less('packets') };
 }
 
 /** The candidate pair the connection's media takes, from a stats report. */
