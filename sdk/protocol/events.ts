@@ -4,13 +4,15 @@ import type { WireError } from './errors.js';
 import type {
   AnswerPayload,
   CandidatePayload,
+  DeclinePayload,
   InformPayload,
   MediaStatePayload,
   OfferPayload,
+  RestartIcePayload,
 } from './schemas.js';
 
 /** Bump when a change would break an older SDK talking to a newer server. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** What one peer knows of the other. Identity fields are always set by the server. */
 export interface PeerInfo {
@@ -62,6 +64,10 @@ export interface ServerToClientEvents {
   offer: (payload: Relayed<OfferPayload>) => void;
   answer: (payload: Relayed<AnswerPayload>) => void;
   candidate: (payload: Relayed<CandidatePayload>) => void;
+  /** The partner asks this side, which opened their peer connection, for an ICE restart offer. */
+  restartIce: (payload: Relayed<RestartIcePayload>) => void;
+  /** The partner cannot take the call this side offered. */
+  decline: (payload: Relayed<DeclinePayload>) => void;
   information: (payload: Relayed<InformPayload>) => void;
   /** The partner's microphone, camera and screen share; sent when they change and when a partner arrives. */
   mediaState: (payload: Relayed<MediaStatePayload>) => void;
@@ -79,10 +85,12 @@ export interface ClientToServerEvents {
   offer: (payload: OfferPayload, ack?: Ack) => void;
   answer: (payload: AnswerPayload, ack?: Ack) => void;
   candidate: (payload: CandidatePayload, ack?: Ack) => void;
+  restartIce: (payload: RestartIcePayload, ack?: Ack) => void;
+  decline: (payload: DeclinePayload, ack?: Ack) => void;
   inform: (payload: InformPayload, ack: Ack) => void;
   mediaState: (payload: MediaStatePayload, ack?: Ack) => void;
 }
 
 /** Names of the events a client may send, as a runtime list. */
-export const ClientEvents = ['offer', 'answer', 'candidate', 'inform', 'mediaState'] as const satisfies readonly (keyof ClientToServerEvents)[];
+export const ClientEvents = ['offer', 'answer', 'candidate', 'restartIce', 'decline', 'inform', 'mediaState'] as const satisfies readonly (keyof ClientToServerEvents)[];
 export type ClientEventName = (typeof ClientEvents)[number];

@@ -82,6 +82,31 @@ export const AnswerSchema = v.object({
 });
 export type AnswerPayload = v.InferOutput<typeof AnswerSchema>;
 
+/**
+ * Asks the other side to make an ICE restart offer. Only the side whose offer opened a peer
+ * connection makes restart offers (an offer from the other side could flip the DTLS roles, which
+ * Chromium refuses); the other side sends this instead.
+ */
+export const RestartIceSchema = v.object({
+  connection: ConnectionIdSchema,
+  to: To,
+});
+export type RestartIcePayload = v.InferOutput<typeof RestartIceSchema>;
+
+/** Why a peer declines a call. */
+export const DeclineReasons = [
+  /** Its browser cannot make video calls (no RTCPeerConnection). */
+  'unsupported',
+] as const;
+export type DeclineReason = (typeof DeclineReasons)[number];
+
+/** A peer that cannot take a call says so, naming the caller's connection (`to`) that offered. */
+export const DeclineSchema = v.object({
+  reason: v.picklist(DeclineReasons, `reason must be one of ${DeclineReasons.join(', ')}`),
+  to: To,
+});
+export type DeclinePayload = v.InferOutput<typeof DeclineSchema>;
+
 /** Bounds of an RTCIceCandidateInit's fields besides the candidate line (`Limits.candidateMaxLength`). */
 export const CandidateLimits = {
   sdpMidMaxLength: 32,

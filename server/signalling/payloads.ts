@@ -6,11 +6,14 @@ import {
   AnswerSchema,
   CandidateLimits,
   CandidateSchema,
+  DeclineReasons,
+  DeclineSchema,
   InformSchema,
   JoinRequestSchema,
   Limits,
   MediaStateSchema,
   OfferSchema,
+  RestartIceSchema,
   describeIssues,
   idProblem,
   informDataProblem,
@@ -20,10 +23,12 @@ import {
   toMediaState,
   type AnswerPayload,
   type CandidatePayload,
+  type DeclinePayload,
   type InformPayload,
   type JoinRequest,
   type MediaStatePayload,
   type OfferPayload,
+  type RestartIcePayload,
 } from '../../sdk/protocol/index.js';
 
 /** A payload refused, in its schema's words. */
@@ -113,6 +118,20 @@ export const candidate: PayloadParser<CandidatePayload> = parser(CandidateSchema
   if (sdpMLineIndex !== undefined) output.sdpMLineIndex = sdpMLineIndex as number | null;
   if (usernameFragment !== undefined) output.usernameFragment = usernameFragment as string | null;
   return to === undefined ? { candidate: output, connection: connection as string } : { candidate: output, connection: connection as string, to: to as string };
+});
+
+export const restartIce: PayloadParser<RestartIcePayload> = parser(RestartIceSchema, (input) => {
+  if (!isObject(input)) return undefined;
+  const { connection, to } = input;
+  if (!isConnectionId(connection) || !toIsValid(input, to)) return undefined;
+  return to === undefined ? { connection: connection as string } : { connection: connection as string, to: to as string };
+});
+
+export const decline: PayloadParser<DeclinePayload> = parser(DeclineSchema, (input) => {
+  if (!isObject(input)) return undefined;
+  const { reason, to } = input;
+  if (!DeclineReasons.includes(reason as DeclinePayload['reason']) || !toIsValid(input, to)) return undefined;
+  return to === undefined ? { reason: reason as DeclinePayload['reason'] } : { reason: reason as DeclinePayload['reason'], to: to as string };
 });
 
 export const mediaState: PayloadParser<MediaStatePayload> = parser(MediaStateSchema, (input) =>

@@ -37,7 +37,7 @@ interface Relay<T extends object = object> {
   stamp(payload: T, from: string): object;
 }
 
-const signal = (event: 'offer' | 'answer' | 'candidate' | 'mediaState'): Relay => ({
+const signal = (event: 'offer' | 'answer' | 'candidate' | 'restartIce' | 'decline' | 'mediaState'): Relay => ({
   parser: payloads[event] as PayloadParser<object>,
   ackRequired: false,
   event,
@@ -60,6 +60,8 @@ const relays: ReadonlyMap<string, Relay> = new Map(
     offer: signal('offer'),
     answer: signal('answer'),
     candidate: signal('candidate'),
+    restartIce: signal('restartIce'),
+    decline: signal('decline'),
     mediaState: signal('mediaState'),
     inform: inform as Relay,
   } satisfies Record<ClientEventName, Relay>),

@@ -7,12 +7,14 @@ import {
   AnswerSchema,
   CandidateLimits,
   CandidateSchema,
+  DeclineSchema,
   InformSchema,
   JoinRequestSchema,
   Limits,
   MediaStateSchema,
   OfferSchema,
   PROTOCOL_VERSION,
+  RestartIceSchema,
   describeIssues,
   safeParse,
 } from '../../sdk/protocol/index.js';
@@ -38,6 +40,14 @@ const asSent = {
     // The end of candidates, as browsers hand it over.
     { candidate: { candidate: '', sdpMid: null, sdpMLineIndex: null, usernameFragment: null }, connection: 'pc-1', to: 'pc-2' },
     { candidate: { candidate: '' }, connection: 'pc-1' },
+  ],
+  restartIce: [
+    { connection: 'pc-2', to: 'pc-1' },
+    { connection: 'pc-2' },
+  ],
+  decline: [
+    { reason: 'unsupported', to: 'pc-1' },
+    { reason: 'unsupported' },
   ],
   mediaState: [
     { microphone: true, camera: false, screenShare: false, seq: 0 },
@@ -101,6 +111,31 @@ const edges: Record<Name, unknown[]> = {
     { candidate: { candidate: null }, connection: 'c' },
     { candidate: {} },
   ],
+  restartIce: [
+    { connection: 'c'.repeat(Limits.sessionMaxLength), to: 't'.repeat(Limits.sessionMaxLength) },
+    { connection: 'c'.repeat(Limits.sessionMaxLength + 1) },
+    { connection: 'c', to: undefined },
+    { connection: 'c', to: null },
+    { connection: 'c', to: '../x', from: 'mallory' },
+    { connection: 'c', extra: 1 },
+    { to: 'pc-1' },
+    ['c'],
+    'restart',
+    null,
+    {},
+  ],
+  decline: [
+    { reason: 'unsupported', to: undefined },
+    { reason: 'unsupported', to: 'c'.repeat(Limits.sessionMaxLength + 1) },
+    { reason: 'busy', to: 'pc-1' },
+    { reason: 'UNSUPPORTED' },
+    { reason: 1, from: 'mallory' },
+    { reason: 'unsupported', extra: 'x' },
+    { to: 'pc-1' },
+    ['unsupported'],
+    'unsupported',
+    undefined,
+  ],
   mediaState: [
     { microphone: true, camera: true, screenShare: true, seq: 1, extra: 'x' },
     { microphone: true, camera: true, screenShare: true, seq: -1 },
@@ -152,6 +187,8 @@ const subjects: Record<Name, { parser: PayloadParser<object>; schema: Parameters
   offer: { parser: payloads.offer, schema: OfferSchema },
   answer: { parser: payloads.answer, schema: AnswerSchema },
   candidate: { parser: payloads.candidate, schema: CandidateSchema },
+  restartIce: { parser: payloads.restartIce, schema: RestartIceSchema },
+  decline: { parser: payloads.decline, schema: DeclineSchema },
   mediaState: { parser: payloads.mediaState, schema: MediaStateSchema },
   inform: { parser: payloads.inform, schema: InformSchema },
   joinRequest: { parser: payloads.joinRequest, schema: JoinRequestSchema },
@@ -190,7 +227,7 @@ function random(seed: number) {
 /** Values that probe each rule: types, limits and their neighbours, characters ids and labels refuse. */
 const probes: unknown[] = [
   undefined, null, true, false, 0, -0, 1, -1, 0.5, 2, 63, 64, 65, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, NaN, Infinity, -Infinity,
-  '', ' ', 'a', 'offer', 'answer', '0', 'pc-1', 'A_z-9', 'a b', '../x', 'é', 'tab\t', '\u007f', '\u0000', '{}',
+  '', ' ', 'a', 'offer', 'answer', 'unsupported', '0', 'pc-1', 'A_z-9', 'a b', '../x', 'é', 'tab\t', '\u007f', '\u0000', '{}',
   ...[31, 32, 33, 63, 64, 65, 255, 256, 257, 1023, 1024, 1025].map((n) => 'x'.repeat(n)),
   'x'.repeat(Limits.sdpMaxLength), 'x'.repeat(Limits.sdpMaxLength + 1),
   [], [1], ['offer'], {}, { type: 'offer', sdp: 'x' }, { candidate: 'x' }, Buffer.from('hi'), 1n,
@@ -229,7 +266,7 @@ function mutated(next: () => number, name: Name): unknown {
     const keys = Object.keys(target);
     if (roll < 0.25 && keys.length > 0) delete target[pick(keys)];
     else if (roll < 0.85 && keys.length > 0) target[pick(keys)] = clone(pick(probes));
-    else target[pick(['from', 'extra', 'to', 'id', 'sdpMid', 'protocol', 'role', 'data', 'type', 'seq'])] = clone(pick(probes));
+    else target[pick(['from', 'extra', 'to', 'id', 'sdpMid', 'protocol', 'role', 'data', 'type', 'seq', 'reason', 'connection'])] = clone(pick(probes));
   }
   return value;
 }

@@ -26,6 +26,8 @@ const candidate = {
   connection: 'pc-a1',
 };
 const mediaState = { microphone: false, camera: true, screenShare: true, seq: 7 };
+const restartIce = { connection: 'pc-a2', to: 'pc-a1' };
+const decline = { reason: 'unsupported', to: 'pc-a1' };
 
 describe('relaying between the two peers of a room', () => {
   let a1: ClientSocket, a2: ClientSocket, b1: ClientSocket, b2: ClientSocket;
@@ -43,6 +45,8 @@ describe('relaying between the two peers of a room', () => {
     ['answer', answer],
     ['candidate', candidate],
     ['mediaState', mediaState],
+    ['restartIce', restartIce],
+    ['decline', decline],
     // A signal that names the receiver's connection it is meant for keeps that name.
     ['answer', { ...answer, to: 'pc-a2' }],
   ] as const)('%s reaches the partner only, stamped with the real sender even when the payload claims another', async (event, payload) => {
@@ -62,6 +66,8 @@ describe('relaying between the two peers of a room', () => {
     ['answer', answer],
     ['candidate', candidate],
     ['mediaState', mediaState],
+    ['restartIce', restartIce],
+    ['decline', decline],
   ] as const)('%s with an ack is answered ok once relayed', async (event, payload) => {
     await twoRooms();
     const received = next(a2, event);
