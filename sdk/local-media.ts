@@ -23,6 +23,13 @@ export interface ActiveDeviceChange {
 
 const inputKind = { audio: 'audioinput', video: 'videoinput' } as const;
 
+/** A screen asked for: the picker's answer, the release count when it was asked, and whether a share took it. */
+interface ScreenRequest {
+  generation: number;
+  stream: Promise<MediaStream>;
+  taken: boolean;
+}
+
 export interface LocalMediaOptions {
   constraints: MediaStreamConstraints;
   getUserMedia?: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
@@ -37,7 +44,10 @@ export interface LocalMediaOptions {
   onError(error: CignalError): void;
 }
 
-/** Whether this browser lets a page choose the speaker (`setSinkId`: Chromium, Firefox; not Safari on iOS). */
+/**
+ * Whether this browser lets a page choose the speaker (`setSinkId`: Chromium and Firefox 116 on
+ * computers, Safari from 18.4 and iOS 26; not Chromium or Firefox on Android, nor older Safari).
+ */
 export const canChooseSpeaker = (): boolean => typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
 
 const mediaDevices = (): MediaDevices | undefined => (typeof navigator === 'undefined' ? undefined : navigator.mediaDevices);
@@ -63,6 +73,8 @@ export class LocalMedia {
   #queue: Promise<unknown> = Promise.resolve();
   /** Counts releases: a device that opens after a release is closed again at once. */
   #generation = 0;
+  /** The screen asked for and not yet shared (see `setScreenShare`). */
+  #screenRequest: ScreenRequest | null = null;
 
   constructor(options: LocalMediaOptions) {
     this.#options = options;
@@ -123,8 +135,13 @@ export class LocalMedia {
     });
   }
 
+  /**
+   * Safari shows the screen picker only when asked within the click itself (a user gesture), not
+   * once the changes queued before it are done: the screen is asked for now, and shared in turn.
+   */
   setScreenShare(on: boolean): Promise<void> {
-    return this.#serial(() => this.#share(on));
+    const request = on && !this.#screen ? (this.#screenRequest ??= this.#requestScreen()) : null;
+    return this.#serial(() => this.#share(on, request));
   }
 
   /** Uses another camera or microphone (mid-call by replaceTrack), or records the speaker to use. */
@@ -143,15 +160,36 @@ export class LocalMedia {
     return run;
   }
 
-  async #share(on: boolean): Promise<void> {
-    if (!on) return this.#endShare();
-    if (this.#screen) return;
+  /** Opens the browser's screen picker now; phones have none (`unsupported`). */
+  #requestScreen(): ScreenRequest {
     const getDisplayMedia = this.#options.getDisplayMedia ?? (mediaDevices()?.getDisplayMedia ? (o: DisplayMediaStreamOptions) => mediaDevices()!.getDisplayMedia(o) : null);
-    if (!getDisplayMedia) throw new CignalError(ClientErrorCode.Unsupported, 'This browser cannot share the screen');
-    let track: MediaStreamTrack | undefined;
-    const generation = this.#generation;
+    let stream: Promise<MediaStream>;
     try {
-      [track] = this.#current(generation, await getDisplayMedia({ video: true, audio: false })).getVideoTracks();
+      if (!getDisplayMedia) throw new CignalError(ClientErrorCode.Unsupported, 'This browser cannot share the screen');
+      stream = getDisplayMedia({ video: true, audio: false });
+    } catch (error) {
+      stream = Promise.reject(error);
+    }
+    // Read in turn, maybe after other changes: no unhandled rejection meanwhile.
+    stream.catch(() => {});
+    return { generation: this.#generation, stream, taken: false };
+  }
+
+  async #share(on: boolean, request: ScreenRequest | null): Promise<void> {
+    if (!on) return this.#endShare();
+    // Two quick "share" calls ask once: the first shares, the second has nothing left to do.
+    if (request?.taken) return;
+    if (this.#screenRequest === request) this.#screenRequest = null;
+    if (this.#screen) {
+      void request?.stream.then((stream) => stream.getTracks().forEach((track) => track.stop()), () => {});
+      return;
+    }
+    // Asked while a share was on, which ended meanwhile: the picker is opened now.
+    const { generation, stream } = request ?? this.#requestScreen();
+    if (request) request.taken = true;
+    let track: MediaStreamTrack | undefined;
+    try {
+      [track] = this.#current(generation, await stream).getVideoTracks();
     } catch (error) {
       throw mediaError(error, 'screen');
     }
