@@ -35,6 +35,10 @@ const onUnlessOff = {
  * session (`room-id`, `server`, `peer-*`, `audio`, `video`, `prejoin`) apply at the next start;
  * `auto-call` and the `no-*` attributes apply at once.
  *
+ * Sound: where the browser refuses to play the other person with sound before a click (Safari, while
+ * the page captures no camera or microphone), they play muted, and the next press or key anywhere
+ * in the element turns the sound on.
+ *
  * @summary A complete peer-to-peer video call in one element.
  * @tag cignal-call
  *
@@ -191,6 +195,13 @@ export class CignalCall extends LitElement {
   /** Where the self-view sits: `top-left`, `top-right`, `bottom-left` or `bottom-right`. */
   #corner = 'bottom-right';
   readonly #onFullscreen = () => this.requestUpdate();
+  /** The speaker last asked of the remote video: `setSinkId` settles later, and is asked once per choice. */
+  #sink = '';
+  /**
+   * True while the browser refuses to play the other person with sound: Safari does without a
+   * click when the page captures no camera or microphone. They play muted until the next press.
+   */
+  #soundBlocked = false;
   /** How many messages the chat showed when it was last scrolled to the newest; -1 while closed. */
   #scrolledTo = -1;
 
@@ -209,11 +220,13 @@ export class CignalCall extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener('fullscreenchange', this.#onFullscreen);
+    for (const gesture of ['click', 'keydown']) this.addEventListener(gesture, this.#unblockSound, true);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     document.removeEventListener('fullscreenchange', this.#onFullscreen);
+    for (const gesture of ['click', 'keydown']) this.removeEventListener(gesture, this.#unblockSound, true);
   }
 
   /** The SDK instance, or null while starting, on the pre-join screen, after an error that prevented it, or once removed. */
@@ -277,17 +290,17 @@ export class CignalCall extends LitElement {
   }
 
   override updated(changed: PropertyValues<this>): void {
-    const video = (part: string) => this.renderRoot.querySelector<HTMLVideoElement & { sinkId?: string }>(`[part=${part}]`)!;
+    const video = (part: string) => this.renderRoot.querySelector<HTMLVideoElement>(`[part=${part}]`)!;
     // Streams are set here, only when they change: a .srcObject binding would set them on every
     // render (Lit sets object values each time), and setting srcObject again, even to the same
     // stream, restarts the video: a blink whenever anything updates.
     for (const [part, stream] of [['remote-video', this.#call.remote], ['local-video', this.#call.local]] as const) {
-      if (video(part).srcObject !== stream) video(part).srcObject = stream;
+      if (video(part).srcObject === stream) continue;
+      video(part).srcObject = stream;
+      if (part === 'remote-video' && stream) this.#play(video(part));
     }
     // The speaker chosen with switchActiveDevice('audiooutput') plays the other person here too.
-    const sink = this.#call.activeDevice('audiooutput');
-    const remote = video('remote-video');
-    if (sink && remote?.setSinkId && remote.sinkId !== sink) remote.setSinkId(sink).catch((error: unknown) => log.warn('could not use the chosen speaker: %o', error));
+    this.#useSpeaker(this.#call.activeDevice('audiooutput'));
     // A button that turned off under the keyboard (Call once calling, Hang up once ended) hands
     // focus to the action that is now available, instead of dropping it on the page.
     if (this.renderRoot.querySelector('button:focus:disabled')) {
@@ -310,6 +323,49 @@ export class CignalCall extends LitElement {
     this.#scrolledTo = count;
   }
 
+  get #remoteVideo(): (HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> }) | null {
+    return this.renderRoot.querySelector('[part=remote-video]');
+  }
+
+  /**
+   * Plays the other person with sound. `autoplay` alone leaves the video paused where the browser
+   * refuses sound without a click (Safari, when this page captures nothing): they play muted then,
+   * and the next press or key in the element turns the sound on.
+   */
+  #play(video: HTMLVideoElement): void {
+    video.muted = false;
+    video.play().catch((error: unknown) => {
+      if ((error as Error)?.name !== 'NotAllowedError') return; // another stream came meanwhile
+      log.warn('the browser plays the other person muted until a click: %o', error);
+      this.#soundBlocked = true;
+      video.muted = true;
+      video.play().catch((muted: unknown) => log.warn('the video cannot play: %o', muted));
+    });
+  }
+
+  /** A press or a key in the element: a user gesture, in which the browser lets the sound play. */
+  readonly #unblockSound = () => {
+    const video = this.#remoteVideo;
+    if (!this.#soundBlocked || !video) return;
+    this.#soundBlocked = false;
+    video.muted = false;
+    video.play().catch(() => {
+      video.muted = true;
+      this.#soundBlocked = true;
+    });
+  };
+
+  /**
+   * Plays the other person through `deviceId`, once per choice. Safari takes a speaker only within
+   * a user gesture: the device menu calls this from its change event, before the SDK records it.
+   */
+  #useSpeaker(deviceId: string | undefined): void {
+    const video = this.#remoteVideo;
+    if (!deviceId || deviceId === this.#sink || !video?.setSinkId) return;
+    this.#sink = deviceId;
+    video.setSinkId(deviceId).catch((error: unknown) => log.warn('could not use the chosen speaker: %o', error));
+  }
+
   #toggle(panel: 'chat' | 'devices'): void {
     this.open = this.open === panel ? null : panel;
     if (this.open === 'devices') void this.#call.listDevices();
@@ -317,7 +373,8 @@ export class CignalCall extends LitElement {
   }
 
   get #isFullscreen(): boolean {
-    return this.matches(':fullscreen');
+    // `:fullscreen` is no selector at all in a browser without the Fullscreen API (older Safari).
+    return !!document.fullscreenElement && this.matches(':fullscreen');
   }
 
   #fullscreen(): void {
@@ -387,14 +444,17 @@ export class CignalCall extends LitElement {
         <div part="stage" class=${previewing ? 'preview' : ''}>
           <video part="remote-video" aria-label=${peer} autoplay playsinline></video>
           ${call.remote && cignal ? remoteState(l, peer, cignal.remoteMediaState) : nothing}
-          <video part="local-video" class=${this.#corner} aria-label=${l.you} .muted=${true} autoplay playsinline @pointerdown=${previewing ? nothing : this.#drag}></video>
+          <video part="local-video" class=${this.#corner} aria-label=${l.you} muted .muted=${true} autoplay playsinline @pointerdown=${previewing ? nothing : this.#drag}></video>
           <p part="status" role="status" aria-live="polite">${status.replace('{name}', peer)} ${call.copied ? l.copied : ''}</p>
           ${call.network && (state === 'in-call' || state === 'reconnecting') && !this.noNetworkQuality ? networkQuality(l, call.network, this.details, () => (this.details = !this.details)) : nothing}
           ${open === 'devices' && !this.noSettings
             ? deviceMenu(l, {
                 devices: call.devices,
                 active: (kind) => call.activeDevice(kind),
-                choose: (kind, deviceId) => void call.switchDevice(kind, deviceId),
+                choose: (kind, deviceId) => {
+                  if (kind === 'audiooutput') this.#useSpeaker(deviceId);
+                  void call.switchDevice(kind, deviceId);
+                },
                 close: () => (this.open = null),
               })
             : nothing}
