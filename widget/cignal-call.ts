@@ -336,10 +336,10 @@ export class CignalCall extends LitElement {
     video.muted = false;
     video.play().catch((error: unknown) => {
       if ((error as Error)?.name !== 'NotAllowedError') return; // another stream came meanwhile
-      log.warn('the browser plays the other person muted until a click: %o', error);
+      log.warn('muted until a click: %o', error);
       this.#soundBlocked = true;
       video.muted = true;
-      video.play().catch((muted: unknown) => log.warn('the video cannot play: %o', muted));
+      video.play().catch(log.warn);
     });
   }
 
