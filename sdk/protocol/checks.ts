@@ -113,3 +113,6 @@ export function toIceServers(value: readonly IceServer[]): IceServer[] {
     ...(credential !== undefined ? { credential } : {}),
   }));
 }
+
+/** An ICE username fragment (RFC 8839's ice-char: letters, digits, `+` and `/`; at most 256). */
+export const icePattern = /^[A-Za-z0-9+/]{1,256}$/;

@@ -3,6 +3,7 @@
 import * as v from 'valibot';
 import {
   Limits,
+  icePattern,
   iceServersProblem,
   idProblem,
   informDataProblem,
@@ -82,6 +83,13 @@ export const AnswerSchema = v.object({
 });
 export type AnswerPayload = v.InferOutput<typeof AnswerSchema>;
 
+/** Bounds of an RTCIceCandidateInit's fields besides the candidate line (`Limits.candidateMaxLength`). */
+export const CandidateLimits = {
+  sdpMidMaxLength: 32,
+  sdpMLineIndexMax: 64,
+  usernameFragmentMaxLength: 256,
+} as const;
+
 /**
  * Asks the other side to make an ICE restart offer. Only the side whose offer opened a peer
  * connection makes restart offers (an offer from the other side could flip the DTLS roles, which
@@ -90,6 +98,16 @@ export type AnswerPayload = v.InferOutput<typeof AnswerSchema>;
 export const RestartIceSchema = v.object({
   connection: ConnectionIdSchema,
   to: To,
+  /**
+   * The ICE username fragment of the receiver's that the sender uses now: the restart replaces it.
+   * A receiver that has restarted since (its own fragment differs) has served the request already.
+   */
+  ufrag: v.optional(
+    v.pipe(
+      v.string('ufrag must be a string'),
+      v.regex(icePattern, `ufrag must be 1 to ${CandidateLimits.usernameFragmentMaxLength} letters, digits, + or /`),
+    ),
+  ),
 });
 export type RestartIcePayload = v.InferOutput<typeof RestartIceSchema>;
 
@@ -106,13 +124,6 @@ export const DeclineSchema = v.object({
   to: To,
 });
 export type DeclinePayload = v.InferOutput<typeof DeclineSchema>;
-
-/** Bounds of an RTCIceCandidateInit's fields besides the candidate line (`Limits.candidateMaxLength`). */
-export const CandidateLimits = {
-  sdpMidMaxLength: 32,
-  sdpMLineIndexMax: 64,
-  usernameFragmentMaxLength: 256,
-} as const;
 
 /** An RTCIceCandidateInit from the sender's peer connection. */
 export const CandidateSchema = v.object({

@@ -15,6 +15,7 @@ import {
   OfferSchema,
   RestartIceSchema,
   describeIssues,
+  icePattern,
   idProblem,
   informDataProblem,
   labelPattern,
@@ -80,6 +81,7 @@ const optional = (input: Fields, key: string, value: unknown, valid: (value: unk
 const isSdpMid = (value: unknown) => value === null || isBoundedString(value, CandidateLimits.sdpMidMaxLength);
 const isSdpMLineIndex = (value: unknown) =>
   value === null || (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= CandidateLimits.sdpMLineIndexMax);
+const isUfrag = (value: unknown) => typeof value === 'string' && icePattern.test(value);
 const isUsernameFragment = (value: unknown) => value === null || isBoundedString(value, CandidateLimits.usernameFragmentMaxLength);
 
 function description<K extends 'offer' | 'answer'>(type: K) {
@@ -122,9 +124,13 @@ export const candidate: PayloadParser<CandidatePayload> = parser(CandidateSchema
 
 export const restartIce: PayloadParser<RestartIcePayload> = parser(RestartIceSchema, (input) => {
   if (!isObject(input)) return undefined;
-  const { connection, to } = input;
-  if (!isConnectionId(connection) || !toIsValid(input, to)) return undefined;
-  return to === undefined ? { connection: connection as string } : { connection: connection as string, to: to as string };
+  const { connection, to, ufrag } = input;
+  if (!isConnectionId(connection) || !toIsValid(input, to) || !optional(input, 'ufrag', ufrag, isUfrag)) return undefined;
+  // The schema's fields in its order, each one only when sent.
+  const output: RestartIcePayload = { connection: connection as string };
+  if (to !== undefined) output.to = to as string;
+  if (ufrag !== undefined) output.ufrag = ufrag as string;
+  return output;
 });
 
 export const decline: PayloadParser<DeclinePayload> = parser(DeclineSchema, (input) => {

@@ -42,7 +42,9 @@ const asSent = {
     { candidate: { candidate: '' }, connection: 'pc-1' },
   ],
   restartIce: [
+    { connection: 'pc-2', to: 'pc-1', ufrag: 'Xk4b' },
     { connection: 'pc-2', to: 'pc-1' },
+    { connection: 'pc-2', ufrag: 'a+b/Cd9e3f07a2' },
     { connection: 'pc-2' },
   ],
   decline: [
@@ -118,6 +120,12 @@ const edges: Record<Name, unknown[]> = {
     { connection: 'c', to: null },
     { connection: 'c', to: '../x', from: 'mallory' },
     { connection: 'c', extra: 1 },
+    { connection: 'c', ufrag: 'u'.repeat(256) },
+    { connection: 'c', ufrag: 'u'.repeat(257) },
+    { connection: 'c', ufrag: '' },
+    { connection: 'c', ufrag: 'a b' },
+    { connection: 'c', ufrag: 42 },
+    { connection: 'c', ufrag: undefined },
     { to: 'pc-1' },
     ['c'],
     'restart',
@@ -266,7 +274,7 @@ function mutated(next: () => number, name: Name): unknown {
     const keys = Object.keys(target);
     if (roll < 0.25 && keys.length > 0) delete target[pick(keys)];
     else if (roll < 0.85 && keys.length > 0) target[pick(keys)] = clone(pick(probes));
-    else target[pick(['from', 'extra', 'to', 'id', 'sdpMid', 'protocol', 'role', 'data', 'type', 'seq', 'reason', 'connection'])] = clone(pick(probes));
+    else target[pick(['from', 'extra', 'to', 'id', 'sdpMid', 'protocol', 'role', 'data', 'type', 'seq', 'reason', 'connection', 'ufrag'])] = clone(pick(probes));
   }
   return value;
 }
