@@ -1,13 +1,15 @@
 // One call, from its start until it ends. It outlives the peer connections rebuilt within it (a
 // connection whose ICE gathering stalled, or one the other side replaced) and keeps one remote
 // stream across them; it owns the current connection's data channel and network monitor.
-import { DataChannel } from './data-channel.js';
+import { DataChannel, type PeerFrame } from './data-channel.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Messenger } from './messenger.js';
+import { watchFlow, type FlowWatch } from './media-flow.js';
 import { PeerSession, ufrag, type OutgoingSignal, type TrackKind, type TrackSource } from './peer-session.js';
 import { Recovery, type RecoveryOptions } from './recovery.js';
-import { NetworkMonitor, receivedBytes, type NetworkStatus } from './stats.js';
+import { NetworkMonitor, selectedPairBytes, type NetworkStatus } from './stats.js';
+import { randomId } from './url.js';
 
 const MAX_REBUILDS = 3;
 
@@ -21,6 +23,8 @@ export interface CallOptions {
   send(signal: OutgoingSignal, connection: string): void;
   /** Whether signals can reach the other side now (the signalling connection is up). */
   canSignal(): boolean;
+  /** Whether the other side says it sends anything (microphone, camera or screen). */
+  remoteSends(): boolean;
   recovery?: RecoveryOptions;
   onRemoteStream(stream: MediaStream): void;
   /** The peer connection is connected (the first time, or again). */
@@ -40,10 +44,15 @@ export interface CallOptions {
   onNetworkStatus(status: NetworkStatus): void;
 }
 
-/** How often the received bytes are read while media is not arriving. */
-const FLOW_CHECK_MS = 250;
 /** How long ICE must stay `disconnected` to count as a loss of media. */
 const ICE_BLIP_MS = 250;
+/**
+ * How long the path an ICE restart moved to gets to carry bytes, from the restart's answer, before
+ * the recovery ladder's next step is made at once.
+ */
+export const PATH_CHECK_MS = 2_000;
+/** How often a ping goes out while `restartIce` waits for the other side to answer one. */
+const PING_MS = 500;
 
 export class Call {
   /** One stream for the whole call: a rebuilt connection's tracks are swapped into it. */
@@ -64,12 +73,18 @@ export class Call {
   #interrupted = false;
   /** Whether media reaches this side, as far as it can tell; false from a loss until anything arrives again. */
   #flowing = true;
-  #flowCheck: ReturnType<typeof setInterval> | undefined;
+  /** Watches for bytes after a loss, until they arrive (ICE saying connected is not enough). */
+  #lossWatch: FlowWatch | null = null;
+  /** Watches the path an ICE restart moved to. */
+  #pathWatch: FlowWatch | null = null;
+  /** Pings sent by `restartIce`, and what to call when one is answered. */
+  readonly #pings = new Map<string, () => void>();
   #blip: ReturnType<typeof setTimeout> | undefined;
-  #losses = 0;
   readonly #recovery: Recovery;
-  /** `restartIce` calls waiting for their outcome; a rebuild or the end of the call settles them with null. */
-  readonly #restarts = new Set<(outcome: boolean | null) => void>();
+  /** Woken when the connection is rebuilt, a path is confirmed, or the call ends (see `#until`). */
+  readonly #waiters = new Set<() => void>();
+  /** How often bytes were seen arriving on a new path (after an ICE restart, a rebuild, a loss). */
+  #confirmations = 0;
 
   constructor(options: CallOptions, initiator: boolean) {
     this.#options = options;
@@ -78,7 +93,11 @@ export class Call {
       {
         restart: (attempt) => {
           this.#log.warn('restarting ICE (attempt %d)', attempt + 1);
-          this.session.restart();
+          this.#restart();
+        },
+        rebuild: () => {
+          this.#log.warn('rebuilding the peer connection: its path carries nothing');
+          this.#open(true);
         },
         canSignal: () => options.canSignal(),
         onReconnecting: () => this.#wasConnected && options.onReconnecting(),
@@ -112,10 +131,31 @@ export class Call {
       this.#log.debug('remote peer connection was rebuilt; rebuilding ours');
       this.#open(false);
     }
-    const remote = ufrag(this.session.pc.remoteDescription);
-    await this.session.handleDescription(description, connection, to);
-    // The other side restarted ICE: its network failed or changed, and it lost what we sent.
-    if (description.type === 'offer' && remote && ufrag(this.session.pc.remoteDescription) !== remote) this.refreshVideo();
+    const current = this.session;
+    const remote = ufrag(current.pc.remoteDescription);
+    // The pair in use before a restart, read without holding up the description (and the
+    // candidates right behind it): ICE cannot have moved by the time the reading is taken.
+    const before = remote ? selectedPairBytes(current.pc).then((p) => p?.pair ?? null, () => null) : null;
+    await current.handleDescription(description, connection, to);
+    this.#wake(); // the signalling state may be stable again
+    if (!before || current !== this.session || ufrag(current.pc.remoteDescription) === remote) return;
+    // An ICE restart was applied. The other side restarted: its network failed or changed, and it
+    // lost what we sent.
+    if (description.type === 'offer') this.refreshVideo();
+    this.#checkNewPath(await before);
+  }
+
+  /**
+   * The other side asks for an ICE restart offer (this side opened the connection), to replace
+   * our ICE credentials it names (`ufrag`). A request from before our latest restart is served.
+   */
+  handleRestartRequest(connection: string | null, to?: string, wanted?: string): void {
+    const session = this.session;
+    if (this.#closed || session.isStale(to) || (connection && session.remoteConnection && connection !== session.remoteConnection)) return;
+    if (!session.offers) return this.#log.warn('asked for an ICE restart, but the other side makes the offers');
+    if (wanted && wanted !== ufrag(session.pc.currentLocalDescription)) return this.#log.debug('asked for an ICE restart made since');
+    this.#log.debug('the other side asks for an ICE restart');
+    this.#restart();
   }
 
   handleCandidate(candidate: RTCIceCandidateInit, connection: string, to?: string): Promise<void> {
@@ -127,30 +167,112 @@ export class Call {
   }
 
   /**
-   * Restarts ICE: true once both sides use new ICE credentials and the connection is up again,
-   * false after `timeoutMs`, null when the connection was rebuilt or the call ended meanwhile.
+   * Restarts ICE: true once both sides use new ICE credentials (or a new connection the recovery
+   * ladder made meanwhile) and the path carries data both ways again (a ping over the call's
+   * data channel is answered); false after `timeoutMs`; null when the call ended meanwhile.
    */
-  restartIce(timeoutMs: number): Promise<boolean | null> {
-    const pc = this.session.pc;
-    const local = ufrag(pc.localDescription);
-    const remote = ufrag(pc.remoteDescription);
+  async restartIce(timeoutMs: number): Promise<boolean | null> {
+    const deadline = performance.now() + timeoutMs;
+    const { session, pc } = this;
+    const before = { session, local: ufrag(pc.localDescription), remote: ufrag(pc.remoteDescription), confirmations: this.#confirmations };
+    // New credentials on both sides (or a new connection), and bytes seen arriving on the new path.
+    const restarted = () => {
+      const { session, pc } = this;
+      const renewed = session !== before.session || (ufrag(pc.localDescription) !== before.local && ufrag(pc.remoteDescription) !== before.remote);
+      const arriving = this.#confirmations > before.confirmations || !this.#expectsTraffic();
+      return renewed && arriving && pc.signalingState === 'stable' && pc.connectionState === 'connected';
+    };
+    this.#restart();
+    while (await this.#until(restarted, deadline)) {
+      // A channel that cannot ask (null): what arrives here is all there is to go by.
+      if ((await this.#ping(Math.min(deadline, performance.now() + PATH_CHECK_MS))) !== false) return true;
+    }
+    return this.#closed ? null : false;
+  }
+
+  /** Resolves true once `test()` holds (checked whenever the call wakes its waiters), false at `deadline` or at the end of the call. */
+  #until(test: () => boolean, deadline: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const events = ['signalingstatechange', 'iceconnectionstatechange', 'connectionstatechange'];
-      const done = (outcome: boolean | null) => {
+      const finish = (outcome: boolean) => {
         clearTimeout(timer);
-        for (const event of events) pc.removeEventListener(event, check);
-        this.#restarts.delete(done);
+        this.#waiters.delete(check);
         resolve(outcome);
       };
-      const check = () => {
-        const restarted = ufrag(pc.localDescription) !== local && ufrag(pc.remoteDescription) !== remote;
-        if (restarted && pc.signalingState === 'stable' && pc.connectionState === 'connected') done(true);
-      };
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.#restarts.add(done);
-      for (const event of events) pc.addEventListener(event, check);
-      pc.restartIce();
+      const check = () => (this.#closed ? finish(false) : test() && finish(true));
+      const timer = setTimeout(() => finish(false), Math.max(0, deadline - performance.now()));
+      this.#waiters.add(check);
+      check();
     });
+  }
+
+  /** Sends pings over the call's data channel until one is answered (true) or `deadline` (false); null with no channel open to ask on. */
+  async #ping(deadline: number): Promise<boolean | null> {
+    if (!this.#channel?.open) return null;
+    const ids: string[] = [];
+    const answered = await new Promise<boolean>((resolve) => {
+      const finish = (outcome: boolean) => {
+        clearInterval(timer);
+        clearTimeout(end);
+        resolve(outcome);
+      };
+      const send = () => {
+        const id = randomId(9);
+        ids.push(id);
+        this.#pings.set(id, () => finish(true));
+        if (!this.#channel?.send({ t: 'ping', id })) finish(false);
+      };
+      const timer = setInterval(send, PING_MS);
+      const end = setTimeout(() => finish(false), Math.max(0, deadline - performance.now()));
+      send();
+    });
+    for (const id of ids) this.#pings.delete(id);
+    return answered;
+  }
+
+  /** Restarts ICE from this side, or asks the other side to (see `PeerSession.offers`). */
+  #restart() {
+    this.session.restart();
+  }
+
+  /**
+   * After an ICE restart, the new path must carry bytes within PATH_CHECK_MS (on another pair than
+   * the one in use before it, `before`), or the recovery ladder's next step is made at once.
+   */
+  #checkNewPath(before: string | null) {
+    if (!this.#expectsTraffic()) return;
+    this.#pathWatch?.stop();
+    const watch = (this.#pathWatch = watchFlow(() => this.session.pc, { timeoutMs: PATH_CHECK_MS, notOn: before }));
+    void watch.arrived.then((arrived) => {
+      if (this.#pathWatch !== watch || this.#closed) return;
+      this.#pathWatch = null;
+      if (arrived) return this.#confirm();
+      this.#log.warn('the path of the ICE restart carried nothing in %d ms', PATH_CHECK_MS);
+      this.#mediaLost();
+      // The side that makes the offers steps at once; the other gives it the silent grace first,
+      // so that the two do not both restart (or rebuild) for the same fault.
+      this.#recovery.silent({ now: this.session.offers });
+    });
+  }
+
+  /** Bytes arrive on the path in use: the recovery ladder ends, and `restartIce` may learn of it. */
+  #confirm() {
+    this.#confirmations++;
+    this.#recovery.confirmed();
+    this.#wake();
+  }
+
+  #wake() {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  /**
+   * Whether bytes should arrive all the time: while we send media the other side's feedback on it
+   * comes back, and while they send, their media comes. A call where neither side sends anything
+   * (data only, everything off) is quiet, and only ICE can tell.
+   */
+  #expectsTraffic(): boolean {
+    const { media } = this.#options;
+    return !!(media.outgoing('audio') || media.outgoing('video')) || this.#options.remoteSends();
   }
 
   /** The network status now, or null before the connection is up. */
@@ -209,7 +331,8 @@ export class Call {
   close(): void {
     this.#closed = true;
     this.#recovery.stop();
-    clearInterval(this.#flowCheck);
+    this.#lossWatch?.stop();
+    this.#pathWatch?.stop();
     clearTimeout(this.#blip);
     this.#teardown();
   }
@@ -225,27 +348,19 @@ export class Call {
     this.#log.debug('media lost');
     this.#flowing = false;
     this.#options.onMediaFlowing();
-    // Readings of an earlier loss that resolve late must not end this one.
-    const loss = ++this.#losses;
-    let baseline: number | null = null;
-    let reading = false;
-    clearInterval(this.#flowCheck);
-    this.#flowCheck = setInterval(() => {
-      if (reading) return;
-      reading = true;
-      void receivedBytes(this.session.pc)
-        .then((received) => {
-          if (loss !== this.#losses) return;
-          if (baseline === null || received < baseline) baseline = received; // a rebuilt connection counts from 0
-          else if (received > baseline) this.#mediaBack();
-        })
-        .catch(() => {})
-        .finally(() => (reading = false));
-    }, FLOW_CHECK_MS);
+    // Whatever ICE says next, only bytes arriving end the loss for the recovery ladder.
+    if (this.#expectsTraffic()) this.#recovery.silent();
+    this.#lossWatch?.stop();
+    const watch = (this.#lossWatch = watchFlow(() => this.session.pc));
+    void watch.arrived.then((arrived) => {
+      if (!arrived || this.#lossWatch !== watch || this.#closed) return;
+      this.#lossWatch = null;
+      this.#confirm();
+      this.#mediaBack();
+    });
   }
 
   #mediaBack() {
-    clearInterval(this.#flowCheck);
     if (this.#flowing || this.#closed) return;
     this.#log.debug('media back');
     this.#flowing = true;
@@ -260,7 +375,7 @@ export class Call {
   }
 
   #teardown() {
-    for (const settle of [...this.#restarts]) settle(null);
+    this.#wake();
     this.#monitor?.stop();
     this.#monitor = null;
     if (this.#channel) {
@@ -290,6 +405,7 @@ export class Call {
       onConnectionState: (state) => current() && this.#onConnectionState(state),
       onIceConnectionState: (state) => current() && this.#onIceConnectionState(session, state),
       onNewAddress: () => current() && options.onNetworkChange(),
+      requestRestart: () => current() && this.#requestRestart(session),
       onError: (error) => options.onError(error),
       onStall: () => {
         if (!current()) return;
@@ -302,11 +418,30 @@ export class Call {
     const channel: DataChannel = new DataChannel(...session.channels, session.pc, {
       open: () => current() && messenger.attach(channel),
       close: () => messenger.detach(channel),
-      frame: (frame) => current() && (frame.t === 'refresh' ? this.refreshVideo() : messenger.receiveFrame(frame)),
+      frame: (frame) => current() && this.#onFrame(channel, session, frame),
       payload: (id, data) => current() && messenger.receivePayload(id, data),
     }, this.#log);
     this.#channel = channel;
     if (initiator) session.start();
+  }
+
+  /** A control frame from the other side's SDK. */
+  #onFrame(channel: DataChannel, session: PeerSession, frame: PeerFrame) {
+    if (frame.t === 'refresh') this.refreshVideo();
+    else if (frame.t === 'ping') channel.send({ t: 'pong', id: frame.id });
+    else if (frame.t === 'pong') this.#pings.get(frame.id)?.();
+    else if (frame.t === 'restart-ice') this.handleRestartRequest(session.remoteConnection, undefined, frame.ufrag);
+    else this.#options.messenger.receiveFrame(frame);
+  }
+
+  /**
+   * Asks the other side for an ICE restart offer: through the server when it can be reached (the
+   * path is most likely what failed), else over the call's data channel.
+   */
+  #requestRestart(session: PeerSession) {
+    const replace = ufrag(session.pc.currentRemoteDescription);
+    if (this.#options.canSignal()) this.#options.send({ kind: 'restartIce', to: session.remoteConnection, ufrag: replace }, session.id);
+    else if (!this.#channel?.send({ t: 'restart-ice', ufrag: replace })) this.#log.debug('no way to ask for an ICE restart now');
   }
 
   #onTrack(track: MediaStreamTrack) {
@@ -322,13 +457,17 @@ export class Call {
   #onIceConnectionState(session: PeerSession, state: RTCIceConnectionState) {
     const up = state === 'connected' || state === 'completed';
     this.#log.debug('ICE %s', state);
+    this.#wake();
     clearTimeout(this.#blip);
     if (up) {
       // Back after an interruption: what the other side receives next is undecodable without a
       // key frame. Media that was lost and is back sends one already (`#mediaBack`).
       if (this.#interrupted && this.#flowing) void session.sendKeyFrame();
       this.#interrupted = false;
+      // Shown as back at once; the bytes watch of the loss goes on, and the ladder with it, until
+      // something arrives. Without traffic to watch for, ICE's word is all there is.
       this.#mediaBack();
+      if (!this.#expectsTraffic()) this.#recovery.confirmed();
     } else if (state === 'disconnected') {
       // Chromium reports a few ms of `disconnected` now and then on a path that works (seen about
       // a second after an outage): only one that lasts counts as a loss.
@@ -345,6 +484,7 @@ export class Call {
 
   #onConnectionState(state: RTCPeerConnectionState) {
     this.#log.debug('peer connection %s', state);
+    this.#wake();
     if (state === 'connected') {
       this.#wasConnected = true;
       this.#rebuilds = 0;

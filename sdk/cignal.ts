@@ -5,7 +5,7 @@
 import { iceServersProblem, informDataProblem, toIceServers } from './protocol/checks.js';
 import { ServerErrorCode } from './protocol/errors.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
-import type { AckResponse, JoinedPayload, LeaveReason, PeerInfo } from './protocol/index.js';
+import type { AckResponse, DeclineReason, JoinedPayload, LeaveReason, PeerInfo } from './protocol/index.js';
 import { Call } from './call.js';
 import { outgoing, type Payload } from './data-channel.js';
 import { Emitter } from './emitter.js';
@@ -29,6 +29,7 @@ export type { CignalData, CreateRoomOptions } from './options.js';
 const log = new Logger('Room');
 
 const nothingOn = (): MediaState => ({ microphone: false, camera: false, screenShare: false });
+const unsupported = () => new CignalError(ClientErrorCode.Unsupported, 'This browser cannot make video calls; open the page in a current Chrome, Edge, Firefox or Safari');
 const checkKind = (kind: unknown) => deviceKinds.includes(kind as DeviceKind) || invalid(`kind must be one of ${deviceKinds.join(', ')}`);
 
 export class Cignal extends Emitter<CignalEvents> {
@@ -42,6 +43,16 @@ export class Cignal extends Emitter<CignalEvents> {
       setTimeout(() => cignal.release(), 0);
     }
     return cignal;
+  }
+
+  /**
+   * Whether this browser can make video calls (it has WebRTC's RTCPeerConnection). Where it cannot,
+   * `createRoom` still enters the room (the other person is seen, `inform` works through the
+   * server) and reports `clientError` `unsupported`; a call offered to it is declined, and the
+   * caller gets `clientError` `peer-unsupported`.
+   */
+  static isSupported(): boolean {
+    return typeof globalThis.RTCPeerConnection === 'function';
   }
 
   /** The cameras, microphones and speakers of this device (names only once media access was granted). */
@@ -175,6 +186,10 @@ export class Cignal extends Emitter<CignalEvents> {
     if (this.#state === 'ended' || this.#state === 'error') {
       if (!(await this.#enter())) return { success: false };
     }
+    if (!Cignal.isSupported()) {
+      this.#fail('clientError', unsupported());
+      return { success: false };
+    }
     if (!this.#data.remotePeerId) {
       this.#fail('clientError', new CignalError(ServerErrorCode.NoPeer, 'Nobody else is in the room yet; share the link and wait for them to join'));
       return { success: false };
@@ -296,6 +311,13 @@ export class Cignal extends Emitter<CignalEvents> {
   async #enter(): Promise<boolean> {
     const presence = ++this.#presence;
     this.#setState('waiting');
+    // Without WebRTC no call can be made: the camera is not opened for nothing, and the person is
+    // told at once (and the other person when they call).
+    if (!Cignal.isSupported()) {
+      this.#fail('clientError', unsupported());
+      this.#listen();
+      return this.#connect();
+    }
     const before = this.#media.stream;
     let stream: MediaStream;
     try {
@@ -312,10 +334,15 @@ export class Cignal extends Emitter<CignalEvents> {
     }
     if (stream !== before) this.emit('localStream', stream);
     this.#mediaChanged();
+    this.#listen();
+    return this.#connect();
+  }
+
+  /** The page's events a presence follows (removed in `#release`). */
+  #listen() {
     globalThis.addEventListener?.('pagehide', this.#onPageHide);
     globalThis.addEventListener?.('online', this.#onOnline);
     globalThis.addEventListener?.('offline', this.#onOffline);
-    return this.#connect();
   }
 
   #connect(): Promise<boolean> {
@@ -363,6 +390,8 @@ export class Cignal extends Emitter<CignalEvents> {
         offer: ({ from, description, connection, to }) => void this.#onOffer(from, description, connection, to),
         answer: ({ from, description, connection, to }) => remote(from) && void this.#call?.handleDescription(description, connection, to),
         candidate: ({ from, candidate, connection, to }) => remote(from) && void this.#call?.handleCandidate(candidate, connection, to),
+        restartIce: ({ from, connection, to, ufrag }) => remote(from) && this.#call?.handleRestartRequest(connection, to, ufrag),
+        decline: ({ from, reason, to }) => remote(from) && this.#onDecline(reason, to),
         information: ({ from, data, id }) => remote(from) && this.#messenger.receiveInformation(data, id),
         mediaState: ({ from, ...state }) => remote(from) && this.#messenger.receiveMediaState(state),
       },
@@ -443,6 +472,11 @@ export class Cignal extends Emitter<CignalEvents> {
 
   async #onOffer(from: string, description: RTCSessionDescriptionInit, connection: string, to?: string) {
     if (from !== this.#data.remotePeerId || this.#state === 'ended' || this.#state === 'error') return;
+    if (!Cignal.isSupported()) {
+      this.#fail('clientError', new CignalError(ClientErrorCode.Unsupported, `${this.#data.remoteDisplayName ?? 'The other person'} is calling, but this browser cannot make video calls`));
+      void this.#signal?.request('decline', { reason: 'unsupported', to: connection });
+      return;
+    }
     let call = this.#call;
     if (!call) {
       // A renegotiation for a call that has ended here starts nothing.
@@ -451,6 +485,14 @@ export class Cignal extends Emitter<CignalEvents> {
       this.emit('offerReceived');
     }
     await call.handleDescription(description, connection, to);
+  }
+
+  /** The other person's browser cannot take the call we offered. */
+  #onDecline(reason: DeclineReason, to?: string) {
+    const call = this.#call;
+    if (!call || (to && call.session.id !== to)) return;
+    log.debug('the call was declined: %s', reason);
+    this.#callFailed(new CignalError(ClientErrorCode.PeerUnsupported, `${this.#data.remoteDisplayName ?? 'The other person'}'s browser cannot make video calls`));
   }
 
   #beginCall(initiator: boolean): Call {
@@ -466,6 +508,7 @@ export class Cignal extends Emitter<CignalEvents> {
         createPeerConnection: this.#options.createPeerConnection,
         send: (signal, connection) => this.#sendSignal(call, signal, connection),
         canSignal: () => this.#readyToRestart(),
+        remoteSends: () => this.#remoteMedia.microphone || this.#remoteMedia.camera || this.#remoteMedia.screenShare,
         recovery: this.#options.recovery,
         onRemoteStream: (stream) => this.emit('remoteStream', stream),
         onConnected: () => this.#callStateChanged(call),
@@ -528,14 +571,14 @@ export class Cignal extends Emitter<CignalEvents> {
       if (!response) return log.warn('no acknowledgement for a %s signal', signal.kind);
       if (!response.ok && response.error.code !== ServerErrorCode.NoPeer) {
         call.signalRefused = true;
-        const what = { offer: 'an offer', answer: 'an answer', candidate: 'a network candidate' }[signal.kind];
+        const what = { offer: 'an offer', answer: 'an answer', candidate: 'a network candidate', restartIce: 'a request for an ICE restart' }[signal.kind];
         this.#fail('serverError', new CignalError(response.error.code, `The server refused ${what}: ${response.error.message}`));
       }
     };
     const sent =
-      signal.kind === 'candidate'
-        ? client.request('candidate', { candidate: signal.candidate as never, connection, ...to })
-        : client.request(signal.kind, { description: signal.description as never, connection, ...to });
+      signal.kind === 'candidate' ? client.request('candidate', { candidate: signal.candidate as never, connection, ...to })
+      : signal.kind === 'restartIce' ? client.request('restartIce', { connection, ...to, ...(signal.ufrag ? { ufrag: signal.ufrag } : {}) })
+      : client.request(signal.kind, { description: signal.description as never, connection, ...to });
     sent.then(onAck, () => onAck(null));
   }
 

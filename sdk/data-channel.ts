@@ -4,7 +4,7 @@
 // header and binary chunks, paced by the channel's send buffer so that a large payload never
 // overflows it (Chromium closes a channel whose buffer passes 16 MiB). On their own channel, bulk
 // payloads never hold up a message or an ack behind them.
-import { idProblem, informDataProblem, Limits, mediaStateProblem, toMediaState, type MediaStateMessage } from './protocol/checks.js';
+import { icePattern, idProblem, informDataProblem, Limits, mediaStateProblem, toMediaState, type MediaStateMessage } from './protocol/checks.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -25,7 +25,12 @@ export type PeerFrame =
   | { t: 'ack'; id: string }
   | ({ t: 'media' } & MediaStateMessage)
   /** Media from the other side arrives again after it stopped: start the video again from a key frame. */
-  | { t: 'refresh' };
+  | { t: 'refresh' }
+  /** Answered at once with a `pong` of the same id: the path carries data both ways. */
+  | { t: 'ping'; id: string }
+  | { t: 'pong'; id: string }
+  /** Make an ICE restart offer (sent by the side that does not make offers; see `restartIce` in docs/protocol.md). */
+  | { t: 'restart-ice'; ufrag?: string };
 /** On the data channel: exactly `size` bytes of binary chunks follow; `text` for a string. */
 type Header = { t: 'data'; id: string; size: number; text: boolean };
 
@@ -61,9 +66,10 @@ function parse(text: string, log: Logger): Record<string, unknown> | null {
 function frameProblem(frame: Record<string, unknown>): string | null {
   if (frame.t === 'media') return mediaStateProblem(frame);
   if (frame.t === 'refresh') return null;
+  if (frame.t === 'restart-ice') return frame.ufrag === undefined || (typeof frame.ufrag === 'string' && icePattern.test(frame.ufrag)) ? null : 'a bad ICE username fragment';
   const id = idProblem('id', frame.id, Limits.sessionMaxLength);
   if (id) return id;
-  if (frame.t === 'ack') return null;
+  if (frame.t === 'ack' || frame.t === 'ping' || frame.t === 'pong') return null;
   if (frame.t === 'inform') return informDataProblem(frame.data);
   if (frame.t === 'data') {
     const { size } = frame;

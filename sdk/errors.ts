@@ -24,8 +24,10 @@ export const ClientErrorCode = {
   ClipboardFailed: 'clipboard-failed',
   /** Another page joined the room as this peer; this one was signed out. */
   Replaced: 'replaced',
-  /** This browser cannot do what was asked (share the screen, choose the speaker). */
+  /** This browser cannot do what was asked (make video calls at all, share the screen, choose the speaker). */
   Unsupported: 'unsupported',
+  /** The other person's browser cannot make video calls: it declined the call. */
+  PeerUnsupported: 'peer-unsupported',
 } as const;
 
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];

@@ -29,6 +29,8 @@ export type OutgoingSignal = { to: string | null } & (
   | { kind: 'offer'; description: { type: 'offer'; sdp: string } }
   | { kind: 'answer'; description: { type: 'answer'; sdp: string } }
   | { kind: 'candidate'; candidate: RTCIceCandidateInit }
+  /** Asks the other side, which opened the connection, for an ICE restart offer. */
+  | { kind: 'restartIce'; ufrag: string | undefined }
 );
 type Signal = OutgoingSignal extends infer S ? (S extends unknown ? Omit<S, 'to'> : never) : never;
 
@@ -51,6 +53,11 @@ export interface PeerSessionOptions {
   onError: (error: CignalError) => void;
   /** Local ICE gathering started but produced no candidate in time: the owner should rebuild. */
   onStall: () => void;
+  /**
+   * This side answered the connection's first offer, so it never offers again (see `restart`):
+   * the other side is to be asked for an ICE restart offer instead.
+   */
+  requestRestart: () => void;
   /**
    * Once connected, a local candidate appeared on an address this connection had not used: the
    * device moved to another network (Wi-Fi to cellular), which the current path does not survive.
@@ -78,6 +85,8 @@ export class PeerSession {
   #ignoreOffer = false;
   /** The remote description being applied (and answered, for an offer). */
   #applying: RTCSessionDescriptionInit | undefined;
+  /** Whether this side's offer opened the connection; null until the first offer was answered. */
+  #opener: boolean | null = null;
   #tracksAdded = false;
   readonly #senders: Partial<Record<TrackKind, RTCRtpSender>> = {};
   #closed = false;
@@ -121,6 +130,20 @@ export class PeerSession {
       this.#options.onConnectionState(pc.connectionState);
     };
     pc.oniceconnectionstatechange = () => this.#options.onIceConnectionState(pc.iceConnectionState);
+    pc.onsignalingstatechange = () => {
+      if (this.#opener === null && pc.signalingState === 'stable' && pc.currentLocalDescription) this.#opener = pc.currentLocalDescription.type === 'offer';
+    };
+  }
+
+  /**
+   * Whether this side makes the connection's offers: the side whose offer opened it, or either
+   * side before the first offer was answered. The DTLS roles are settled by that first exchange
+   * (the answerer chose `active` or `passive`), and an offer from the other side lets the
+   * browsers settle them again: Firefox answers such an offer from Chromium with `a=setup:active`
+   * where Chromium is active already, and Chromium refuses the answer.
+   */
+  get offers(): boolean {
+    return this.#opener !== false;
   }
 
   /** Starts the call from this side: adding the local tracks makes the connection offer. */
@@ -142,10 +165,15 @@ export class PeerSession {
   /**
    * Restarts ICE (new credentials, new candidates). An offer of ours still unanswered (it may have
    * been lost in the outage) is sent again as it is: the other side answers it whether or not it
-   * saw it before, and the restart follows once the connection is stable.
+   * saw it before, and the restart follows once the connection is stable. On the side that
+   * answered the connection's first offer, the other side is asked for the restart offer instead.
    */
   restart(): void {
     if (this.#closed) return;
+    if (!this.offers) {
+      this.#log.debug('asking the other side for an ICE restart');
+      return this.#options.requestRestart();
+    }
     const pc = this.pc;
     this.#offerAgain();
     // An offer that restarts ICE already (new credentials) is the restart; asking again would
@@ -273,7 +301,7 @@ export class PeerSession {
     clearTimeout(this.#stallTimer);
     const pc = this.pc;
     pc.onnegotiationneeded = pc.onicecandidate = pc.onicegatheringstatechange = null;
-    pc.ontrack = pc.onconnectionstatechange = pc.oniceconnectionstatechange = null;
+    pc.ontrack = pc.onconnectionstatechange = pc.oniceconnectionstatechange = pc.onsignalingstatechange = null;
     const transport = pc.getSenders().find((sender) => sender.transport)?.transport?.iceTransport;
     if (transport) transport.onselectedcandidatepairchange = null;
     for (const receiver of pc.getReceivers()) receiver.track?.stop();
@@ -284,8 +312,10 @@ export class PeerSession {
   async #offer() {
     // Creating the data channel asks for negotiation at once. On the answering side that request
     // can run after the remote offer was applied, and its setLocalDescription() would then make
-    // the answer before our tracks are added. Only a side that has started the call offers.
+    // the answer before our tracks are added. Only a side that has started the call offers, and
+    // once the first offer was answered, only the side that made it (see `offers`).
     if (this.#closed || !this.#tracksAdded) return;
+    if (!this.offers) return this.#log.debug('negotiation needed on the answering side: left to the other side');
     try {
       this.#makingOffer = true;
       await this.pc.setLocalDescription();

@@ -1,6 +1,9 @@
 // The one policy for restoring a call whose network paths failed: ICE `disconnected` gets a short
 // grace before an ICE restart, `failed` gets one at once, further restarts back off with jitter
-// until a bound, and every recovery starts the count afresh.
+// until a bound, and every recovery starts the count afresh. And a ladder for a path that ICE
+// calls connected while nothing arrives on it (seen after ICE restarts between Firefox and
+// Chromium): another ICE restart, then a new peer connection, in turn, until media is back or the
+// bound ends the call.
 
 /** Decides when to try again. */
 export interface RecoveryPolicy {
@@ -21,6 +24,11 @@ export interface RecoveryOptions {
   pathGraceMs?: number;
   /** After how long without a connection the call is given up (and twice that, an unreachable server). Default 60 000 ms. */
   maxOutageMs?: number;
+  /**
+   * How long media may stay away while ICE says the path is connected before the ladder's next
+   * step: an ICE restart, then a new peer connection, in turn. Default 3000 ms.
+   */
+  silentGraceMs?: number;
   /** Replaces the default back-off entirely. */
   policy?: RecoveryPolicy;
 }
@@ -33,6 +41,7 @@ export const PATH_GRACE_MS = 1_000;
  */
 const CONSENT_TIMEOUT_MS = 30_000;
 export const MAX_OUTAGE_MS = 60_000;
+export const SILENT_GRACE_MS = 3_000;
 /** Waits after the first restarts; every later one waits the last of them. */
 const BACKOFF_MS = [1_000, 2_000, 4_000, 5_000];
 const JITTER = 0.2;
@@ -52,6 +61,8 @@ export function backoffPolicy(maxOutageMs = MAX_OUTAGE_MS, random = Math.random)
 export interface RecoveryHooks {
   /** Restarts ICE (the attempt itself). */
   restart(attempt: number): void;
+  /** Gives the call a new peer connection (the ladder's step after an ICE restart that did not help). */
+  rebuild(): void;
   /**
    * Whether a restart's offer can reach the other side now. While it cannot (the signalling
    * connection is down too), no restart is made, the time still counts, and `check()` on the
@@ -85,12 +96,23 @@ export class Recovery {
   /** The device came back online: the restart that follows unless media arrives first. */
   #onlineCheck: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
+  readonly #silentGraceMs: number;
+  readonly #maxOutageMs: number;
+  /** Since when media has not arrived (known by its bytes, not by ICE); null while it does. */
+  #silentSince: number | null = null;
+  /** Steps of the ladder made since then. */
+  #silentSteps = 0;
+  #silentTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the scheduled step is due (`now()` time); null when none is. */
+  #stepAt: number | null = null;
 
   constructor(hooks: RecoveryHooks, options: RecoveryOptions = {}) {
     this.#hooks = hooks;
     this.#policy = options.policy ?? backoffPolicy(options.maxOutageMs);
     this.#graceMs = options.disconnectedGraceMs ?? DISCONNECTED_GRACE_MS;
     this.#pathGraceMs = options.pathGraceMs ?? PATH_GRACE_MS;
+    this.#silentGraceMs = options.silentGraceMs ?? SILENT_GRACE_MS;
+    this.#maxOutageMs = options.maxOutageMs ?? MAX_OUTAGE_MS;
     this.#now = hooks.now ?? Date.now;
   }
 
@@ -108,7 +130,13 @@ export class Recovery {
       const was = this.#recovering;
       this.#reset();
       if (was) this.#hooks.onRecovered(attempts);
-    } else if (state === 'disconnected') {
+      // ICE says the path is back; whether media is, only its bytes tell.
+      if (this.#silentSince !== null) this.#scheduleStep();
+      return;
+    }
+    // A path ICE has lost is the restarts' to restore; the ladder waits for ICE to say connected.
+    this.#cancelStep();
+    if (state === 'disconnected') {
       this.#connected = false;
       if (!this.#recovering && this.#since === null) {
         this.#since = this.#now();
@@ -164,6 +192,28 @@ export class Recovery {
   }
 
   /**
+   * Media stopped arriving (no bytes on the path in use for a while, or none on a new path soon
+   * after an ICE restart), whatever ICE says. While ICE calls the path connected, the ladder's
+   * next step follows the silent grace; `now` makes it at once (the path was watched already).
+   */
+  silent({ now = false } = {}): void {
+    if (this.#stopped) return;
+    this.#silentSince ??= this.#now();
+    // A step due sooner is not put off.
+    const delay = now ? 0 : this.#silentGraceMs;
+    if (this.#connected && (this.#stepAt === null || this.#now() + delay < this.#stepAt)) this.#scheduleStep(delay);
+  }
+
+  /** Bytes arrive again on the path in use: the ladder ends. */
+  confirmed(): void {
+    if (this.#silentSince === null) return;
+    if (this.#silentSteps > 0) this.#hooks.onRecovered(this.#silentSteps);
+    this.#silentSince = null;
+    this.#silentSteps = 0;
+    this.#cancelStep();
+  }
+
+  /**
    * The device moved to another network, or came back online: the path in use may be gone,
    * whatever ICE says yet (it notices only after seconds of silence), and the other side may
    * have lost what we sent. One restart now, or, while signals cannot get through, at the next
@@ -184,6 +234,39 @@ export class Recovery {
     this.#stopped = true;
     clearTimeout(this.#timer);
     clearTimeout(this.#onlineCheck);
+    this.#cancelStep();
+  }
+
+  #scheduleStep(delayMs = this.#silentGraceMs) {
+    clearTimeout(this.#silentTimer);
+    const left = this.#maxOutageMs - (this.#now() - (this.#silentSince ?? this.#now()));
+    const delay = Math.max(0, Math.min(delayMs, left));
+    this.#stepAt = this.#now() + delay;
+    this.#silentTimer = setTimeout(() => {
+      this.#stepAt = null;
+      this.#step();
+    }, delay);
+  }
+
+  #cancelStep() {
+    clearTimeout(this.#silentTimer);
+    this.#stepAt = null;
+  }
+
+  /** The ladder: ICE restarts and new peer connections in turn, a silent grace apart, until the bound. */
+  #step() {
+    if (this.#stopped || !this.#connected || this.#silentSince === null) return;
+    if (this.#now() - this.#silentSince >= this.#maxOutageMs) {
+      this.stop();
+      this.#hooks.onGiveUp();
+      return;
+    }
+    // Without signalling neither step can reach the other side: the time counts, and it is tried again.
+    if (this.#hooks.canSignal()) {
+      if (this.#silentSteps++ % 2 === 0) this.#hooks.restart(this.#attempt);
+      else this.#hooks.rebuild();
+    }
+    this.#scheduleStep();
   }
 
   #reset() {

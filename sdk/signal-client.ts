@@ -12,7 +12,7 @@ export type CignalSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type CreateSocket = (origin: string, options: Partial<ManagerOptions & SocketOptions>) => CignalSocket;
 
 /** What the server says about the partner and the call, handed on as it comes. */
-const peerEvents = ['peerJoined', 'peerLeft', 'offer', 'answer', 'candidate', 'information', 'mediaState'] as const;
+const peerEvents = ['peerJoined', 'peerLeft', 'offer', 'answer', 'candidate', 'restartIce', 'decline', 'information', 'mediaState'] as const;
 type PeerEvent = (typeof peerEvents)[number];
 type PeerHandlers = { [E in PeerEvent]: ServerToClientEvents[E] };
 
@@ -39,7 +39,7 @@ export interface SignalClientOptions {
   logger: Logger;
 }
 
-type Request = 'inform' | 'offer' | 'answer' | 'candidate';
+type Request = 'inform' | 'offer' | 'answer' | 'candidate' | 'restartIce' | 'decline';
 
 /** Requests made while the connection is down wait for it; beyond this many, new ones are refused. */
 export const MAX_WAITING_REQUESTS = 500;

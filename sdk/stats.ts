@@ -177,9 +177,10 @@ function selectedPair(stats: ReadonlyMap<string, Stat>): Stat | undefined {
   return stats.get(transport?.selectedCandidatePairId as string) ?? all.find((s) => s.type === 'candidate-pair' && (s.selected || (s.nominated && s.state === 'succeeded')));
 }
 
-/** Bytes received so far on the candidate pair in use. */
-export async function receivedBytes(pc: RTCPeerConnection): Promise<number> {
-  return num(selectedPair(await pc.getStats())?.bytesReceived);
+/** The candidate pair in use and the bytes received on it so far; null before one is chosen. */
+export async function selectedPairBytes(pc: RTCPeerConnection): Promise<{ pair: string; bytes: number } | null> {
+  const pair = selectedPair(await pc.getStats());
+  return pair ? { pair: pair.id, bytes: num(pair.bytesReceived) } : null;
 }
 
 function rateQuality({ rttMs, packetLoss, jitterMs }: Pick<NetworkStatus, 'rttMs' | 'packetLoss' | 'jitterMs'>): NetworkQuality {

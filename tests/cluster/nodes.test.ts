@@ -203,6 +203,8 @@ describe('a cluster of two servers on Redis', () => {
         offer() {},
         answer() {},
         candidate() {},
+        restartIce() {},
+        decline() {},
         information() {},
         mediaState() {},
       },

@@ -140,13 +140,24 @@ export function watchFrames(page: TestPage): Promise<void> {
   return run(page, `
     T.decoded = 0;
     T.gap = { last: performance.now(), max: 0, squared: null };
+    // Counted across the call's peer connections: a rebuilt one counts from 0 again.
+    let counter = { pc: null, decoded: 0 };
     T.sampler = setInterval(async () => {
-      let decoded = T.decoded, squared = null;
-      (await room.pc?.getStats())?.forEach((s) => {
+      const pc = room.pc;
+      let decoded = null, squared = null;
+      (await pc?.getStats())?.forEach((s) => {
         if (s.type === 'inbound-rtp' && s.kind === 'video') [decoded, squared] = [s.framesDecoded, s.totalSquaredInterFrameDelay ?? null];
       });
+      if (decoded === null) return;
+      if (counter.pc !== pc || decoded < counter.decoded) {
+        counter = { pc, decoded: 0 };
+        T.gap.squared = null;
+      }
+      const fresh = decoded - counter.decoded;
+      counter.decoded = decoded;
       const now = performance.now();
-      if (decoded !== T.decoded) {
+      if (fresh > 0) {
+        decoded = T.decoded + fresh;
         const delay = squared !== null && T.gap.squared !== null && squared >= T.gap.squared ? Math.sqrt(squared - T.gap.squared) * 1000 : now - T.gap.last;
         T.gap.max = Math.max(T.gap.max, delay);
         T.gap.last = now;

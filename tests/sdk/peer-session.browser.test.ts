@@ -15,6 +15,8 @@ interface Side {
   session: PeerSession;
   sent: Description[];
   errors: CignalError[];
+  /** How often it asked the other side for an ICE restart. */
+  requests: number;
 }
 
 const sessions: PeerSession[] = [];
@@ -23,7 +25,7 @@ const sessions: PeerSession[] = [];
 function pair(): [impolite: Side, polite: Side] {
   const sides: Side[] = [];
   for (const polite of [false, true]) {
-    const side: Side = { session: undefined as unknown as PeerSession, sent: [], errors: [] };
+    const side: Side = { session: undefined as unknown as PeerSession, sent: [], errors: [], requests: 0 };
     side.session = new PeerSession({
       iceServers: [],
       polite,
@@ -32,13 +34,14 @@ function pair(): [impolite: Side, polite: Side] {
       send: (signal: OutgoingSignal) => {
         const other = sides[polite ? 0 : 1].session;
         if (signal.kind === 'candidate') void other.handleCandidate(signal.candidate, side.session.id);
-        else side.sent.push(signal.description);
+        else if (signal.kind !== 'restartIce') side.sent.push(signal.description);
       },
       onTrack: () => {},
       onConnectionState: () => {},
       onIceConnectionState: () => {},
       onError: (error) => side.errors.push(error),
       onStall: () => {},
+      requestRestart: () => side.requests++,
     });
     sessions.push(side.session);
     sides.push(side);
@@ -123,5 +126,28 @@ describe('PeerSession: copies of offers and answers', () => {
     expect([...caller.errors, ...callee.errors]).to.deep.equal([]);
     // No third offer: the copies did not restart ICE again.
     expect(caller.sent).to.have.length(3);
+  });
+
+  it('the side that answered the first offer asks the other for an ICE restart instead of offering, and the roles of DTLS hold', async () => {
+    const [caller, callee] = pair();
+    caller.session.start();
+    await deliver(callee, caller, await sent(caller, 1));
+    await deliver(caller, callee, await sent(callee, 1));
+    await until('connected', () => connected(caller) && connected(callee));
+    expect([caller.session.offers, callee.session.offers]).to.deep.equal([true, false]);
+    const setup = (side: Side) => /a=setup:(\w+)/.exec(side.session.pc.currentLocalDescription!.sdp)?.[1];
+    const roles = [setup(caller), setup(callee)];
+
+    callee.session.restart();
+    expect(callee.requests).to.equal(1);
+    expect(callee.sent).to.have.length(1);
+    // What the request asks for, the caller does: its restart offer keeps the roles.
+    caller.session.restart();
+    await deliver(callee, caller, await sent(caller, 2));
+    await deliver(caller, callee, await sent(callee, 2));
+    await until('connected again', () => connected(caller) && connected(callee) && caller.session.pc.signalingState === 'stable');
+    expect([setup(caller), setup(callee)]).to.deep.equal(roles);
+    expect(callee.sent.map((d) => d.type)).to.deep.equal(['answer', 'answer']);
+    expect([...caller.errors, ...callee.errors]).to.deep.equal([]);
   });
 });

@@ -9,6 +9,7 @@ function watch(options: ConstructorParameters<typeof Recovery>[1] = {}, signalli
   const at = () => `${Date.now()}`;
   const hooks: RecoveryHooks = {
     restart: (attempt) => log.push(`restart ${attempt} @${at()}`),
+    rebuild: () => log.push(`rebuild @${at()}`),
     canSignal: () => signalling.up,
     onReconnecting: () => log.push(`reconnecting @${at()}`),
     onRecovered: (attempts) => log.push(`recovered after ${attempts} @${at()}`),
@@ -228,6 +229,77 @@ describe('back online', () => {
     recovery.online(true);
     vi.advanceTimersByTime(60_000);
     expect(log).toEqual([]);
+  });
+});
+
+describe('a path that ICE calls connected while nothing arrives on it', () => {
+  test('the ladder: an ICE restart after the silent grace, then a new peer connection, in turn, until the bound', () => {
+    const { recovery, log } = watch({ maxOutageMs: 10_000 });
+    recovery.observe('connected');
+    recovery.silent();
+    vi.advanceTimersByTime(2_999);
+    expect(log).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(log).toEqual(['restart 0 @3000']);
+    vi.advanceTimersByTime(3_000);
+    expect(log.at(-1)).toBe('rebuild @6000');
+    vi.advanceTimersByTime(3_000);
+    expect(log.at(-1)).toBe('restart 0 @9000');
+    // The bound is counted from when media stopped, not from the last step.
+    vi.advanceTimersByTime(1_000);
+    expect(log.slice(3)).toEqual(['gave up @10000']);
+    vi.advanceTimersByTime(60_000);
+    expect(log).toHaveLength(4);
+  });
+
+  test('bytes arriving again end the ladder; the next silence starts it afresh', () => {
+    const { recovery, log } = watch();
+    recovery.observe('connected');
+    recovery.silent();
+    vi.advanceTimersByTime(3_000);
+    recovery.confirmed();
+    expect(log).toEqual(['restart 0 @3000', 'recovered after 1 @3000']);
+    vi.advanceTimersByTime(60_000);
+    recovery.silent();
+    vi.advanceTimersByTime(3_000);
+    expect(log.slice(2)).toEqual(['restart 0 @66000']);
+  });
+
+  test('a new path that carried nothing when watched steps at once', () => {
+    const { recovery, log } = watch();
+    recovery.observe('connected');
+    recovery.silent({ now: true });
+    vi.advanceTimersByTime(0);
+    expect(log).toEqual(['restart 0 @0']);
+  });
+
+  test('while ICE has lost the path, its restarts act and the ladder waits; ICE back without bytes resumes it', () => {
+    const { recovery, log } = watch();
+    recovery.observe('connected');
+    recovery.silent();
+    recovery.observe('disconnected');
+    vi.advanceTimersByTime(1_500);
+    expect(log).toEqual(['reconnecting @1500', 'restart 0 @1500']);
+    recovery.observe('connected');
+    expect(log.at(-1)).toBe('recovered after 1 @1500');
+    // Connected, but still nothing arrives: a silent grace later, the next step of the ladder.
+    vi.advanceTimersByTime(3_000);
+    expect(log.slice(3)).toEqual(['restart 0 @4500']);
+    recovery.confirmed();
+    vi.advanceTimersByTime(60_000);
+    expect(log.slice(4)).toEqual(['recovered after 1 @4500']);
+  });
+
+  test('no step while signals cannot reach the other side; the time still counts', () => {
+    const { recovery, log, signalling } = watch();
+    recovery.observe('connected');
+    signalling.up = false;
+    recovery.silent();
+    vi.advanceTimersByTime(9_000);
+    expect(log).toEqual([]);
+    signalling.up = true;
+    vi.advanceTimersByTime(3_000);
+    expect(log).toEqual(['restart 0 @12000']);
   });
 });
 
