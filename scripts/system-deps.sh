@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the system programs named as arguments are present: `chromium` and `firefox`
-# (Debian's firefox-esr; browser tests), `ip` (iproute2, real-network tests) and `redis-server`
-# (the Redis store and multi-node tests).
+# (Debian's firefox-esr; browser tests), `ip` and `nft` (iproute2 and nftables, real-network
+# tests) and `redis-server` (the Redis store and multi-node tests).
 # Installs the missing ones with apt-get when run as root; otherwise says exactly what to install.
-# `npm test` and .ci/run ask for all four.
+# `npm test` and .ci/run ask for all of them.
 set -euo pipefail
 
 missing=()
@@ -13,6 +13,8 @@ for program in "$@"; do
     firefox) [ -x "${FIREFOX_PATH:-/usr/bin/firefox-esr}" ] || missing+=(firefox-esr) ;;
     # iproute2's `ip` (tests/network); often in /usr/sbin, off a normal user's PATH.
     ip) command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing+=(iproute2) ;;
+    # nftables' `nft` (a path that carries nothing but ICE's checks, in tests/network).
+    nft) command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || [ -x /sbin/nft ] || missing+=(nftables) ;;
     *) command -v "$program" >/dev/null 2>&1 || missing+=("$program") ;;
   esac
 done

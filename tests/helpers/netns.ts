@@ -37,6 +37,8 @@ function findIp(): string | null {
   return null;
 }
 const IP = findIp();
+/** Debian's nftables, for `Host.silence`; found like `ip`. */
+const NFT = ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'].find((path) => existsSync(path)) ?? 'nft';
 
 let unavailable: string | null | undefined;
 /** Why network namespaces cannot be used here, or null when they can. */
@@ -68,6 +70,17 @@ function requireNetns(): string {
 }
 
 /** Runs `ip …args` and resolves with its stdout; rejects with the command and its stderr. */
+/** Runs an nftables script in namespace `ns` (nft reads it from its standard input). */
+function nft(ns: string, script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(requireNetns(), ['netns', 'exec', ns, NFT, '-f', '-'], { encoding: 'utf8' }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`nft in ${ns}: ${stderr.trim() || error.message}`));
+      else resolve();
+    });
+    child.stdin?.end(script);
+  });
+}
+
 function ip(...args: string[]): Promise<string> {
   const bin = requireNetns();
   return new Promise((resolve, reject) => {
@@ -211,6 +224,14 @@ export interface Host {
   /** Drops everything this host sends to `address` (an `ip route blackhole` in its namespace). */
   blackhole(address: string): Promise<void>;
   unblackhole(address: string): Promise<void>;
+  /**
+   * Drops what this host sends from UDP `port`, but for STUN (a first payload byte below 4, RFC
+   * 7983): ICE's checks on that path still pass, so both sides call it connected, while the media
+   * and data it carries never arrive. An nftables rule in the host's namespace (Debian's nftables).
+   */
+  silence(port: number): Promise<void>;
+  /** Takes away every `silence`. */
+  unsilence(): Promise<void>;
 }
 
 export interface Network {
@@ -342,6 +363,15 @@ export async function createNetwork({ subnet }: NetworkOptions = {}): Promise<Ne
         },
         async unblackhole(target) {
           await ip('-n', ns, 'route', 'del', 'blackhole', `${target}/32`);
+        },
+        async silence(port) {
+          await nft(ns, `add table inet cignal
+add chain inet cignal out { type filter hook output priority 0; }
+add rule inet cignal out udp sport ${port} @th,64,8 >= 4 drop
+`);
+        },
+        async unsilence() {
+          await nft(ns, 'destroy table inet cignal\n').catch(() => nft(ns, 'delete table inet cignal\n')).catch(() => {});
         },
       };
       hosts.set(name, host);

@@ -174,6 +174,34 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
     await Promise.all([framesBack(a, 15_000), framesBack(b, 15_000)]);
   }, 90_000);
 
+  it('after an ICE restart, a path that ICE calls connected carries nothing one way: the recovery ladder restarts ICE again, and video is back', async () => {
+    const [a, b] = await call();
+    expect(await run(a, 'return (await room.restartIce()).success;')).toBe(true);
+    await Promise.all([framesBack(a, 10_000), framesBack(b, 10_000)]);
+    const ufrag = () => run<string>(a, 'return /a=ice-ufrag:(\\S+)/.exec(room.pc.localDescription.sdp)[1];');
+    const before = await ufrag();
+    // Watch Alice's ICE state from here on: it must never hear of the fault.
+    await run(a, "T.ice = []; room.pc.addEventListener('iceconnectionstatechange', () => T.ice.push(room.pc.iceConnectionState));");
+    // What Bob sends on the path in use stops arriving, but for ICE's checks.
+    const port = Number((await mediaPath(b)).local?.split(':').pop());
+    expect(port).toBeGreaterThan(0);
+    await bob.silence(port);
+    const silenced = Date.now();
+    try {
+      await stalled(a);
+      const ms = await framesBack(a, 20_000);
+      console.log(`[netns] one-way path: video back ${Date.now() - silenced} ms after Bob's media stopped (${ms} ms after Alice's picture froze)`);
+    } finally {
+      await bob.unsilence();
+    }
+    await framesBack(b, 10_000);
+    // ICE said connected all along; the ladder's restart moved the call to a new path.
+    expect(await run(a, 'return T.ice.filter((s) => s === "disconnected" || s === "failed");')).toEqual([]);
+    expect(await ufrag()).not.toBe(before);
+    expect((await states(a)).slice(-2)).toEqual(['reconnecting', 'in-call']);
+    await expectNothingReported(a, b);
+  }, 90_000);
+
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     it(`the server is restarted mid-call (${signal}): the video never stops, both rejoin, and an ICE restart works after`, async () => {
       const [a, b] = await call();
