@@ -11,7 +11,7 @@ import { outgoing, type Payload } from './data-channel.js';
 import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode, errorDetail, invalid } from './errors.js';
 import type { CallState, CignalEvents, Result } from './events.js';
-import { deviceKinds, LocalMedia, mediaError, type DeviceKind, type MediaState } from './local-media.js';
+import { canChooseSpeaker, deviceKinds, LocalMedia, mediaError, type DeviceKind, type MediaState } from './local-media.js';
 import { Logger } from './logger.js';
 import { Messenger } from './messenger.js';
 import { resolveOptions, type CignalData, type CreateRoomOptions } from './options.js';
@@ -251,13 +251,14 @@ export class Cignal extends Emitter<CignalEvents> {
     checkKind(kind);
     if (typeof deviceId !== 'string' || !deviceId) invalid('deviceId must be a non-empty string');
     if (this.#state === 'ended' || this.#state === 'error') return this.#notConnected('Not in the room');
+    // Safari takes a speaker only within the click that chose it: before anything is awaited.
+    if (kind === 'audiooutput' && canChooseSpeaker()) this.#applySpeaker(deviceId);
     try {
       await this.#media.switchDevice(kind, deviceId);
     } catch (error) {
       this.#fail('clientError', mediaError(error));
       return { success: false };
     }
-    if (kind === 'audiooutput') this.#applySpeaker(deviceId);
     return { success: true };
   }
 
@@ -584,9 +585,10 @@ export class Cignal extends Emitter<CignalEvents> {
 
   /** Ends a call that cannot be made to work, once; the room stays, so calling again is possible. */
   #callFailed(error: CignalError) {
-    this.#fail('clientError', error);
     this.#endCall();
     this.#setState(this.#data.remotePeerId ? 'ready' : 'waiting');
+    // After the state: a page (the element) that shows errors until the state moves on shows this one.
+    this.#fail('clientError', error);
   }
 
   #endCall() {

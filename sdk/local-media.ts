@@ -295,7 +295,10 @@ export class LocalMedia {
   async #getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream> {
     const getUserMedia = this.#options.getUserMedia ?? (mediaDevices()?.getUserMedia ? (c: MediaStreamConstraints) => mediaDevices()!.getUserMedia(c) : null);
     if (!getUserMedia) {
-      throw new CignalError(ClientErrorCode.MediaUnavailable, 'This browser cannot use a camera here; the page must be served over HTTPS or from localhost');
+      // Browsers hide the camera from pages that are not secure contexts; one that has none at all cannot use it.
+      throw globalThis.isSecureContext === false
+        ? new CignalError(ClientErrorCode.MediaUnavailable, 'This browser cannot use a camera here; the page must be served over HTTPS or from localhost')
+        : new CignalError(ClientErrorCode.Unsupported, 'This browser cannot use a camera or microphone');
     }
     try {
       return await getUserMedia(constraints);

@@ -381,7 +381,8 @@ export class CallController implements ReactiveController {
     } else if (event === 'stateChange') {
       // The SDK's current state, not the payload's: replayed events describe the past.
       const state = cignal?.state ?? (detail as { state: CallState }).state;
-      if (state !== 'error') this.error = null;
+      // A browser that cannot make calls at all keeps saying so.
+      if (state !== 'error' && Cignal.isSupported()) this.error = null;
       if (state === 'ended' || state === 'error') this.reconnecting = false;
       const inCall = state === 'in-call' || state === 'reconnecting';
       const previous = (detail as { previous?: CallState }).previous;

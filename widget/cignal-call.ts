@@ -437,7 +437,7 @@ export class CignalCall extends LitElement {
       ? ['join-button', l.join, !call.starting, () => this.join()]
       : active
         ? ['hangup-button', l.hangUp, true, () => this.hangUp()]
-        : ['call-button', l.call, !!cignal && (state === 'ready' || state === 'ended'), () => this.call()];
+        : ['call-button', l.call, !!cignal && Cignal.isSupported() && (state === 'ready' || state === 'ended'), () => this.call()];
 
     return html`
       <div class="call ${open === 'chat' && chat ? 'with-chat' : ''}">
