@@ -265,10 +265,11 @@ describe('a path that ICE calls connected while nothing arrives on it', () => {
     expect(log.slice(2)).toEqual(['restart 0 @66000']);
   });
 
-  test('a new path that carried nothing when watched steps at once', () => {
+  test('a new path that carried nothing when watched steps at once, and a later loss of bytes does not put that off', () => {
     const { recovery, log } = watch();
     recovery.observe('connected');
     recovery.silent({ now: true });
+    recovery.silent();
     vi.advanceTimersByTime(0);
     expect(log).toEqual(['restart 0 @0']);
   });
