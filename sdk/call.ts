@@ -51,6 +51,8 @@ const ICE_BLIP_MS = 250;
  * the recovery ladder's next step is made at once.
  */
 export const PATH_CHECK_MS = 2_000;
+/** How many such windows the browser gets to move to the new path while the old one still carries the call. */
+const PATH_CHECK_WINDOWS = 5;
 /** How often a ping goes out while `restartIce` waits for the other side to answer one. */
 const PING_MS = 500;
 
@@ -238,14 +240,16 @@ export class Call {
    * After an ICE restart, the new path must carry bytes within PATH_CHECK_MS (on another pair than
    * the one in use before it, `before`), or the recovery ladder's next step is made at once.
    */
-  #checkNewPath(before: string | null) {
+  #checkNewPath(before: string | null, windows = 1) {
     if (!this.#expectsTraffic()) return;
     this.#pathWatch?.stop();
     const watch = (this.#pathWatch = watchFlow(() => this.session.pc, { timeoutMs: PATH_CHECK_MS, notOn: before }));
-    void watch.arrived.then((arrived) => {
+    void watch.result.then((flow) => {
       if (this.#pathWatch !== watch || this.#closed) return;
       this.#pathWatch = null;
-      if (arrived) return this.#confirm();
+      if (flow === 'arrived') return this.#confirm();
+      // The old path still carries the call (a busy browser may take its time to move): not silent.
+      if (flow === 'stayed') return windows < PATH_CHECK_WINDOWS && this.#checkNewPath(before, windows + 1);
       this.#log.warn('the path of the ICE restart carried nothing in %d ms', PATH_CHECK_MS);
       this.#mediaLost();
       // The side that makes the offers steps at once; the other gives it the silent grace first,
@@ -352,8 +356,8 @@ export class Call {
     if (this.#expectsTraffic()) this.#recovery.silent();
     this.#lossWatch?.stop();
     const watch = (this.#lossWatch = watchFlow(() => this.session.pc));
-    void watch.arrived.then((arrived) => {
-      if (!arrived || this.#lossWatch !== watch || this.#closed) return;
+    void watch.result.then((flow) => {
+      if (flow !== 'arrived' || this.#lossWatch !== watch || this.#closed) return;
       this.#lossWatch = null;
       this.#confirm();
       this.#mediaBack();
@@ -491,8 +495,11 @@ export class Call {
       this.#monitor ??= new NetworkMonitor(this.session.pc, (status) => {
         // Silence means loss only while we send media: the other side's feedback then comes
         // back all the time. A call where neither side sends (data only, everything off) is quiet.
-        // (ICE disconnected or failed is handled as it happens.)
-        if (status.quality === 'lost' && (this.#options.media.outgoing('audio') || this.#options.media.outgoing('video'))) this.#mediaLost();
+        // ICE disconnected or failed is handled as it happens, and a sample that is `lost` only
+        // because ICE still says so (Firefox, for seconds after the path came back) is not silence.
+        const ice = this.session.pc.iceConnectionState;
+        const silent = status.quality === 'lost' && ice !== 'disconnected' && ice !== 'failed';
+        if (silent && (this.#options.media.outgoing('audio') || this.#options.media.outgoing('video'))) this.#mediaLost();
         this.#options.onNetworkStatus(status);
       });
       this.#options.onConnected();

@@ -541,7 +541,9 @@ export class Cignal extends Emitter<CignalEvents> {
    */
   #callStateChanged(call: Call) {
     if (this.#call !== call) return;
-    const live = call.flowing && call.pc.connectionState === 'connected';
+    // Back from `reconnecting` as soon as media arrives: Firefox's connection state can lag seconds behind.
+    const connection = call.pc.connectionState;
+    const live = call.flowing && (connection === 'connected' || (this.#state === 'reconnecting' && connection === 'disconnected'));
     if (live && (this.#state === 'calling' || this.#state === 'reconnecting')) this.#setState('in-call');
     else if (!call.flowing && this.#state === 'in-call') this.#setState('reconnecting');
   }

@@ -6,16 +6,22 @@ import { selectedPairBytes } from './stats.js';
 /** How often the received bytes are read while watching. */
 export const FLOW_CHECK_MS = 250;
 
-/** One watch: resolves true once bytes arrive, false when it ends first. */
+/**
+ * What a watch saw: bytes growing on a pair (`arrived`); at its end, bytes growing only on the
+ * pair it was told to leave aside, still in use (`stayed`); or none (`nothing`).
+ */
+export type Flow = 'arrived' | 'stayed' | 'nothing';
+
+/** One watch, settled once with what it saw. */
 export interface FlowWatch {
-  readonly arrived: Promise<boolean>;
+  readonly result: Promise<Flow>;
   stop(): void;
 }
 
 export interface WatchOptions {
-  /** Ends the watch (false) after this long. */
+  /** Ends the watch after this long. */
   timeoutMs?: number;
-  /** Bytes count only on another candidate pair than this one (the one in use before an ICE restart). */
+  /** Bytes on this pair (the one in use before an ICE restart) do not count as `arrived`. */
   notOn?: string | null;
 }
 
@@ -24,28 +30,35 @@ export interface WatchOptions {
  * connection may be rebuilt meanwhile) until they grow on one pair.
  */
 export function watchFlow(pc: () => RTCPeerConnection, { timeoutMs = Infinity, notOn = null }: WatchOptions = {}): FlowWatch {
-  let settle!: (arrived: boolean) => void;
-  const arrived = new Promise<boolean>((resolve) => (settle = resolve));
+  let settle!: (flow: Flow) => void;
+  const result = new Promise<Flow>((resolve) => (settle = resolve));
   let baseline: { pair: string; bytes: number } | null = null;
+  let stayed = false;
   let reading = false;
-  const done = (result: boolean) => {
+  const done = (flow: Flow) => {
     clearInterval(timer);
     clearTimeout(deadline);
-    settle(result);
+    settle(flow);
   };
   const timer = setInterval(() => {
     if (reading) return;
     reading = true;
     selectedPairBytes(pc())
       .then((now) => {
-        if (!now || now.pair === notOn) return;
+        if (!now) return;
         // A pair that changed counts from its own first reading.
-        if (baseline === null || baseline.pair !== now.pair || now.bytes < baseline.bytes) baseline = now;
-        else if (now.bytes > baseline.bytes) done(true);
+        if (baseline === null || baseline.pair !== now.pair || now.bytes < baseline.bytes) {
+          baseline = now;
+          stayed = false;
+        } else if (now.bytes > baseline.bytes) {
+          if (now.pair !== notOn) return done('arrived');
+          stayed = true;
+          baseline = now;
+        }
       })
       .catch(() => {}) // a connection closing meanwhile
       .finally(() => (reading = false));
   }, FLOW_CHECK_MS);
-  const deadline = Number.isFinite(timeoutMs) ? setTimeout(() => done(false), timeoutMs) : undefined;
-  return { arrived, stop: () => done(false) };
+  const deadline = Number.isFinite(timeoutMs) ? setTimeout(() => done(stayed ? 'stayed' : 'nothing'), timeoutMs) : undefined;
+  return { result, stop: () => done('nothing') };
 }

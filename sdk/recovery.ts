@@ -103,6 +103,8 @@ export class Recovery {
   /** Steps of the ladder made since then. */
   #silentSteps = 0;
   #silentTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When bytes were last seen arriving again (`confirmed`). */
+  #arrivedAt: number | null = null;
   /** When the scheduled step is due (`now()` time); null when none is. */
   #stepAt: number | null = null;
 
@@ -206,6 +208,7 @@ export class Recovery {
 
   /** Bytes arrive again on the path in use: the ladder ends. */
   confirmed(): void {
+    this.#arrivedAt = this.#now();
     if (this.#silentSince === null) return;
     if (this.#silentSteps > 0) this.#hooks.onRecovered(this.#silentSteps);
     this.#silentSince = null;
@@ -283,6 +286,15 @@ export class Recovery {
 
   #try() {
     if (this.#stopped || this.#connected) return;
+    // Bytes arrive again on the path in use although ICE has yet to say so (Firefox can stay
+    // `disconnected` for seconds after the network returns): a restart would only move the call.
+    if (this.#silentSince === null && this.#since !== null && this.#arrivedAt !== null && this.#arrivedAt >= this.#since) {
+      const attempts = this.#attempt;
+      const was = this.#recovering;
+      this.#reset();
+      if (was) this.#hooks.onRecovered(attempts);
+      return;
+    }
     const elapsed = this.#now() - (this.#since ?? this.#now());
     if (!this.#recovering) {
       this.#recovering = true;

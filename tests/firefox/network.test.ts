@@ -3,7 +3,7 @@
 // 4 s, in a call started by either browser, and the video must be back on both sides within
 // seconds of the return, with no error and nobody reported gone.
 import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { packageVersion } from '../../server/paths.js';
 import { openPage } from '../helpers/browser.js';
 import { launchFirefox, type FirefoxSide } from '../helpers/firefox.js';
@@ -25,6 +25,18 @@ describe.skipIf(unavailable !== null)('Firefox and Chromium on a real network', 
   let chromium: Browser;
   let firefox: FirefoxSide;
   const closers: Array<() => Promise<unknown>> = [];
+  /** What each side's SDK logged in the current test, printed when it fails (or with NETNS_LOG=1). */
+  const logs: Record<'Chromium' | 'Firefox', string[]> = { Chromium: [], Firefox: [] };
+  const stamp = () => new Date().toISOString().slice(14, 23);
+
+  beforeEach(({ onTestFinished }) => {
+    logs.Chromium = [];
+    logs.Firefox = [];
+    onTestFinished(({ task }) => {
+      if (!process.env.NETNS_LOG && task.result?.state !== 'fail') return;
+      for (const [who, lines] of Object.entries(logs)) console.log(`[netns] ${who}'s log:\n${lines.join('\n')}`);
+    });
+  });
 
   beforeAll(async () => {
     net = await createNetwork();
@@ -52,6 +64,12 @@ describe.skipIf(unavailable !== null)('Firefox and Chromium on a real network', 
     await firefox.page.goto(`${server.url}/healthz`);
     closers.push(() => firefox.page.goto('about:blank'));
     const f = firefox.page;
+    // The SDK's log, its format strings left as they are (enough to read what happened when).
+    c.on('console', (message) => logs.Chromium.push(`${stamp()} ${message.text()}`));
+    const onFirefoxConsole = (message: { text(): string }) => logs.Firefox.push(`${stamp()} ${message.text()}`);
+    f.page.on('console', onFirefoxConsole);
+    closers.push(async () => f.page.off('console', onFirefoxConsole));
+    for (const page of [c, f]) await page.evaluate(() => localStorage.setItem('debug', 'cignal-client:*'));
     await Promise.all([installHarness(c, packageVersion), installHarness(f, packageVersion)]);
     return { c, f };
   }

@@ -291,6 +291,21 @@ describe('a path that ICE calls connected while nothing arrives on it', () => {
     expect(log.slice(4)).toEqual(['recovered after 1 @4500']);
   });
 
+  test('ICE still disconnected while bytes arrive again on the path in use: no restart', () => {
+    const { recovery, log } = watch();
+    recovery.observe('connected');
+    recovery.observe('disconnected');
+    recovery.silent();
+    vi.advanceTimersByTime(1_000);
+    recovery.confirmed();
+    vi.advanceTimersByTime(60_000);
+    expect(log).toEqual([]);
+    // Should the path go after all, ICE's failure restarts at once.
+    recovery.observe('failed');
+    vi.advanceTimersByTime(0);
+    expect(log).toEqual(['reconnecting @61000', 'restart 0 @61000']);
+  });
+
   test('no step while signals cannot reach the other side; the time still counts', () => {
     const { recovery, log, signalling } = watch();
     recovery.observe('connected');
