@@ -177,17 +177,21 @@ export class Call {
     const deadline = performance.now() + timeoutMs;
     const { session, pc } = this;
     const before = { session, local: ufrag(pc.localDescription), remote: ufrag(pc.remoteDescription), confirmations: this.#confirmations };
-    // New credentials on both sides (or a new connection), and bytes seen arriving on the new path.
+    // New credentials on both sides and bytes seen arriving on the new path; or a new connection
+    // (the recovery ladder's, or the other side's) on which media arrives.
     const restarted = () => {
       const { session, pc } = this;
-      const renewed = session !== before.session || (ufrag(pc.localDescription) !== before.local && ufrag(pc.remoteDescription) !== before.remote);
-      const arriving = this.#confirmations > before.confirmations || !this.#expectsTraffic();
+      const rebuilt = session !== before.session;
+      const renewed = rebuilt || (ufrag(pc.localDescription) !== before.local && ufrag(pc.remoteDescription) !== before.remote);
+      const arriving = this.#confirmations > before.confirmations || !this.#expectsTraffic() || (rebuilt && this.#flowing);
       return renewed && arriving && pc.signalingState === 'stable' && pc.connectionState === 'connected';
     };
     this.#restart();
     while (await this.#until(restarted, deadline)) {
       // A channel that cannot ask (null): what arrives here is all there is to go by.
       if ((await this.#ping(Math.min(deadline, performance.now() + PATH_CHECK_MS))) !== false) return true;
+      // Not answered (or no channel to ask on just now): another try a moment later, within the deadline.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(PING_MS, Math.max(0, deadline - performance.now()))));
     }
     return this.#closed ? null : false;
   }
@@ -200,7 +204,7 @@ export class Call {
         this.#waiters.delete(check);
         resolve(outcome);
       };
-      const check = () => (this.#closed ? finish(false) : test() && finish(true));
+      const check = () => (this.#closed || performance.now() >= deadline ? finish(false) : test() && finish(true));
       const timer = setTimeout(() => finish(false), Math.max(0, deadline - performance.now()));
       this.#waiters.add(check);
       check();
@@ -249,7 +253,7 @@ export class Call {
       this.#pathWatch = null;
       if (flow === 'arrived') return this.#confirm();
       // The old path still carries the call (a busy browser may take its time to move): not silent.
-      if (flow === 'stayed') return windows < PATH_CHECK_WINDOWS && this.#checkNewPath(before, windows + 1);
+      if (flow === 'stayed') return windows < PATH_CHECK_WINDOWS ? this.#checkNewPath(before, windows + 1) : this.#confirm();
       this.#log.warn('the path of the ICE restart carried nothing in %d ms', PATH_CHECK_MS);
       this.#mediaLost();
       // The side that makes the offers steps at once; the other gives it the silent grace first,
@@ -393,6 +397,10 @@ export class Call {
   /** Gives the call a new peer connection (its first, or one replacing a connection that stalled). */
   #open(initiator: boolean) {
     this.#teardown();
+    // What watched the old connection has nothing to say of the new one.
+    this.#pathWatch?.stop();
+    this.#pathWatch = null;
+    clearTimeout(this.#blip);
     this.#interrupted = false;
     for (const track of this.remoteStream.getTracks()) this.remoteStream.removeTrack(track);
     const options = this.#options;

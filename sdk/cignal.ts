@@ -55,6 +55,11 @@ export class Cignal extends Emitter<CignalEvents> {
     return typeof globalThis.RTCPeerConnection === 'function';
   }
 
+  /** Whether calls can be made here: WebRTC in the browser, or a peer-connection factory given in the options. */
+  #canCall(): boolean {
+    return !!this.#options.createPeerConnection || Cignal.isSupported();
+  }
+
   /** The cameras, microphones and speakers of this device (names only once media access was granted). */
   static async getLocalDevices(kind?: DeviceKind): Promise<MediaDeviceInfo[]> {
     if (kind !== undefined) checkKind(kind);
@@ -186,7 +191,7 @@ export class Cignal extends Emitter<CignalEvents> {
     if (this.#state === 'ended' || this.#state === 'error') {
       if (!(await this.#enter())) return { success: false };
     }
-    if (!Cignal.isSupported()) {
+    if (!this.#canCall()) {
       this.#fail('clientError', unsupported());
       return { success: false };
     }
@@ -314,7 +319,7 @@ export class Cignal extends Emitter<CignalEvents> {
     this.#setState('waiting');
     // Without WebRTC no call can be made: the camera is not opened for nothing, and the person is
     // told at once (and the other person when they call).
-    if (!Cignal.isSupported()) {
+    if (!this.#canCall()) {
       this.#fail('clientError', unsupported());
       this.#listen();
       return this.#connect();
@@ -473,7 +478,7 @@ export class Cignal extends Emitter<CignalEvents> {
 
   async #onOffer(from: string, description: RTCSessionDescriptionInit, connection: string, to?: string) {
     if (from !== this.#data.remotePeerId || this.#state === 'ended' || this.#state === 'error') return;
-    if (!Cignal.isSupported()) {
+    if (!this.#canCall()) {
       this.#fail('clientError', new CignalError(ClientErrorCode.Unsupported, `${this.#data.remoteDisplayName ?? 'The other person'} is calling, but this browser cannot make video calls`));
       void this.#signal?.request('decline', { reason: 'unsupported', to: connection });
       return;

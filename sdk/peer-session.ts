@@ -272,6 +272,7 @@ export class PeerSession {
       await pc.setRemoteDescription(description);
       await this.#flushCandidates();
       if (description.type === 'offer') {
+        if (this.#tracksAdded) this.#adoptOffered();
         this.#attachMedia();
         await pc.setLocalDescription();
         const local = pc.localDescription;
@@ -356,6 +357,31 @@ export class PeerSession {
       if (offered) offered.direction = 'sendrecv';
       else if (this.pc.signalingState !== 'stable') continue; // the offer has no such kind: nothing to add
       this.#senders[kind] = (offered ?? this.pc.addTransceiver(kind, { direction: 'sendrecv', streams })).sender;
+    }
+  }
+
+  /**
+   * A sender made for a kind with nothing to send yet (`addTransceiver`) and not negotiated yet
+   * (our offer was rolled back in a collision) is not taken over by the remote offer, as one made
+   * by `addTrack` is: the offer's own transceiver of that kind takes its place, so that this
+   * answer negotiates it. (Negotiating it by an offer of ours afterwards is not open to the side
+   * that answers the first offer; see `offers`.)
+   */
+  #adoptOffered() {
+    const transceivers = this.pc.getTransceivers();
+    for (const kind of ['audio', 'video'] as const) {
+      const mine = transceivers.find((t) => t.sender === this.#senders[kind]);
+      if (!mine || mine.mid !== null) continue;
+      const offered = transceivers.find((t) => t !== mine && t.mid !== null && t.receiver.track.kind === kind && !t.sender.track && t.direction === 'recvonly');
+      if (!offered) continue;
+      this.#log.debug('the offer takes over our %s sender', kind);
+      offered.direction = 'sendrecv';
+      const streams = this.#options.media.stream;
+      if (streams) offered.sender.setStreams?.(streams);
+      this.#senders[kind] = offered.sender;
+      const track = this.#options.media.outgoing(kind);
+      if (track) void offered.sender.replaceTrack(track).catch((error) => this.#log.warn('could not send the %s: %o', kind, error));
+      // Ours stays as it is, never negotiated: stopping it here stalls Chromium's ICE gathering.
     }
   }
 

@@ -136,17 +136,18 @@ export class Recovery {
       if (this.#silentSince !== null) this.#scheduleStep();
       return;
     }
+    if (state !== 'disconnected' && state !== 'failed') return;
     // A path ICE has lost is the restarts' to restore; the ladder waits for ICE to say connected.
+    // The bound still counts from when media stopped, if that was earlier.
     this.#cancelStep();
+    this.#connected = false;
     if (state === 'disconnected') {
-      this.#connected = false;
       if (!this.#recovering && this.#since === null) {
-        this.#since = this.#now();
+        this.#since = this.#silentSince ?? this.#now();
         this.#schedule(this.#graceMs);
       }
-    } else if (state === 'failed') {
-      this.#connected = false;
-      this.#since ??= this.#now();
+    } else {
+      this.#since ??= this.#silentSince ?? this.#now();
       // Waiting out the disconnected grace or a back-off is pointless now: the path is gone.
       if (!this.#recovering || this.#attempt === 0) this.#schedule(0);
     }

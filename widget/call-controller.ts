@@ -53,6 +53,8 @@ export class CallController implements ReactiveController {
   starting = false;
   /** The connection to the server dropped and is coming back. */
   reconnecting = false;
+  /** The partner's browser declined a call: auto-call leaves it alone until a partner joins again. */
+  #declined = false;
   /** The last error reported, until the state moves on. */
   error: ErrorDetail | null = null;
   local: MediaStream | null = null;
@@ -306,9 +308,10 @@ export class CallController implements ReactiveController {
     if (!this.#settings().autoCall) return;
     // The smaller peer id (the impolite side of perfect negotiation) calls at once; the other side
     // calls only if no call came within the grace period, e.g. when its partner has no auto-call.
+    // A partner whose browser declined a call (it cannot make calls) is not called again by itself.
     const first = cignal.data.myPeerId < (cignal.data.remotePeerId ?? '');
     this.#autoCallTimer = setTimeout(
-      () => cignal.state === 'ready' && this.cignal === cignal && void cignal.joinRoom(),
+      () => cignal.state === 'ready' && this.cignal === cignal && !this.#declined && void cignal.joinRoom(),
       first ? 0 : AUTO_CALL_GRACE_MS,
     );
   }
@@ -365,7 +368,10 @@ export class CallController implements ReactiveController {
       this.local = detail as MediaStream;
     } else if (event === 'remoteStream') {
       this.remote = detail as MediaStream;
+    } else if (event === 'peerJoined') {
+      this.#declined = false;
     } else if (event === 'clientError' || event === 'serverError') {
+      if ((detail as ErrorDetail).code === ClientErrorCode.PeerUnsupported) this.#declined = true;
       // A screen-share picker the person closed is reported (media-denied) but not shown as a problem.
       const declined = this.#sharing && (detail as ErrorDetail).code === ClientErrorCode.MediaDenied;
       if (!declined) this.error = detail as ErrorDetail;

@@ -150,4 +150,25 @@ describe('PeerSession: copies of offers and answers', () => {
     expect(callee.sent.map((d) => d.type)).to.deep.equal(['answer', 'answer']);
     expect([...caller.errors, ...callee.errors]).to.deep.equal([]);
   });
+
+  it('a collision at the start leaves the polite side, which had nothing to send yet, with senders that the answer negotiated', async () => {
+    const [impolite, polite] = pair();
+    impolite.session.start();
+    polite.session.start();
+    const [offer, theirs] = await Promise.all([sent(impolite, 1), sent(polite, 1)]);
+    // Both offers cross: the polite side yields, the impolite one ignores the other offer.
+    await Promise.all([deliver(polite, impolite, offer), deliver(impolite, polite, theirs)]);
+    await until('the polite answer', () => polite.sent.some((d) => d.type === 'answer'));
+    await deliver(impolite, polite, polite.sent.find((d) => d.type === 'answer')!);
+    const describe = (side: Side) => `${side.session.pc.signalingState}/${side.session.pc.iceConnectionState}/${side.session.pc.connectionState}/${side.session.pc.iceGatheringState} sent ${side.sent.map((d) => d.type)}`;
+    await until('connected', () => connected(impolite) && connected(polite)).catch((error) => {
+      throw new Error(`${error.message}: impolite ${describe(impolite)}, polite ${describe(polite)}`);
+    });
+    expect(polite.session.offers).to.equal(false);
+    // Audio and video can be sent later by replaceTrack alone: the answer negotiated each kind
+    // both ways (the transceivers of the rolled-back offer, never negotiated, have no mid).
+    const live = polite.session.pc.getTransceivers().filter((t) => t.mid !== null);
+    expect(live.map((t) => [t.receiver.track.kind, t.currentDirection]).sort()).to.deep.equal([['audio', 'sendrecv'], ['video', 'sendrecv']]);
+    expect([...impolite.errors, ...polite.errors]).to.deep.equal([]);
+  });
 });

@@ -291,6 +291,17 @@ describe('a path that ICE calls connected while nothing arrives on it', () => {
     expect(log.slice(4)).toEqual(['recovered after 1 @4500']);
   });
 
+  test('the bound counts from when media stopped, also once ICE notices and its own restarts take over', () => {
+    const { recovery, log } = watch({ maxOutageMs: 10_000 });
+    recovery.observe('connected');
+    recovery.silent();
+    vi.advanceTimersByTime(7_000);
+    recovery.observe('checking');
+    recovery.observe('disconnected');
+    vi.advanceTimersByTime(10_000);
+    expect(log.at(-1)).toBe('gave up @10000');
+  });
+
   test('ICE still disconnected while bytes arrive again on the path in use: no restart', () => {
     const { recovery, log } = watch();
     recovery.observe('connected');
