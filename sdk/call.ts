@@ -95,7 +95,7 @@ export class Call {
       {
         restart: (attempt) => {
           this.#log.warn('restarting ICE (attempt %d)', attempt + 1);
-          this.#restart();
+          this.session.restart(); // from this side, or asked of the other (see `PeerSession.offers`)
         },
         rebuild: () => {
           this.#log.warn('rebuilding the peer connection: its path carries nothing');
@@ -157,7 +157,7 @@ export class Call {
     if (!session.offers) return this.#log.warn('asked for an ICE restart, but the other side makes the offers');
     if (wanted && wanted !== ufrag(session.pc.currentLocalDescription)) return this.#log.debug('asked for an ICE restart made since');
     this.#log.debug('the other side asks for an ICE restart');
-    this.#restart();
+    this.session.restart();
   }
 
   handleCandidate(candidate: RTCIceCandidateInit, connection: string, to?: string): Promise<void> {
@@ -186,7 +186,7 @@ export class Call {
       const arriving = this.#confirmations > before.confirmations || !this.#expectsTraffic() || (rebuilt && this.#flowing);
       return renewed && arriving && pc.signalingState === 'stable' && pc.connectionState === 'connected';
     };
-    this.#restart();
+    this.session.restart();
     while (await this.#until(restarted, deadline)) {
       // A channel that cannot ask (null): what arrives here is all there is to go by.
       if ((await this.#ping(Math.min(deadline, performance.now() + PATH_CHECK_MS))) !== false) return true;
@@ -233,11 +233,6 @@ export class Call {
     });
     for (const id of ids) this.#pings.delete(id);
     return answered;
-  }
-
-  /** Restarts ICE from this side, or asks the other side to (see `PeerSession.offers`). */
-  #restart() {
-    this.session.restart();
   }
 
   /**
