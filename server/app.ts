@@ -2,9 +2,11 @@
 import Router from '@koa/router';
 import createDebug from 'debug';
 import Koa from 'koa';
+import { STATUS_CODES } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cdnRouter, type Asset } from './cdn.js';
+import { setPageHeaders, setSecurityHeaders, type SecurityHeaderOptions } from './headers.js';
 import { StoreUnavailableError } from './rooms/store.js';
 import { demoDir, packageVersion } from './paths.js';
 
@@ -16,26 +18,91 @@ export interface AppOptions {
   /** Reports the number of live rooms on /healthz. */
   rooms?: () => Promise<number>;
   trustProxy?: boolean;
+  /** The `frame-ancestors` source list of the demo page (config `frameAncestors`). Default `'self'`. */
+  frameAncestors?: string;
+  /** The server speaks HTTPS: responses carry Strict-Transport-Security. */
+  tls?: boolean;
+}
+
+/** What an error response says: one sentence, never a stack trace or a path of this machine. */
+const sentences: Record<number, string> = {
+  400: 'The request is malformed.',
+  404: 'There is nothing at this address.',
+  405: 'This address does not answer that method.',
+  500: 'Something went wrong on the server; the error is logged there.',
+};
+
+const keptOnError = new Set(['access-control-allow-origin', 'cross-origin-resource-policy', 'allow']);
+
+function errorSentence(error: { status?: number; expose?: boolean; message?: string }, status: number): string {
+  // Messages we wrote for the visitor (ctx.throw with a 4xx) say more than the status alone; they
+  // are one line of text, checked here so nothing else slips through.
+  if (error.expose && status < 500 && typeof error.message === 'string' && /^[^\n]{1,200}$/.test(error.message)) return error.message;
+  return sentences[status] ?? `${STATUS_CODES[status] ?? 'Error'}.`;
 }
 
 export async function createApp(options: AppOptions): Promise<Koa> {
   const version = options.version ?? packageVersion;
   const app = new Koa({ proxy: options.trustProxy ?? false });
+  const headers: SecurityHeaderOptions = { frameAncestors: options.frameAncestors ?? "'self'", tls: options.tls ?? false };
   const demo = (await readFile(join(demoDir, 'index.html'), 'utf8')).replaceAll('__CIGNAL_VERSION__', version);
+  // The page's script and styles are files of their own, so its policy needs no 'unsafe-inline'.
+  const demoFiles = new Map([
+    ['/demo.js', { type: 'text/javascript; charset=utf-8', body: await readFile(join(demoDir, 'demo.js')) }],
+    ['/demo.css', { type: 'text/css; charset=utf-8', body: await readFile(join(demoDir, 'demo.css')) }],
+  ]);
 
   app.on('error', (error: Error & { status?: number; expose?: boolean }, ctx?: Koa.Context) => {
     if (error.status && error.status < 500) return;
     log('%s %s failed: %O', ctx?.method, ctx?.path, error);
   });
 
+  // Every response, errors included, carries the security headers, and an error says one sentence.
+  app.use(async (ctx, next) => {
+    setSecurityHeaders(ctx, headers);
+    try {
+      await next();
+    } catch (caught) {
+      if (ctx.headerSent) throw caught;
+      const error = (caught instanceof Error ? caught : new Error(String(caught))) as Error & { status?: number; statusCode?: number; expose?: boolean };
+      const raw = error.status ?? error.statusCode;
+      // Headers a route set before failing (caching, validators, an encoding) do not belong to this
+      // answer; who may read it (CORS, CORP) and what the address allows still do.
+      const kept = Object.entries(ctx.response.headers).filter(([name]) => keptOnError.has(name));
+      for (const name of Object.keys(ctx.response.headers)) ctx.remove(name);
+      setSecurityHeaders(ctx, headers);
+      for (const [name, value] of kept) ctx.set(name, String(value));
+      ctx.set('Cache-Control', 'no-store');
+      ctx.status = typeof raw === 'number' && raw >= 400 && raw < 600 ? raw : 500;
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = `${errorSentence(error, ctx.status)}\n`;
+      ctx.app.emit('error', error, ctx);
+      return;
+    }
+    // A status without a body (no route matched, a method the route does not answer): Koa would
+    // send the bare status text; say what it means instead, keeping the route's headers (Allow).
+    if (ctx.status >= 400 && ctx.body == null) {
+      const status = ctx.status;
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = `${errorSentence({}, status)}\n`;
+      ctx.status = status;
+    }
+  });
+
   const pages = new Router();
   pages.get('/', (ctx) => {
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-cache');
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'no-referrer');
+    setPageHeaders(ctx, headers);
     ctx.body = demo;
   });
+  for (const [path, file] of demoFiles) {
+    pages.get(path, (ctx) => {
+      ctx.type = file.type;
+      ctx.set('Cache-Control', 'no-cache');
+      ctx.body = file.body;
+    });
+  }
   pages.get('/healthz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     try {

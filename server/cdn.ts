@@ -45,7 +45,7 @@ export function cdnRouter(version: string, assets: Map<string, Asset>): Router {
     ctx.set('Access-Control-Allow-Origin', '*');
     ctx.set('Cross-Origin-Resource-Policy', 'cross-origin');
     ctx.set('X-Content-Type-Options', 'nosniff');
-    if (!asset) return ctx.throw(404, `No such file: ${file}`);
+    if (!asset) return ctx.throw(404, `There is no bundle of that name in version ${version}.`);
     if (ctx.params.version === 'latest') {
       ctx.set('Cache-Control', 'no-store');
       ctx.status = 302;
@@ -53,7 +53,7 @@ export function cdnRouter(version: string, assets: Map<string, Asset>): Router {
       return;
     }
     if (ctx.params.version !== version) {
-      return ctx.throw(404, `Version ${ctx.params.version} is not served here; this server has ${version}`);
+      return ctx.throw(404, `That version is not served here; this server has ${version}.`);
     }
 
     const accepted = ctx.acceptsEncodings(...([asset.br && 'br', asset.gzip && 'gzip', 'identity'].filter(Boolean) as string[]));

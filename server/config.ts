@@ -19,6 +19,11 @@ export interface ServerConfig {
   redisUrl: string | null;
   /** How long a server of a cluster counts as alive after its last heartbeat in Redis. */
   nodeTtlMs: number;
+  /**
+   * Which pages may show the server's own pages (the demo) in a frame: the source list of the
+   * Content-Security-Policy `frame-ancestors` directive, e.g. `'self'` or `'self' https://app.example`.
+   */
+  frameAncestors: string;
 }
 
 export class ConfigError extends Error {
@@ -45,6 +50,27 @@ function json(env: Env, name: string): unknown {
   } catch (error) {
     throw new ConfigError(`${name} must be JSON: ${(error as Error).message}`);
   }
+}
+
+const frameKeywords: Record<string, string> = { self: "'self'", "'self'": "'self'", none: "'none'", "'none'": "'none'", '*': '*' };
+// An origin as CSP writes it: http(s), a host (its leftmost label may be *), an optional port (or *).
+const frameOrigin = /^https?:\/\/(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:(\d{1,5}|\*))?$|^https?:\/\/\[[0-9a-f:.]+\](:(\d{1,5}|\*))?$/i;
+
+/** CIGNAL_FRAME_ANCESTORS as a `frame-ancestors` source list; quotes around self and none are optional. */
+function frameAncestors(env: Env): string {
+  const raw = (env.CIGNAL_FRAME_ANCESTORS ?? '').trim();
+  if (raw === '') return "'self'";
+  const sources = raw.split(/[\s,]+/).filter(Boolean);
+  const normalised = sources.map((source) => {
+    const keyword = frameKeywords[source.toLowerCase()];
+    if (keyword) return keyword;
+    if (frameOrigin.test(source)) return source.toLowerCase();
+    throw new ConfigError(
+      `CIGNAL_FRAME_ANCESTORS must list origins (https://app.example), 'self', 'none' or *, separated by spaces or commas; "${source}" is none of these`,
+    );
+  });
+  if (normalised.includes("'none'") && normalised.length > 1) throw new ConfigError("CIGNAL_FRAME_ANCESTORS: 'none' cannot be combined with other sources");
+  return [...new Set(normalised)].join(' ');
 }
 
 /** Reads the configuration; throws ConfigError with the variable's name when a value is wrong. */
@@ -99,6 +125,7 @@ export function readConfig(env: Env = process.env): ServerConfig {
     trustProxy: env.CIGNAL_TRUST_PROXY === 'true' || env.CIGNAL_TRUST_PROXY === '1',
     redisUrl,
     nodeTtlMs: integer(env, 'CIGNAL_NODE_TTL_MS', 10_000, 300, 600_000),
+    frameAncestors: frameAncestors(env),
   };
 }
 

@@ -9,6 +9,7 @@ import { Limits } from '../sdk/protocol/index.js';
 import { createApp } from './app.js';
 import { loadAssets } from './cdn.js';
 import { readConfig, type ServerConfig } from './config.js';
+import { strictTransportSecurity } from './headers.js';
 import { cdnDir } from './paths.js';
 import { connectCluster, type Cluster } from './cluster.js';
 import type { RoomStore } from './rooms/store.js';
@@ -85,7 +86,13 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
   const config = { ...readConfig(options.config ? {} : process.env), ...options.config };
   const assets = await loadAssets(options.assetsDir ?? cdnDir);
   let signalling: Signalling | undefined;
-  const app = await createApp({ assets, trustProxy: config.trustProxy, rooms: () => signalling!.totalRoomsRunning() });
+  const app = await createApp({
+    assets,
+    trustProxy: config.trustProxy,
+    frameAncestors: config.frameAncestors,
+    tls: config.tls !== null,
+    rooms: () => signalling!.totalRoomsRunning(),
+  });
 
   const http = config.tls
     ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, app.callback())
@@ -96,6 +103,11 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
   const { cors: corsOptions, ...ioOptions } = socketServerOptions(config);
   const io = new Server(http, { ...ioOptions, ...(cluster && { adapter: cluster.adapter }) });
   corsForPolling(http, io, corsOptions as CorsOptions);
+  // socket.io answers its own HTTP requests (long-polling, the WebSocket upgrade) outside the app.
+  io.engine.on('headers', (headers: Record<string, string>) => {
+    headers['X-Content-Type-Options'] = 'nosniff';
+    if (config.tls) headers['Strict-Transport-Security'] = strictTransportSecurity;
+  });
   signalling = initSocketServer(io, {
     store: options.store ?? cluster?.store,
     iceServers: config.iceServers,

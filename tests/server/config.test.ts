@@ -29,6 +29,7 @@ describe('readConfig', () => {
     expect(config.allowedOrigins).toBe('*');
     expect(config.redisUrl).toBeNull();
     expect(config.nodeTtlMs).toBe(10_000);
+    expect(config.frameAncestors).toBe("'self'");
   });
 
   test('REDIS_URL switches to Redis, and CIGNAL_NODE_TTL_MS sets how soon a silent server is counted out', () => {
@@ -82,8 +83,25 @@ describe('readConfig', () => {
     ['CIGNAL_RATE_LIMIT', { CIGNAL_RATE_LIMIT: 'lots' }],
     ['REDIS_URL', { REDIS_URL: 'localhost:6379' }],
     ['CIGNAL_NODE_TTL_MS', { CIGNAL_NODE_TTL_MS: '10' }],
+    ['CIGNAL_FRAME_ANCESTORS', { CIGNAL_FRAME_ANCESTORS: 'https://app.example/path' }],
+    ['CIGNAL_FRAME_ANCESTORS', { CIGNAL_FRAME_ANCESTORS: "'unsafe-inline'" }],
+    ['CIGNAL_FRAME_ANCESTORS', { CIGNAL_FRAME_ANCESTORS: 'https://app.example; script-src *' }],
+    ['CIGNAL_FRAME_ANCESTORS', { CIGNAL_FRAME_ANCESTORS: 'app.example' }],
+    ['CIGNAL_FRAME_ANCESTORS', { CIGNAL_FRAME_ANCESTORS: "javascript:alert(1)" }],
+    ['CIGNAL_FRAME_ANCESTORS', { CIGNAL_FRAME_ANCESTORS: "'none' https://app.example" }],
   ])('a bad value is refused with a ConfigError naming %s', (name, env) => {
     expect(configError(env).message).toContain(name);
+  });
+
+  test.each([
+    ["'self'", "'self'"],
+    ['self https://app.example', "'self' https://app.example"],
+    ["'self', https://app.example:8443,https://*.example.org", "'self' https://app.example:8443 https://*.example.org"],
+    ['none', "'none'"],
+    ['*', '*'],
+    ['HTTPS://App.Example http://[::1]:3000', 'https://app.example http://[::1]:3000'],
+  ])('CIGNAL_FRAME_ANCESTORS %s is read as the frame-ancestors list %s', (raw, expected) => {
+    expect(readConfig({ CIGNAL_FRAME_ANCESTORS: raw }).frameAncestors).toBe(expected);
   });
 
   test('TLS files that do not exist are refused by name', () => {

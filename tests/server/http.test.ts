@@ -2,7 +2,7 @@
 // redirects, and refusal of anything outside the served files).
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { join as joinPath } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -160,6 +160,174 @@ describe('the Koa app', () => {
     expect(text).not.toContain('"devDependencies"');
     expect(text).not.toContain('root:');
     expect(reply.headers.location).toBeUndefined();
+  });
+});
+
+/** Sends raw bytes and resolves with everything the server answers before it closes. */
+function raw(base: string, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(base);
+    const socket = connect(Number(port), hostname, () => socket.end(bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('error', reject);
+  });
+}
+
+/** What no response may contain: a stack frame, a path of this machine, a Node or Koa internal. */
+function expectNothingInternal(text: string): void {
+  expect(text).not.toMatch(/\bat .+:\d+:\d+/);
+  expect(text).not.toContain(packageRoot);
+  expect(text).not.toMatch(/node_modules|node:internal|\/work\/|\/home\/|\/usr\/|\.ts\b|Error:/);
+}
+
+describe('security headers and errors', () => {
+  let http: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    const app = await createApp({
+      assets: await loadAssets(cdnDir),
+      // A store that fails in a way nobody planned for: its message names a file of this machine.
+      rooms: async () => {
+        throw new Error(`ENOENT: no such file or directory, open '${packageRoot}/server/rooms/secret.ts'`);
+      },
+    });
+    http = createServer(app.callback());
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => http.close(resolve));
+  });
+
+  test('the demo page ships a strict Content-Security-Policy: no inline script, no eval, Trusted Types, framed by itself only', async () => {
+    const reply = await get(base, '/', { Host: 'calls.example:8080' });
+    const policy = Object.fromEntries(
+      String(reply.headers['content-security-policy']).split(';').map((directive) => {
+        const [name, ...values] = directive.trim().split(/\s+/);
+        return [name, values.join(' ')];
+      }),
+    );
+
+    expect(policy).toEqual({
+      'default-src': "'none'",
+      'script-src': "'self'",
+      'style-src': "'self'",
+      'connect-src': "'self' ws://calls.example:8080",
+      'base-uri': "'none'",
+      'form-action': "'self'",
+      'object-src': "'none'",
+      'frame-ancestors': "'self'",
+      'require-trusted-types-for': "'script'",
+      'trusted-types': 'lit-html',
+    });
+    expect(reply.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(reply.headers['permissions-policy']).toMatch(/camera=\(self\).*microphone=\(self\).*display-capture=\(self\).*fullscreen=\(self\)/);
+    expect(reply.headers['permissions-policy']).toContain('geolocation=()');
+    expect(reply.headers['cross-origin-opener-policy']).toBe('same-origin');
+    // Nothing inline is left for the policy to refuse.
+    const html = reply.body.toString('utf8');
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
+    expect(html).toContain('<script type="module" src="/demo.js">');
+    // The page's own script and styles are served from files.
+    expect((await get(base, '/demo.js')).headers['content-type']).toMatch(/^text\/javascript/);
+    expect((await get(base, '/demo.css')).headers['content-type']).toMatch(/^text\/css/);
+  });
+
+  test('a Host header that is not a host name adds nothing to the policy', async () => {
+    const reply = await get(base, '/', { Host: 'evil.example; script-src *' });
+
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-security-policy']).toContain("connect-src 'self';");
+    expect(reply.headers['content-security-policy']).not.toContain('evil');
+  });
+
+  test.each(['/', '/healthz', '/demo.js', `/cignal@${version}/cignal-call.js`, '/nope', `/cignal@${version}/nope.js`])(
+    '%s carries nosniff, no-referrer and a same-origin or (bundles) cross-origin resource policy, and no HSTS over plain HTTP',
+    async (path) => {
+      const reply = await get(base, path);
+
+      expect(reply.headers['x-content-type-options']).toBe('nosniff');
+      expect(reply.headers['referrer-policy']).toBe('no-referrer');
+      expect(reply.headers['cross-origin-resource-policy']).toBe(path.startsWith('/cignal@') ? 'cross-origin' : 'same-origin');
+      expect(reply.headers['content-security-policy']).toMatch(/frame-ancestors/);
+      expect(reply.headers['strict-transport-security']).toBeUndefined();
+    },
+  );
+
+  test('served over TLS, every response asks browsers to keep to HTTPS (HSTS)', async () => {
+    const app = await createApp({ assets: new Map(), tls: true });
+    const server = createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      for (const path of ['/', '/healthz', '/nope']) {
+        expect((await get(url, path)).headers['strict-transport-security']).toBe('max-age=15552000');
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  test('an unexpected failure answers 500 with one sentence: no stack trace, no path, no message of the error', async () => {
+    const reply = await get(base, '/healthz');
+    const text = reply.body.toString('utf8');
+
+    expect(reply.status).toBe(500);
+    expect(reply.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(text).toBe('Something went wrong on the server; the error is logged there.\n');
+    expect(reply.headers['x-content-type-options']).toBe('nosniff');
+    expectNothingInternal(text);
+  });
+
+  test.each([
+    ['an unknown address', 'GET', '/nope', 404],
+    ['a malformed escape', 'GET', '/%E0%A4%A', 404],
+    ['a malformed escape in a bundle name', 'GET', `/cignal@${version}/%E0%A4%A`, 404],
+    ['a malformed escape in a version', 'GET', '/cignal@%E0%A4%A/cignal.js', 404],
+    ['a NUL byte, escaped', 'GET', `/cignal@${version}/%00`, 404],
+    ['a method the page does not answer', 'DELETE', '/', 405],
+    ['a method no route knows', 'PATCH', '/healthz', 405],
+  ])('%s answers %s %s with a plain sentence', async (_, method, path, status) => {
+    const reply = await get(base, path, {}, method);
+    const text = reply.body.toString('utf8');
+
+    expect(reply.status).toBe(status);
+    expect(reply.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(text).toMatch(/^[A-Z][^\n]*\.\n$/);
+    expect(reply.headers['x-content-type-options']).toBe('nosniff');
+    expectNothingInternal(text);
+  });
+
+  test('HEAD answers like GET without a body, and OPTIONS lists the methods', async () => {
+    const head = await get(base, '/', {}, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    expect(head.headers['content-security-policy']).toContain("script-src 'self'");
+    expect((await get(base, '/nope', {}, 'HEAD')).status).toBe(404);
+
+    const options = await get(base, '/', {}, 'OPTIONS');
+    expect(options.status).toBeLessThan(300);
+    expect(options.headers.allow).toMatch(/GET/);
+    expect(options.headers['x-content-type-options']).toBe('nosniff');
+    expectNothingInternal(options.body.toString('utf8'));
+  });
+
+  test('huge headers and a broken request line are refused by status alone, with nothing internal', async () => {
+    const huge = await raw(base, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    expectNothingInternal(huge);
+
+    const broken = await raw(base, 'GET /\u0000 HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(broken).toMatch(/^HTTP\/1\.1 400 /);
+    expectNothingInternal(broken);
+
+    const notHttp = await raw(base, '\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u01fc\u0003\u0003 hello\r\n\r\n');
+    expect(notHttp).toMatch(/^HTTP\/1\.1 400 /);
+    expectNothingInternal(notHttp);
   });
 });
 
