@@ -9,9 +9,9 @@ import { packageRoot } from '../../server/paths.js';
 
 const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
 
-/** The HTML of README's `<!-- snippet: name -->` code block. */
+/** The text of README's `<!-- snippet: name -->` code block (HTML, or a header's value). */
 export function snippet(name: string): string {
-  const match = new RegExp(`<!-- snippet: ${name} -->\\s*\`\`\`html\\n([\\s\\S]*?)\`\`\``).exec(readme);
+  const match = new RegExp(`<!-- snippet: ${name} -->\\s*\`\`\`[a-z]*\\n([\\s\\S]*?)\`\`\``).exec(readme);
   if (!match) throw new Error(`README.md has no "${name}" snippet`);
   return match[1]!;
 }
@@ -24,9 +24,10 @@ export interface EmbedSite {
 /**
  * Serves `/module.html` (the module snippet) and `/classic.html` (the classic one) on localhost,
  * with the script from `cignalUrl`. On `/module.html`, `?room=` sets `room-id` and each `?attr=`
- * (`prejoin`, `peer-name=Bob`) is added to the element.
+ * (`prejoin`, `peer-name=Bob`) is added to the element. `headers` go with every page (a
+ * Content-Security-Policy).
  */
-export async function startEmbedSite(cignalUrl: string): Promise<EmbedSite> {
+export async function startEmbedSite(cignalUrl: string, { headers = {} }: { headers?: Record<string, string> } = {}): Promise<EmbedSite> {
   const site = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const kind = url.pathname === '/classic.html' ? 'embed-classic' : 'embed-module';
@@ -40,7 +41,7 @@ export async function startEmbedSite(cignalUrl: string): Promise<EmbedSite> {
       });
       html = html.replace('<cignal-call', `<cignal-call${attributes.join('')}`);
     }
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
     response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Embed</title></head><body>\n${html}\n</body></html>`);
   });
   await new Promise<void>((resolve) => site.listen(0, 'localhost', resolve));
