@@ -30,9 +30,6 @@ const demoPermissions = [
   'midi=()',
 ].join(', ');
 
-/** Responses that are not pages (bundles, JSON, errors) may use nothing. */
-const noPermissions = 'camera=(), microphone=(), display-capture=(), geolocation=(), payment=(), usb=()';
-
 // A host as a browser may send it: a DNS name or an IP address, with an optional port.
 const plainHost = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
@@ -62,15 +59,14 @@ export function demoContentSecurityPolicy(ctx: Koa.Context, frameAncestors: stri
 
 /**
  * Sets the headers every response carries; routes add or replace what is theirs (the CDN routes
- * allow any origin to load the bundles, the demo page has its own policy).
+ * allow any origin to load the bundles, the demo page has its own policy). Responses that are no
+ * page (JSON, scripts, plain-text errors, all with nosniff) need no policy of their own: nothing
+ * runs in them.
  */
 export function setSecurityHeaders(ctx: Koa.Context, options: SecurityHeaderOptions): void {
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('Referrer-Policy', 'no-referrer');
   ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
-  ctx.set('Permissions-Policy', noPermissions);
-  // JSON, text and errors are no documents to run anything in or to frame.
-  ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
   if (options.tls) ctx.set('Strict-Transport-Security', strictTransportSecurity);
 }
 

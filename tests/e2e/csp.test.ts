@@ -49,9 +49,10 @@ describe('<cignal-call> on a page with the documented strict policy', () => {
 
   it('two pages make a call with video playing both ways and not one violation reported', async () => {
     const room = uniqueRoom('csp');
-    // The module snippet on one side, the classic one on the other.
-    const alice = await visit(`/module.html?room=${room}`);
+    // The module snippet on one side (through the pre-join screen), the classic one on the other.
+    const alice = await visit(`/module.html?room=${room}&attr=prejoin`);
     const bob = await visit(`/classic.html?roomId=${room}`);
+    await alice.locator('cignal-call [part~="join-button"]').click();
 
     await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('ready');
     await expect.poll(() => stateOf(bob), { timeout: 15_000 }).toBe('ready');

@@ -253,7 +253,6 @@ describe('security headers and errors', () => {
       expect(reply.headers['x-content-type-options']).toBe('nosniff');
       expect(reply.headers['referrer-policy']).toBe('no-referrer');
       expect(reply.headers['cross-origin-resource-policy']).toBe(path.startsWith('/cignal@') ? 'cross-origin' : 'same-origin');
-      expect(reply.headers['content-security-policy']).toMatch(/frame-ancestors/);
       expect(reply.headers['strict-transport-security']).toBeUndefined();
     },
   );
@@ -344,6 +343,21 @@ describe('the running server', () => {
     expect(await health.json()).toEqual({ ok: true, version, rooms: 1 });
     expect(bundle.status).toBe(200);
     expect(bundle.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  test('the demo page may be framed by its own origin only, unless CIGNAL_FRAME_ANCESTORS says otherwise', async () => {
+    const byDefault = await fetch(`${(await startServer()).url}/`);
+    expect(byDefault.headers.get('content-security-policy')).toContain("frame-ancestors 'self';");
+    expect(byDefault.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+
+    const nobody = await fetch(`${(await startServer({ frameAncestors: "'none'" })).url}/`);
+    expect(nobody.headers.get('content-security-policy')).toContain("frame-ancestors 'none';");
+    expect(nobody.headers.get('x-frame-options')).toBe('DENY');
+
+    const listed = await fetch(`${(await startServer({ frameAncestors: "'self' https://app.example" })).url}/`);
+    expect(listed.headers.get('content-security-policy')).toContain("frame-ancestors 'self' https://app.example;");
+    // X-Frame-Options cannot name another origin; browsers that know frame-ancestors go by it.
+    expect(listed.headers.get('x-frame-options')).toBeNull();
   });
 
   test('with CIGNAL_ALLOWED_ORIGINS set, a browser WebSocket from another origin is refused and a listed one admitted', async () => {

@@ -2,6 +2,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
@@ -75,14 +76,23 @@ describe('running the server', () => {
     const { url } = await run({ TLS_CERT: cert, TLS_KEY: key });
     expect(url).toMatch(/^https:\/\//);
 
-    const body = await new Promise<string>((resolve, reject) => {
-      request(`${url}/healthz`, { rejectUnauthorized: false }, (response) => {
-        let text = '';
-        response.on('data', (chunk) => (text += chunk));
-        response.on('end', () => resolve(text));
-      }).on('error', reject).end();
-    });
-    expect(JSON.parse(body)).toMatchObject({ ok: true });
+    const get = (path: string) =>
+      new Promise<{ body: string; headers: IncomingHttpHeaders }>((resolve, reject) => {
+        request(`${url}${path}`, { rejectUnauthorized: false }, (response) => {
+          let text = '';
+          response.on('data', (chunk) => (text += chunk));
+          response.on('end', () => resolve({ body: text, headers: response.headers }));
+        }).on('error', reject).end();
+      });
+    const health = await get('/healthz');
+    expect(JSON.parse(health.body)).toMatchObject({ ok: true });
+    // Browsers are told to keep to HTTPS, by the app's responses and by socket.io's own.
+    expect(health.headers['strict-transport-security']).toBe('max-age=15552000');
+    const polling = await get('/socket.io/?EIO=4&transport=polling');
+    expect(polling.headers['strict-transport-security']).toBe('max-age=15552000');
+    expect(polling.headers['x-content-type-options']).toBe('nosniff');
+    // The demo page's sockets are secure WebSockets.
+    expect((await get('/')).headers['content-security-policy']).toMatch(/connect-src 'self' wss:\/\/127\.0\.0\.1:\d+;/);
 
     const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, rejectUnauthorized: false, auth: { roomId: 'tls-room', peerId: 'p', session: 's' } });
     const joined = await new Promise<{ roomId: string }>((resolve, reject) => {
