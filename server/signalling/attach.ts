@@ -21,13 +21,13 @@ const running = new Set<Signalling>();
  */
 export function initSocketServer(io: Server, options: SignallingOptions = {}): Signalling {
   const server = io as unknown as CignalServer;
-  const { redis, ...ipLimits } = options.ipLimits ?? {};
+  const { redis, nodeTtlMs, ...ipLimits } = options.ipLimits ?? {};
   const ctx: Context = {
     server,
     store: options.store ?? new MemoryRoomStore(),
     graceMs: options.reconnectGraceMs ?? 10_000,
     rate: options.rateLimit ?? { perSecond: 50, burst: 200 },
-    limits: new AddressLimits({ ...DEFAULT_IP_LIMITS, ...ipLimits }, { redis, now: options.now }),
+    limits: new AddressLimits({ ...DEFAULT_IP_LIMITS, ...ipLimits }, { redis, nodeTtlMs, now: options.now }),
     trustProxy: options.trustProxy ?? false,
     now: options.now ?? Date.now,
     iceServers: options.iceServers ?? DEFAULT_ICE_SERVERS,

@@ -30,9 +30,10 @@ export interface SignallingOptions {
   /**
    * Budgets per client address (connections at once, joins a minute, messages a second; 0 turns
    * one off), over all of its sockets. Default `DEFAULT_IP_LIMITS`. With `redis` (an ioredis
-   * client; the room store's will do), counted across every server on that Redis.
+   * client; the room store's will do), counted across every server on that Redis; a server's
+   * connections stop counting `nodeTtlMs` after its last heartbeat there (default 10 000 ms).
    */
-  ipLimits?: Partial<IpLimits> & { redis?: Redis | null };
+  ipLimits?: Partial<IpLimits> & { redis?: Redis | null; nodeTtlMs?: number };
   /** Reads the client's address from the first entry of X-Forwarded-For (behind a proxy you run). Default false. */
   trustProxy?: boolean;
   /** Decides whether a join may proceed; refusals reach the client as `unauthorized`. */
