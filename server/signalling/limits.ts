@@ -186,7 +186,7 @@ export class AddressLimits {
     window.count++;
     if (this.#sharedMessages) {
       window.pending++;
-      this.#flushing ??= setTimeout(() => this.#flush(), FLUSH_MS);
+      this.#flushing ??= setTimeout(() => void this.flush(), FLUSH_MS);
     }
     if (window.count <= limit) return 0;
     window.blockedUntil = window.start + 1_000;
@@ -245,22 +245,32 @@ export class AddressLimits {
     );
   }
 
-  /** Adds what each address sent here to the cluster's count; blocks the addresses found over it. */
-  #flush(): void {
+  /**
+   * Adds what each address sent here since the last time to the cluster's count, and blocks here
+   * the addresses found over it; resolves once Redis has answered. Runs by itself a moment after
+   * a message; called directly only to know when it is done.
+   */
+  async flush(): Promise<void> {
+    clearTimeout(this.#flushing);
     this.#flushing = undefined;
-    const limiter = this.#sharedMessages!;
+    const limiter = this.#sharedMessages;
+    if (!limiter) return;
+    const added: Array<Promise<void>> = [];
     for (const [key, window] of this.#messages) {
       if (window.pending === 0) continue;
       const points = window.pending;
       window.pending = 0;
-      limiter.penalty(key, points).then(
-        (res) => {
-          this.#recovered();
-          if (res.consumedPoints > this.#limits.messagesPerSecond) window.blockedUntil = Math.max(window.blockedUntil, this.#now() + res.msBeforeNext);
-        },
-        (error: unknown) => this.#lost(error),
+      added.push(
+        limiter.penalty(key, points).then(
+          (res) => {
+            this.#recovered();
+            if (res.consumedPoints > this.#limits.messagesPerSecond) window.blockedUntil = Math.max(window.blockedUntil, this.#now() + res.msBeforeNext);
+          },
+          (error: unknown) => this.#lost(error),
+        ),
       );
     }
+    await Promise.all(added);
   }
 
   #prune(): void {

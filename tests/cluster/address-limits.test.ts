@@ -1,12 +1,19 @@
 // Limits per client address across a cluster: two real server processes on one real Redis count
 // an address's connections and joins together, not each on its own.
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { WireError } from '../../sdk/protocol/index.js';
+import { AddressLimits, type Admission } from '../../server/signalling/limits.js';
 import { startNode, stopAllNodes, type Node } from '../helpers/cluster.js';
 import { startRedis, stopAllRedis } from '../helpers/redis.js';
 import { client, closeAll, join, next, uniqueRoom, type ClientSocket, type JoinAuth } from '../helpers/server.js';
 
+const opened: Array<{ limits: AddressLimits; redis: Redis }> = [];
 afterEach(async () => {
+  for (const { limits, redis } of opened.splice(0)) {
+    limits.close();
+    redis.disconnect();
+  }
   closeAll();
   await stopAllNodes();
   await stopAllRedis();
@@ -84,3 +91,59 @@ describe('limits per address across servers on Redis', () => {
   });
 });
 
+
+/** The limits of one server on `url`, with a client that fails fast as the cluster's store client does. */
+async function serverLimits(url: string, limits: ConstructorParameters<typeof AddressLimits>[0]): Promise<AddressLimits> {
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 100 });
+  redis.on('error', () => {});
+  await redis.connect();
+  const made = new AddressLimits(limits, { redis });
+  opened.push({ limits: made, redis });
+  return made;
+}
+
+describe('the limits of two servers on one Redis', () => {
+  test('messages of one address counted on two servers add up, and both refuse it once the sum is over the budget', async () => {
+    const redis = await startRedis();
+    const budget = { connections: 0, joinsPerMinute: 0, messagesPerSecond: 20 };
+    const one = await serverLimits(redis.url, budget);
+    const two = await serverLimits(redis.url, budget);
+    const address = '192.0.2.1';
+
+    // Twelve on each: under the budget for either server alone.
+    for (let i = 0; i < 12; i++) expect(one.message(address)).toBe(0);
+    for (let i = 0; i < 12; i++) expect(two.message(address)).toBe(0);
+    await one.flush();
+    await two.flush();
+
+    expect(two.message(address)).toBeGreaterThan(0);
+    // Server one hears of the sum with what it counts next.
+    expect(one.message(address)).toBe(0);
+    await one.flush();
+    expect(one.message(address)).toBeGreaterThan(0);
+    expect(one.message('198.51.100.7')).toBe(0);
+  });
+
+  test('while Redis is out of reach each server counts connections on its own, and a refusal is still a refusal', async () => {
+    const redis = await startRedis();
+    const limits = await serverLimits(redis.url, { connections: 2, joinsPerMinute: 5, messagesPerSecond: 0 });
+    await redis.stop();
+
+    const outcomes: Admission[] = [];
+    for (let i = 0; i < 3; i++) outcomes.push(await limits.admit('192.0.2.1'));
+
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, false]);
+    expect(outcomes[2]).toEqual({ ok: false, message: expect.any(String), retryAfterMs: expect.any(Number) });
+    // Joins fall back to a budget in this process.
+    limits.release((outcomes[0] as Admission & { ok: true }).slot);
+    limits.release((outcomes[1] as Admission & { ok: true }).slot);
+    const more: boolean[] = [];
+    for (let i = 0; i < 4; i++) {
+      const outcome = await limits.admit('192.0.2.1');
+      more.push(outcome.ok);
+      if (outcome.ok) limits.release(outcome.slot);
+    }
+    // Five joins a minute: two above, two here, and the sixth attempt is refused.
+    expect(more).toEqual([true, true, true, false]);
+  });
+});
