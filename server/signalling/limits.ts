@@ -62,8 +62,6 @@ type ConnectionsCommand = (key: string, node: string, change: number, limit: num
 /** A connection counted against its address; given back once, by `release`. */
 export interface ConnectionSlot {
   readonly key: string;
-  /** Counted in Redis (else only in this process, as while Redis is out of reach). */
-  readonly shared: boolean;
   released: boolean;
 }
 
@@ -95,8 +93,14 @@ export class AddressLimits {
   readonly #redis: Redis | null;
   readonly #node = randomBytes(9).toString('base64url');
   readonly #nodeTtlMs: number;
-  /** This server's open connections per address (shared in Redis or not). */
+  /**
+   * This server's open connections per address, exact (whether Redis counted them or not): each
+   * heartbeat writes them to Redis as they are, which mends what an outage or a restarted Redis
+   * left wrong there.
+   */
   readonly #connections = new Map<string, number>();
+  /** The addresses the last heartbeat wrote a count for. */
+  #written = new Set<string>();
   readonly #joins: RateLimiterAbstract | null;
   readonly #messages = new Map<string, MessageWindow>();
   readonly #sharedMessages: RateLimiterRedis | null;
@@ -157,10 +161,9 @@ export class AddressLimits {
     const left = (this.#connections.get(slot.key) ?? 1) - 1;
     if (left > 0) this.#connections.set(slot.key, left);
     else this.#connections.delete(slot.key);
-    if (slot.shared) {
+    if (this.#redis) {
       this.#command()(connectionsKey(slot.key), this.#node, -1, this.#limits.connections, `${PREFIX}:node:`, COUNT_TTL_S).then(undefined, (error: unknown) =>
-        // Redis restarted empty, or lost the write: the count is as low as it can be already, or
-        // comes down when this server's heartbeat lapses.
+        // Lost while Redis is away: the next heartbeat writes this server's count as it is.
         log('could not give back a connection slot in Redis: %s', describeError(error)),
       );
     }
@@ -207,7 +210,7 @@ export class AddressLimits {
     return this.#command()(connectionsKey(key), this.#node, 1, limit, `${PREFIX}:node:`, COUNT_TTL_S).then(
       (taken) => {
         this.#recovered();
-        return taken === 1 ? this.#taken(key, true) : tooManyConnections(limit);
+        return taken === 1 ? this.#taken(key) : tooManyConnections(limit);
       },
       (error: unknown) => {
         this.#lost(error);
@@ -219,12 +222,12 @@ export class AddressLimits {
   /** A slot counted in this process only. */
   #connectHere(key: string): ConnectionSlot | Admission {
     const limit = this.#limits.connections;
-    return (this.#connections.get(key) ?? 0) >= limit ? tooManyConnections(limit) : this.#taken(key, false);
+    return (this.#connections.get(key) ?? 0) >= limit ? tooManyConnections(limit) : this.#taken(key);
   }
 
-  #taken(key: string, shared: boolean): ConnectionSlot {
+  #taken(key: string): ConnectionSlot {
     this.#connections.set(key, (this.#connections.get(key) ?? 0) + 1);
-    return { key, shared, released: false };
+    return { key, released: false };
   }
 
   #join(key: string, slot: ConnectionSlot | null | Admission): Admission | Promise<Admission> {
@@ -280,12 +283,24 @@ export class AddressLimits {
     }
   }
 
-  /** Says this server is alive (its slots count), and keeps the counts of the addresses it holds slots for. */
+  /** Says this server is alive (its slots count), and writes its count of each address it holds slots for. */
   #heartbeat(): void {
     const redis = this.#redis!;
     const batch = redis.pipeline().set(`${PREFIX}:node:${this.#node}`, '1', 'PX', this.#nodeTtlMs);
-    for (const key of this.#connections.keys()) batch.expire(connectionsKey(key), COUNT_TTL_S);
-    batch.exec().then(undefined, (error: unknown) => this.#lost(error));
+    for (const [key, count] of this.#connections) batch.hset(connectionsKey(key), this.#node, count).expire(connectionsKey(key), COUNT_TTL_S);
+    for (const key of this.#written) if (!this.#connections.has(key)) batch.hdel(connectionsKey(key), this.#node);
+    const writing = new Set(this.#connections.keys());
+    batch.exec().then(
+      () => {
+        this.#written = writing;
+        this.#recovered();
+      },
+      (error: unknown) => {
+        // Not written: what the last heartbeat wrote may still be there, to be taken out next time.
+        for (const key of writing) this.#written.add(key);
+        this.#lost(error);
+      },
+    );
   }
 
   #command(): ConnectionsCommand {

@@ -93,11 +93,11 @@ describe('limits per address across servers on Redis', () => {
 
 
 /** The limits of one server on `url`, with a client that fails fast as the cluster's store client does. */
-async function serverLimits(url: string, limits: ConstructorParameters<typeof AddressLimits>[0]): Promise<AddressLimits> {
+async function serverLimits(url: string, limits: ConstructorParameters<typeof AddressLimits>[0], nodeTtlMs?: number): Promise<AddressLimits> {
   const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 100 });
   redis.on('error', () => {});
   await redis.connect();
-  const made = new AddressLimits(limits, { redis });
+  const made = new AddressLimits(limits, { redis, nodeTtlMs });
   opened.push({ limits: made, redis });
   return made;
 }
@@ -145,5 +145,26 @@ describe('the limits of two servers on one Redis', () => {
     }
     // Five joins a minute: two above, two here, and the sixth attempt is refused.
     expect(more).toEqual([true, true, true, false]);
+  });
+
+  test('connections counted while Redis was away, or lost with it, are written back once it is back', async () => {
+    const redis = await startRedis();
+    const budget = { connections: 2, joinsPerMinute: 0, messagesPerSecond: 0 };
+    const one = await serverLimits(redis.url, budget, 300);
+    await redis.stop();
+    expect((await one.admit('192.0.2.1')).ok).toBe(true);
+    expect((await one.admit('192.0.2.1')).ok).toBe(true);
+    await redis.start();
+
+    // Another server on the Redis that came back empty sees server one's two connections once
+    // server one's heartbeat has written them.
+    const two = await serverLimits(redis.url, budget, 300);
+    await expect
+      .poll(async () => {
+        const outcome = await two.admit('192.0.2.1');
+        if (outcome.ok) two.release(outcome.slot);
+        return outcome.ok;
+      }, { timeout: 5_000, interval: 50 })
+      .toBe(false);
   });
 });
