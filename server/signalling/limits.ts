@@ -108,6 +108,7 @@ export class AddressLimits {
   readonly #timers: NodeJS.Timeout[] = [];
   /** Set while Redis is out of reach, so the fall-back is told once per outage. */
   #degraded = false;
+  #closed = false;
 
   constructor(limits: IpLimits, options: AddressLimitsOptions = {}) {
     this.#limits = limits;
@@ -187,9 +188,9 @@ export class AddressLimits {
       window.count = 0;
     }
     window.count++;
-    if (this.#sharedMessages) {
+    if (this.#sharedMessages && !this.#closed) {
       window.pending++;
-      this.#flushing ??= setTimeout(() => void this.flush(), FLUSH_MS);
+      this.#flushing ??= setTimeout(() => void this.flush(), FLUSH_MS).unref();
     }
     if (window.count <= limit) return 0;
     window.blockedUntil = window.start + 1_000;
@@ -198,6 +199,7 @@ export class AddressLimits {
 
   /** Stops the timers. Slots still open are given back by `release` as their sockets close. */
   close(): void {
+    this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
     clearTimeout(this.#flushing);
     this.#flushing = undefined;

@@ -72,6 +72,18 @@ describe('limits per address across servers on Redis', () => {
     }
   });
 
+  test('a server that stops gives its slots back as it closes its connections', async () => {
+    // Servers count as alive for long after a heartbeat here: only the stop itself can free them.
+    const { one, two } = await cluster({ CIGNAL_IP_CONNECTIONS: '2', CIGNAL_IP_JOINS_PER_MINUTE: '0', CIGNAL_NODE_TTL_MS: '60000' });
+    await join(two.url, { roomId: uniqueRoom(), peerId: 'p1' });
+    await join(two.url, { roomId: uniqueRoom(), peerId: 'p2' });
+    expect((await attempt(one.url, { roomId: uniqueRoom(), peerId: 'p3' })).outcome).toEqual(rateLimited);
+
+    expect(await two.stop('SIGTERM')).toBe(0);
+
+    expect((await attempt(one.url, { roomId: uniqueRoom(), peerId: 'p3' })).outcome).toBe('joined');
+  });
+
   test('the slots of a server that crashed are given back once its heartbeat lapses', async () => {
     const { one, two } = await cluster({ CIGNAL_IP_CONNECTIONS: '2', CIGNAL_IP_JOINS_PER_MINUTE: '0', CIGNAL_NODE_TTL_MS: '600' });
     await join(two.url, { roomId: uniqueRoom(), peerId: 'p1' });
