@@ -6,7 +6,7 @@ import { MemoryRoomStore } from '../rooms/memory.js';
 import type { RoomSnapshot, RoomStore } from '../rooms/store.js';
 import { admission } from './admission.js';
 import { batchWrites } from './batching.js';
-import { AddressLimits, DEFAULT_IP_LIMITS } from './limits.js';
+import { AddressLimits, ipLimitsFrom } from './limits.js';
 import type { Context } from './context.js';
 import { Presence } from './presence.js';
 import { attachRelay } from './relay.js';
@@ -27,7 +27,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     store: options.store ?? new MemoryRoomStore(),
     graceMs: options.reconnectGraceMs ?? 10_000,
     rate: options.rateLimit ?? { perSecond: 50, burst: 200 },
-    limits: new AddressLimits({ ...DEFAULT_IP_LIMITS, ...ipLimits }, { redis, nodeTtlMs, now: options.now }),
+    limits: new AddressLimits(ipLimitsFrom(ipLimits), { redis, nodeTtlMs, now: options.now }),
     trustProxy: options.trustProxy ?? false,
     now: options.now ?? Date.now,
     iceServers: options.iceServers ?? DEFAULT_ICE_SERVERS,

@@ -23,6 +23,18 @@ export interface IpLimits {
  */
 export const DEFAULT_IP_LIMITS: IpLimits = { connections: 100, joinsPerMinute: 300, messagesPerSecond: 1_000 };
 
+/** The budgets given, with the defaults for those left out; throws a TypeError naming a budget that is not a whole number ≥ 0. */
+export function ipLimitsFrom(given: Partial<IpLimits> = {}): IpLimits {
+  const limits = { ...DEFAULT_IP_LIMITS };
+  for (const name of Object.keys(limits) as Array<keyof IpLimits>) {
+    const value = given[name];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 0) throw new TypeError(`ipLimits.${name} must be a whole number of 0 or more (0 turns it off), got ${String(value)}`);
+    limits[name] = value;
+  }
+  return limits;
+}
+
 /** What a refused connection is told to wait: a slot frees only when another connection closes. */
 const CONNECTION_RETRY_MS = 10_000;
 /** How often the messages counted here are added to the cluster's count. */

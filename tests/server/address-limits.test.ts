@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { AckResponse, JoinedPayload, WireError } from '../../sdk/protocol/index.js';
 import { initSocketServer, type Signalling, type SignallingOptions } from '../../server/index.js';
 import { clientAddress, limitKey } from '../../server/signalling/address.js';
+import { ipLimitsFrom } from '../../server/signalling/limits.js';
 import { arrives, ask, closeAll, join, loose, next, serverPerTest, uniqueRoom, type ClientSocket, type JoinAuth } from '../helpers/server.js';
 
 const start = serverPerTest();
@@ -122,6 +123,13 @@ describe('connections per address', () => {
       const outcome = await attempt(url, { roomId: uniqueRoom(), peerId: `late-${tries++}` });
       return 'joined' in outcome ? 'joined' : outcome.refused.code;
     }).toBe('joined');
+  });
+
+  test('budgets given to initSocketServer keep the defaults for the others, and a wrong one is refused by name', () => {
+    expect(ipLimitsFrom({ joinsPerMinute: 2 })).toEqual({ connections: 100, joinsPerMinute: 2, messagesPerSecond: 1_000 });
+    expect(ipLimitsFrom({ connections: undefined })).toEqual({ connections: 100, joinsPerMinute: 300, messagesPerSecond: 1_000 });
+    expect(() => initSocketServer(new Server(), { ipLimits: { connections: -1 } })).toThrow(/ipLimits\.connections/);
+    expect(() => ipLimitsFrom({ messagesPerSecond: 1.5 })).toThrow(/ipLimits\.messagesPerSecond/);
   });
 
   test('0 turns the limit off', async () => {
