@@ -285,7 +285,8 @@ ${absolute}
   messages. Its protocol has no acks: its one relay figure stands in both relay rows.
 - **ours**: \`dist/server/main.js\` as \`npm start\` runs it, with the SDK's traffic: the join in the
   handshake auth, every signal acked (except in the row without acks). The rate limit is raised
-  (\`CIGNAL_RATE_LIMIT=10000\`) so that it never refuses the load; its bucket still runs.
+  (\`CIGNAL_RATE_LIMIT=10000\`), and so are the limits per client address (all the load comes from
+  one), so that neither refuses the load; both still count every message.
 - Every server is started with \`node --expose-gc --import tsx\` and a small probe (a GC on request
   before RSS is read); the empty RSS includes that loader.
 - The machine's two cores are shared with other work: a figure moves by ±30% between rounds, which

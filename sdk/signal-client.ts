@@ -44,6 +44,9 @@ type Request = 'inform' | 'offer' | 'answer' | 'candidate' | 'restartIce' | 'dec
 /** Requests made while the connection is down wait for it; beyond this many, new ones are refused. */
 export const MAX_WAITING_REQUESTS = 500;
 
+/** The longest a server's retry hint is followed: a hint from a misconfigured server does not park a client for hours. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
 export class SignalClient {
   readonly socket: CignalSocket;
   readonly #timeoutMs: number;
@@ -63,7 +66,7 @@ export class SignalClient {
   readonly #refused: (error: CignalError) => void;
   readonly #origin: string;
   readonly #startedAt = Date.now();
-  /** The last `unavailable` refusal since the last join. */
+  /** The last refusal that is asked again (`unavailable`, `rate-limited`) since the last join. */
   #unavailable: CignalError | null = null;
   #retry: ReturnType<typeof setTimeout> | undefined;
 
@@ -94,19 +97,23 @@ export class SignalClient {
     socket.on('connect_error', (error: Error & { data?: unknown }) => {
       // A coded refusal (room full, bad id, not authorised), at first or on a reconnect after the
       // seat was lost, is final, but for `unavailable` (the server cannot reach its room store
-      // just now), which is asked again after a while. Anything else is a transport failure that
-      // socket.io retries by itself.
+      // just now) and `rate-limited` (too many joins or connections from this address), which are
+      // asked again after a while. Anything else is a transport failure that socket.io retries by
+      // itself.
       if (!isWireError(error.data)) return this.#log.debug('connect attempt failed: %s', error.message);
       const refusal = new CignalError(error.data.code, error.data.message);
-      if (refusal.code !== ServerErrorCode.Unavailable) return refused(refusal);
+      if (refusal.code !== ServerErrorCode.Unavailable && refusal.code !== ServerErrorCode.RateLimited) return refused(refusal);
       this.#unavailable = refusal;
       const waited = Date.now() - (this.#downSince ?? this.#startedAt);
       if (this.#joined && waited > this.#maxOutageMs) return refused(refusal);
-      // socket.io does not retry a refusal by itself: asked again in 1 to 3 s, spread so that
-      // the clients of a server do not all come back at once.
-      this.#log.debug('join unavailable; retrying');
+      // socket.io does not retry a refusal by itself: asked again once the server's hint has
+      // passed (at least 1 s), then within 2 s more, spread so that the clients of a server (or
+      // of an address) do not all come back at once.
+      const hint = error.data.retryAfterMs;
+      const wait = Math.max(1_000, typeof hint === 'number' && Number.isFinite(hint) ? Math.min(hint, MAX_RETRY_AFTER_MS) : 0);
+      this.#log.debug('join %s; retrying in %d ms or so', refusal.code, wait);
       clearTimeout(this.#retry);
-      this.#retry = setTimeout(() => !this.#closed && !socket.active && socket.connect(), 1_000 + 2_000 * Math.random());
+      this.#retry = setTimeout(() => !this.#closed && !socket.active && socket.connect(), wait + 2_000 * Math.random());
     });
     socket.on('joined', (payload) => {
       clearTimeout(this.#giveUp);

@@ -9,6 +9,8 @@ const log = createDebug('cignal:cluster');
 
 export interface Cluster {
   store: RedisRoomStore;
+  /** The store's connection (fails fast while Redis is away), also used for the limits per address. */
+  redis: Redis;
   /** socket.io's adapter: emits to a socket of another server, and disconnects it, through Redis. */
   adapter: ReturnType<typeof createAdapter>;
   close(): Promise<void>;
@@ -76,6 +78,7 @@ export async function connectCluster(url: string, options: ClusterOptions = {}):
   const store = new RedisRoomStore(client, { nodeTtlMs: options.nodeTtlMs });
   return {
     store,
+    redis: client,
     adapter: createAdapter(publisher, { streamName: 'cignal:socket.io', channelPrefix: 'cignal:socket.io', sessionKeyPrefix: 'cignal:sio:session:' }),
     async close() {
       closing = true;

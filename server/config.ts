@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { IceServersSchema, describeIssues, safeParse, type IceServer } from '../sdk/protocol/index.js';
 import { DEFAULT_ICE_SERVERS } from './ice.js';
+import { DEFAULT_IP_LIMITS, type IpLimits } from './signalling/limits.js';
 
 export interface ServerConfig {
   port: number;
@@ -12,6 +13,8 @@ export interface ServerConfig {
   reconnectGraceMs: number;
   /** Sustained messages per second per socket, and the burst above it. */
   rateLimit: { perSecond: number; burst: number };
+  /** Budgets per client address over all of its sockets (0 turns one off); shared across servers on Redis. */
+  ipLimits: IpLimits;
   /** Origins allowed to open a socket; '*' allows any page to embed the call. */
   allowedOrigins: '*' | string[];
   trustProxy: boolean;
@@ -120,6 +123,11 @@ export function readConfig(env: Env = process.env): ServerConfig {
     rateLimit: {
       perSecond: integer(env, 'CIGNAL_RATE_LIMIT', 50, 1, 10_000),
       burst: integer(env, 'CIGNAL_RATE_BURST', 200, 1, 100_000),
+    },
+    ipLimits: {
+      connections: integer(env, 'CIGNAL_IP_CONNECTIONS', DEFAULT_IP_LIMITS.connections, 0, 1_000_000),
+      joinsPerMinute: integer(env, 'CIGNAL_IP_JOINS_PER_MINUTE', DEFAULT_IP_LIMITS.joinsPerMinute, 0, 1_000_000),
+      messagesPerSecond: integer(env, 'CIGNAL_IP_MESSAGES_PER_SECOND', DEFAULT_IP_LIMITS.messagesPerSecond, 0, 10_000_000),
     },
     allowedOrigins: origins === '*' || origins === '' ? '*' : origins.split(',').map((o) => o.trim()).filter(Boolean),
     trustProxy: env.CIGNAL_TRUST_PROXY === 'true' || env.CIGNAL_TRUST_PROXY === '1',

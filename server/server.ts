@@ -114,6 +114,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
     turn: config.turn,
     reconnectGraceMs: config.reconnectGraceMs,
     rateLimit: config.rateLimit,
+    ipLimits: { ...config.ipLimits, redis: cluster?.redis, nodeTtlMs: config.nodeTtlMs },
+    trustProxy: config.trustProxy,
   });
 
   return {

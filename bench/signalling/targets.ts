@@ -47,6 +47,10 @@ const cignalEnv = {
   // The bucket still runs on every packet (its cost is counted); it just never says no.
   CIGNAL_RATE_LIMIT: '10000',
   CIGNAL_RATE_BURST: '100000',
+  // All the load comes from one address: the limits per address are counted, and never refuse.
+  CIGNAL_IP_CONNECTIONS: '1000000',
+  CIGNAL_IP_JOINS_PER_MINUTE: '1000000',
+  CIGNAL_IP_MESSAGES_PER_SECOND: '10000000',
 };
 
 interface NodeProcess {

@@ -9,7 +9,7 @@ export const ServerErrorCode = {
   NotInRoom: 'not-in-room',
   /** There is no other peer in the room to deliver to. */
   NoPeer: 'no-peer',
-  /** The socket sent more messages than its budget allows. */
+  /** The socket, or its client's address, went over its budget of messages, connections or joins. */
   RateLimited: 'rate-limited',
   /** The server's authorize hook refused the join. */
   Unauthorized: 'unauthorized',
@@ -29,6 +29,8 @@ export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorC
 export interface WireError {
   code: ServerErrorCode;
   message: string;
+  /** With `rate-limited`: how long to wait before asking again, in milliseconds. */
+  retryAfterMs?: number;
 }
 
 const codes = new Set<string>(Object.values(ServerErrorCode));

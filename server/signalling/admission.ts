@@ -1,17 +1,20 @@
-// Admission: the join rides on the socket.io handshake, checked in an `io.use` middleware. With a
-// store in this process and an authorize hook that answers at once (or none), a join is checked,
-// seated and admitted without a promise.
+// Admission: the join rides on the socket.io handshake, checked in an `io.use` middleware. The
+// client's address is counted first (a connection slot and a join); with every count, the store
+// and the authorize hook (or none) in this process, a join is checked, seated and admitted
+// without waiting on anything outside it.
 import { PROTOCOL_VERSION, ServerErrorCode, displayNameFor, type WireError } from '../../sdk/protocol/index.js';
 import { TokenBucket } from '../rate-limit.js';
 import { StoreUnavailableError, type JoinOutcome } from '../rooms/store.js';
+import { clientAddress, limitKey } from './address.js';
 import type { Context } from './context.js';
 import { tellDeparture } from './delivery.js';
 import type { CignalSocket } from './types.js';
+import type { Admission, ConnectionSlot } from './limits.js';
 import { describeError, log } from './log.js';
 import { Refused, joinRequest } from './payloads.js';
 
-export function refusal(code: WireError['code'], message: string): Error & { data: WireError } {
-  return Object.assign(new Error(message), { data: { code, message } });
+export function refusal(code: WireError['code'], message: string, retryAfterMs?: number): Error & { data: WireError } {
+  return Object.assign(new Error(message), { data: retryAfterMs === undefined ? { code, message } : { code, message, retryAfterMs } });
 }
 
 type Next = (error?: Error) => void;
@@ -28,41 +31,85 @@ interface Candidate {
 /** The middleware that seats a connecting socket, or refuses it with a coded `connect_error`. */
 export function admission(ctx: Context) {
   return (socket: CignalSocket, next: Next): void => {
+    // Every attempt counts against its address, valid or not, before anything else is looked at.
+    const address = limitKey(clientAddress(socket.handshake, ctx.trustProxy));
     try {
-      const request = joinRequest.parse(socket.handshake.auth);
-      if (request instanceof Refused) return next(refusal(ServerErrorCode.InvalidPayload, `Invalid join request: ${request.message}`));
-      const { roomId, peerId, session, protocol } = request;
-      if (protocol !== undefined && protocol > PROTOCOL_VERSION) {
-        return next(refusal(ServerErrorCode.UnsupportedProtocol, `This server speaks protocol ${PROTOCOL_VERSION}; the client needs ${protocol}. Load the SDK from this server.`));
-      }
-      const role = request.role || null;
-      const candidate: Candidate = { roomId, peerId, session, displayName: displayNameFor(request.displayName, role), role };
-      const allowed = ctx.authorize ? ctx.authorize({ roomId, peerId, displayName: candidate.displayName, role, handshake: socket.handshake }) : true;
-      if (isThenable(allowed)) {
-        return void Promise.resolve(allowed)
-          .then((yes) => (yes ? seat(ctx, socket, candidate, next) : next(unauthorized())))
+      const admitted = ctx.limits.admit(address);
+      if (isThenable(admitted)) {
+        return void Promise.resolve(admitted)
+          .then((outcome) => counted(ctx, socket, address, outcome, next))
           .then(undefined, (error: unknown) => next(failure(error)));
       }
-      if (!allowed) return next(unauthorized());
-      const seating = seat(ctx, socket, candidate, next);
-      if (seating) seating.then(undefined, (error: unknown) => next(failure(error)));
+      counted(ctx, socket, address, admitted, next);
     } catch (error) {
       next(failure(error));
     }
   };
 }
 
+/** Goes on with a join its address may make: the slot it took is given back however the socket ends. */
+function counted(ctx: Context, socket: CignalSocket, address: string, admitted: Admission, next: Next): void {
+  if (!admitted.ok) {
+    log('refused a join from %s: %s', address, admitted.message);
+    return next(refusal(ServerErrorCode.RateLimited, admitted.message, admitted.retryAfterMs));
+  }
+  const { slot } = admitted;
+  const done: Next = slot ? holding(ctx, socket, slot, next) : next;
+  // Closed while its address was counted: no seat is taken for it.
+  if (socket.conn.readyState !== 'open') return done(refusal(ServerErrorCode.Internal, 'The connection closed during the join'));
+  check(ctx, socket, address, done);
+}
+
+/**
+ * Ties a connection slot to its socket: given back when the join is refused, when the socket
+ * disconnects and when its connection closes (a socket dropped mid-join sees no disconnect).
+ */
+function holding(ctx: Context, socket: CignalSocket, slot: ConnectionSlot, next: Next): Next {
+  const release = () => ctx.limits.release(slot);
+  socket.once('disconnect', release);
+  socket.conn.once('close', release);
+  return (error) => {
+    if (error) release();
+    next(error);
+  };
+}
+
+/** Checks the join request and who may make it, then seats it. */
+function check(ctx: Context, socket: CignalSocket, address: string, next: Next): void {
+  try {
+    const request = joinRequest.parse(socket.handshake.auth);
+    if (request instanceof Refused) return next(refusal(ServerErrorCode.InvalidPayload, `Invalid join request: ${request.message}`));
+    const { roomId, peerId, session, protocol } = request;
+    if (protocol !== undefined && protocol > PROTOCOL_VERSION) {
+      return next(refusal(ServerErrorCode.UnsupportedProtocol, `This server speaks protocol ${PROTOCOL_VERSION}; the client needs ${protocol}. Load the SDK from this server.`));
+    }
+    const role = request.role || null;
+    const candidate: Candidate = { roomId, peerId, session, displayName: displayNameFor(request.displayName, role), role };
+    const allowed = ctx.authorize ? ctx.authorize({ roomId, peerId, displayName: candidate.displayName, role, handshake: socket.handshake }) : true;
+    if (isThenable(allowed)) {
+      return void Promise.resolve(allowed)
+        .then((yes) => (yes ? seat(ctx, socket, candidate, address, next) : next(unauthorized())))
+        .then(undefined, (error: unknown) => next(failure(error)));
+    }
+    if (!allowed) return next(unauthorized());
+    const seating = seat(ctx, socket, candidate, address, next);
+    if (seating) seating.then(undefined, (error: unknown) => next(failure(error)));
+  } catch (error) {
+    next(failure(error));
+  }
+}
+
 /** Seats the candidate, at once when the store can; a promise otherwise. Errors are the caller's to answer. */
-function seat(ctx: Context, socket: CignalSocket, candidate: Candidate, next: Next): void | Promise<void> {
+function seat(ctx: Context, socket: CignalSocket, candidate: Candidate, address: string, next: Next): void | Promise<void> {
   const { roomId, peerId, displayName, role, session } = candidate;
   // Away until its welcome settles the seat: what is relayed to it meanwhile waits in order.
   const joinedAt = ctx.now();
   const seat = { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: joinedAt + ctx.graceMs };
-  if (ctx.store.joinNow) return seated(ctx, socket, candidate, joinedAt, ctx.store.joinNow(roomId, seat, joinedAt), next);
-  return ctx.store.join(roomId, seat, joinedAt).then((outcome) => seated(ctx, socket, candidate, joinedAt, outcome, next));
+  if (ctx.store.joinNow) return seated(ctx, socket, candidate, address, joinedAt, ctx.store.joinNow(roomId, seat, joinedAt), next);
+  return ctx.store.join(roomId, seat, joinedAt).then((outcome) => seated(ctx, socket, candidate, address, joinedAt, outcome, next));
 }
 
-function seated(ctx: Context, socket: CignalSocket, candidate: Candidate, joinedAt: number, outcome: JoinOutcome, next: Next): void | Promise<void> {
+function seated(ctx: Context, socket: CignalSocket, candidate: Candidate, address: string, joinedAt: number, outcome: JoinOutcome, next: Next): void | Promise<void> {
   const { roomId, peerId, displayName, role, session } = candidate;
   if (!outcome.ok) {
     log('refused %s: room %s is full', peerId, roomId);
@@ -81,6 +128,7 @@ function seated(ctx: Context, socket: CignalSocket, candidate: Candidate, joined
     displayName,
     role,
     session,
+    address,
     joinedAt: outcome.previous?.session === session ? outcome.previous.joinedAt : joinedAt,
     unseated: false,
     previous: outcome.previous,

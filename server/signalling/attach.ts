@@ -6,6 +6,7 @@ import { MemoryRoomStore } from '../rooms/memory.js';
 import type { RoomSnapshot, RoomStore } from '../rooms/store.js';
 import { admission } from './admission.js';
 import { batchWrites } from './batching.js';
+import { AddressLimits, ipLimitsFrom } from './limits.js';
 import type { Context } from './context.js';
 import { Presence } from './presence.js';
 import { attachRelay } from './relay.js';
@@ -20,11 +21,14 @@ const running = new Set<Signalling>();
  */
 export function initSocketServer(io: Server, options: SignallingOptions = {}): Signalling {
   const server = io as unknown as CignalServer;
+  const { redis, nodeTtlMs, ...ipLimits } = options.ipLimits ?? {};
   const ctx: Context = {
     server,
     store: options.store ?? new MemoryRoomStore(),
     graceMs: options.reconnectGraceMs ?? 10_000,
     rate: options.rateLimit ?? { perSecond: 50, burst: 200 },
+    limits: new AddressLimits(ipLimitsFrom(ipLimits), { redis, nodeTtlMs, now: options.now }),
+    trustProxy: options.trustProxy ?? false,
     now: options.now ?? Date.now,
     iceServers: options.iceServers ?? DEFAULT_ICE_SERVERS,
     turn: options.turn ?? null,
@@ -52,6 +56,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
       ctx.closing = true;
       server.local.emit('serverClosing', { message: 'The server is restarting; reconnect' });
       presence.close();
+      ctx.limits.close();
       running.delete(signalling);
       try {
         await ctx.store.release?.(ctx.now(), ctx.graceMs);

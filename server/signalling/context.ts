@@ -2,6 +2,7 @@
 import type { IceServer } from '../../sdk/protocol/index.js';
 import type { TurnSecret } from '../ice.js';
 import type { RoomStore } from '../rooms/store.js';
+import type { AddressLimits } from './limits.js';
 import type { AuthorizeRequest, CignalServer } from './types.js';
 
 export interface Context {
@@ -9,6 +10,9 @@ export interface Context {
   store: RoomStore;
   graceMs: number;
   rate: { perSecond: number; burst: number };
+  /** The limits per client address; `trustProxy` says whether that address is read from X-Forwarded-For. */
+  limits: AddressLimits;
+  trustProxy: boolean;
   now: () => number;
   iceServers: IceServer[];
   turn: TurnSecret | null;

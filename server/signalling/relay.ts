@@ -20,6 +20,7 @@ import { SignallingError, type CignalSocket } from './types.js';
 
 const OK: AckResponse = { ok: true };
 const RATE_LIMITED: AckResponse = fail({ code: ServerErrorCode.RateLimited, message: 'Too many messages; slow down' });
+const ADDRESS_RATE_LIMITED = 'Too many messages from this address; slow down';
 const UNAVAILABLE: AckResponse = fail({ code: ServerErrorCode.Unavailable, message: 'The server cannot reach its room store just now; try again shortly' });
 const INTERNAL: AckResponse = fail({ code: ServerErrorCode.Internal, message: 'The server could not handle this message' });
 
@@ -76,8 +77,12 @@ export function attachRelay(ctx: Context, socket: CignalSocket): void {
     const count = arguments.length;
     const ack = count > 1 && typeof arguments[count - 1] === 'function' ? (arguments[count - 1] as Ack) : undefined;
     if (ack && count === 2) payload = undefined;
-    // Every incoming event costs a token, known or not.
+    // Every incoming event costs a token, known or not; what the socket's own budget lets through
+    // counts against its address's, shared with its other sockets.
     if (!socket.data.bucket.take()) return reply(ack, RATE_LIMITED);
+    const wait = ctx.limits.message(socket.data.address);
+    // (Built only when there is an ack to carry it: the refused flood is usually ack-less.)
+    if (wait > 0) return ack && reply(ack, fail({ code: ServerErrorCode.RateLimited, message: ADDRESS_RATE_LIMITED, retryAfterMs: wait }));
     const relay = relays.get(event);
     if (!relay) return reply(ack, fail({ code: ServerErrorCode.UnknownEvent, message: `Unknown event "${String(event).slice(0, 64)}"` }));
     relayMessage(ctx, socket, relay, payload, ack);

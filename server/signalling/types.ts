@@ -1,9 +1,11 @@
 // The shapes every signalling module shares: options, the typed server and socket, coded refusals.
+import type { Redis } from 'ioredis';
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, IceServer, ServerToClientEvents, WireError } from '../../sdk/protocol/index.js';
 import type { TurnSecret } from '../ice.js';
 import type { TokenBucket } from '../rate-limit.js';
 import type { RoomSnapshot, RoomStore, RouteStamp, Seat } from '../rooms/store.js';
+import type { IpLimits } from './limits.js';
 
 export interface AuthorizeRequest {
   roomId: string;
@@ -25,6 +27,15 @@ export interface SignallingOptions {
   reconnectGraceMs?: number;
   /** Per-socket message budget. Default 50/s with bursts of 200. */
   rateLimit?: { perSecond: number; burst: number };
+  /**
+   * Budgets per client address (connections at once, joins a minute, messages a second; 0 turns
+   * one off), over all of its sockets. Default `DEFAULT_IP_LIMITS`. With `redis` (an ioredis
+   * client; the room store's will do), counted across every server on that Redis; a server's
+   * connections stop counting `nodeTtlMs` after its last heartbeat there (default 10 000 ms).
+   */
+  ipLimits?: Partial<IpLimits> & { redis?: Redis | null; nodeTtlMs?: number };
+  /** Reads the client's address from the first entry of X-Forwarded-For (behind a proxy you run). Default false. */
+  trustProxy?: boolean;
   /** Decides whether a join may proceed; refusals reach the client as `unauthorized`. */
   authorize?: (request: AuthorizeRequest) => boolean | Promise<boolean>;
   now?: () => number;
@@ -48,6 +59,8 @@ export interface SocketData {
   displayName: string;
   role: string | null;
   session: string;
+  /** The client's address as the limits count it. */
+  address: string;
   /** When the seat was taken (a resumed session keeps its first join's time). */
   joinedAt: number;
   /**

@@ -1,7 +1,7 @@
 // The SDK's connection to the server on its own, over a socket that the test drives and a fake
-// clock: when a join answered `unavailable` is asked again, and that a reconnect at the same time
-// never makes two attempts (a second socket on one connection, which the server would end as
-// replaced).
+// clock: when a join answered `unavailable` (or `rate-limited`, after its retry hint) is asked
+// again, and that a reconnect at the same time never makes two attempts (a second socket on one
+// connection, which the server would end as replaced).
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { JoinedPayload } from '../../sdk/protocol/index.js';
 import { Logger } from '../../sdk/logger.js';
@@ -47,6 +47,10 @@ class DrivenSocket {
   refuseUnavailable(): void {
     this.active = false; // socket.io gives the socket up on a refusal
     this.fire('connect_error', Object.assign(new Error('unavailable'), { data: { code: 'unavailable', message: 'The server cannot reach its room store just now' } }));
+  }
+  refuseRateLimited(retryAfterMs: number): void {
+    this.active = false;
+    this.fire('connect_error', Object.assign(new Error('rate-limited'), { data: { code: 'rate-limited', message: 'Too many joins from this address', retryAfterMs } }));
   }
   drop(): void {
     this.connected = false; // socket.io reconnects by itself: still active
@@ -128,6 +132,32 @@ describe('SignalClient and an unavailable server', () => {
     const attempts = socket.attempts;
     vi.advanceTimersByTime(10_000);
     expect(socket.attempts).toBe(attempts);
+  });
+
+  test('a join answered rate-limited is asked again only once the retry hint has passed', async () => {
+    const { signal, socket, seen } = client();
+    const connected = signal.connect();
+    socket.refuseRateLimited(4_000);
+    vi.advanceTimersByTime(3_999);
+    expect(socket.attempts).toBe(1);
+    vi.advanceTimersByTime(2_001);
+    expect(socket.attempts).toBe(2);
+    socket.accept();
+    await expect(connected).resolves.toBe(true);
+    expect(seen).toEqual(['joined']);
+  });
+
+  test('a first join still rate-limited when its timeout passes is refused as rate-limited, and not asked again', async () => {
+    const { signal, socket, seen, errors } = client();
+    const connected = signal.connect();
+    socket.refuseRateLimited(30_000);
+    vi.advanceTimersByTime(10_000);
+    await expect(connected).resolves.toBe(false);
+    expect(socket.attempts).toBe(1);
+    expect(seen).toEqual(['refused']);
+    expect(errors[0]?.code).toBe('rate-limited');
+    vi.advanceTimersByTime(60_000);
+    expect(socket.attempts).toBe(1);
   });
 
   test('reconnect() while a retry is pending makes one attempt, not two', () => {

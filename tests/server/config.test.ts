@@ -26,10 +26,17 @@ describe('readConfig', () => {
     expect(config.turn).toBeNull();
     expect(config.tls).toBeNull();
     expect(config.rateLimit).toEqual({ perSecond: 50, burst: 200 });
+    expect(config.ipLimits).toEqual({ connections: 100, joinsPerMinute: 300, messagesPerSecond: 1_000 });
     expect(config.allowedOrigins).toBe('*');
     expect(config.redisUrl).toBeNull();
     expect(config.nodeTtlMs).toBe(10_000);
     expect(config.frameAncestors).toBe("'self'");
+  });
+
+  test('the limits per client address are read from their variables, and 0 turns one off', () => {
+    const config = readConfig({ CIGNAL_IP_CONNECTIONS: '0', CIGNAL_IP_JOINS_PER_MINUTE: '30', CIGNAL_IP_MESSAGES_PER_SECOND: '250' });
+
+    expect(config.ipLimits).toEqual({ connections: 0, joinsPerMinute: 30, messagesPerSecond: 250 });
   });
 
   test('REDIS_URL switches to Redis, and CIGNAL_NODE_TTL_MS sets how soon a silent server is counted out', () => {
@@ -81,6 +88,9 @@ describe('readConfig', () => {
     ['CIGNAL_TURN_URLS', { CIGNAL_TURN_SECRET: 's3cret', CIGNAL_TURN_URLS: 'stun:stun.example.org' }],
     ['CIGNAL_RECONNECT_GRACE_MS', { CIGNAL_RECONNECT_GRACE_MS: '-1' }],
     ['CIGNAL_RATE_LIMIT', { CIGNAL_RATE_LIMIT: 'lots' }],
+    ['CIGNAL_IP_CONNECTIONS', { CIGNAL_IP_CONNECTIONS: '-1' }],
+    ['CIGNAL_IP_JOINS_PER_MINUTE', { CIGNAL_IP_JOINS_PER_MINUTE: '1.5' }],
+    ['CIGNAL_IP_MESSAGES_PER_SECOND', { CIGNAL_IP_MESSAGES_PER_SECOND: 'many' }],
     ['REDIS_URL', { REDIS_URL: 'localhost:6379' }],
     ['CIGNAL_NODE_TTL_MS', { CIGNAL_NODE_TTL_MS: '10' }],
     ['CIGNAL_FRAME_ANCESTORS', { CIGNAL_FRAME_ANCESTORS: 'https://app.example/path' }],
