@@ -408,7 +408,7 @@ export class Call {
     const messenger = options.messenger;
     const current = () => !this.#closed && this.session === session;
     // A new connection has new certificates: no code until it is negotiated.
-    options.onVerificationCode(null);
+    if (this.session) options.onVerificationCode(null);
     const session: PeerSession = new PeerSession({
       iceServers: options.iceServers(),
       iceTransportPolicy: options.relayOnly ? 'relay' : 'all',
