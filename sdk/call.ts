@@ -18,8 +18,8 @@ const MAX_REBUILDS = 3;
 export interface CallOptions {
   polite: boolean;
   iceServers(): RTCIceServer[];
-  /** Whether the call may use relayed candidates only (`iceTransportPolicy: 'relay'`). */
-  relayOnly?: boolean;
+  /** `relay`: the call may use relayed candidates only. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   media: TrackSource;
   messenger: Messenger;
   logger: Logger;
@@ -411,7 +411,7 @@ export class Call {
     if (this.session) options.onVerificationCode(null);
     const session: PeerSession = new PeerSession({
       iceServers: options.iceServers(),
-      iceTransportPolicy: options.relayOnly ? 'relay' : 'all',
+      iceTransportPolicy: options.iceTransportPolicy,
       polite: options.polite,
       media: options.media,
       logger: this.#log,
@@ -432,7 +432,7 @@ export class Call {
     });
     this.session = session;
     const pc = session.pc;
-    watchTurn(pc, !!options.relayOnly, (error, fatal) => current() && (fatal ? options.onFailed : options.onError)(error));
+    watchTurn(pc, options.iceTransportPolicy === 'relay', (error, fatal) => current() && (fatal ? options.onFailed : options.onError)(error));
     // The descriptions settle in `stable`; an ICE restart keeps the certificates, and so the code.
     pc.addEventListener('signalingstatechange', () => {
       if (pc.signalingState === 'stable') void verificationCode(pc).then((code) => current() && code && options.onVerificationCode(code));

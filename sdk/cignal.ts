@@ -513,9 +513,10 @@ export class Cignal extends Emitter<CignalEvents> {
 
   /** Starts a call; null (with `relay-unavailable`) when it is to be relay-only and there is no TURN server to relay it. */
   #beginCall(initiator: boolean): Call | null {
-    const relayOnly = this.#options.iceTransportPolicy === 'relay';
+    const { iceTransportPolicy } = this.#options;
     const iceServers = () => this.#ownIceServers ?? this.#serverIceServers;
-    if (relayOnly && !iceServers().some(({ urls }) => [urls].flat().some((url) => /^turns?:/.test(url)))) {
+    // `urls` is a URL or a list of them: as a string, a list is joined with commas.
+    if (iceTransportPolicy === 'relay' && !iceServers().some(({ urls }) => /(^|,)turns?:/.test(String(urls)))) {
       this.#fail('clientError', new CignalError(ClientErrorCode.RelayUnavailable, 'Relay-only calls need a TURN server; this server offers none'));
       return null;
     }
@@ -525,7 +526,7 @@ export class Cignal extends Emitter<CignalEvents> {
         // Both sides agree without asking anyone: the larger peer id yields on collision.
         polite: this.#data.myPeerId > (this.#data.remotePeerId ?? ''),
         iceServers,
-        relayOnly,
+        iceTransportPolicy,
         media: this.#media,
         messenger: this.#messenger,
         logger: log,

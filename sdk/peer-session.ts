@@ -106,7 +106,7 @@ export class PeerSession {
     this.#log = options.logger;
     this.polite = options.polite;
     const create = options.createPeerConnection ?? ((config) => new RTCPeerConnection(config));
-    const pc = (this.pc = create({ iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy ?? 'all' }));
+    const pc = (this.pc = create({ iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy }));
     // Both sides create it with the same id, so neither has to wait for the other to announce it.
     this.channels = [pc.createDataChannel('cignal', { negotiated: true, id: 0 }), pc.createDataChannel('cignal-data', { negotiated: true, id: 1 })];
 
