@@ -1,6 +1,7 @@
 // TURN against a real coturn: refused credentials reported within seconds while the call goes on
 // over direct paths, a relay-only call that really is relayed on both sides, and a relay-only call
 // asked of a server without TURN refused at once.
+import { createServer, type AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packageVersion } from '../../server/paths.js';
@@ -51,6 +52,16 @@ async function pair(at: TestServer, options: Record<string, unknown> = {}): Prom
   return [a, b];
 }
 
+/** A loopback port that nothing listens on (it was free a moment ago). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /** The candidate types of the pair the page's connection selected. */
 const selectedPair = (p: Page) =>
   run<{ local: string; remote: string } | null>(p, `
@@ -77,6 +88,25 @@ describe('TURN', () => {
     expect(await selectedPair(a)).toEqual({ local: 'host', remote: expect.stringMatching(/^(host|prflx)$/) });
     // Once per peer connection, whatever the number of URLs refused.
     expect((await events(a, 'clientError')).filter((e) => e.arg.code === 'turn-unauthorized')).toHaveLength(1);
+  }, 60_000);
+
+  it('a TURN server that cannot be reached: turn-unreachable once gathering has ended without a relayed candidate, and the call connects directly', async () => {
+    // A port nothing listens on: over TCP the connection is refused at once.
+    const closed = await server({ turn: { secret: turn.secret, urls: [`turn:127.0.0.1:${await closedPort()}?transport=tcp`], ttlSeconds: 600 } });
+    const [a, b] = await pair(closed);
+    await run(a, 'await room.joinRoom();');
+    await waitForEvent(a, 'clientError');
+    expect((await events(a, 'clientError')).map((e) => e.arg)).toEqual([{ code: 'turn-unreachable', reason: 'The TURN server could not be reached', message: 'The TURN server could not be reached' }]);
+    await Promise.all([expectVideoFlowing(a), expectVideoFlowing(b)]);
+  }, 60_000);
+
+  it('a relay-only call through a TURN server that cannot be reached ends with turn-unreachable, not a wait for candidates', async () => {
+    const closed = await server({ turn: { secret: turn.secret, urls: [`turn:127.0.0.1:${await closedPort()}?transport=tcp`], ttlSeconds: 600 } });
+    const [a] = await pair(closed, { iceTransportPolicy: 'relay' });
+    await run(a, 'await room.joinRoom();');
+    await waitForEvent(a, 'clientError');
+    await expect.poll(() => run(a, 'return room.pc === null && room.state;')).toBe('ready');
+    expect((await events(a, 'clientError')).map((e) => e.arg.code)).toEqual(['turn-unreachable']);
   }, 60_000);
 
   it('a relay-only call through the right secret: both sides use a relayed candidate pair', async () => {
