@@ -9,13 +9,17 @@ import { watchFlow, type FlowWatch } from './media-flow.js';
 import { PeerSession, ufrag, type OutgoingSignal, type TrackKind, type TrackSource } from './peer-session.js';
 import { Recovery, type RecoveryOptions } from './recovery.js';
 import { NetworkMonitor, selectedPairBytes, type NetworkStatus } from './stats.js';
+import { watchTurn } from './turn.js';
 import { randomId } from './url.js';
+import { verificationCode } from './verify.js';
 
 const MAX_REBUILDS = 3;
 
 export interface CallOptions {
   polite: boolean;
   iceServers(): RTCIceServer[];
+  /** `relay`: the call may use relayed candidates only. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   media: TrackSource;
   messenger: Messenger;
   logger: Logger;
@@ -42,6 +46,8 @@ export interface CallOptions {
   onFailed(error: CignalError): void;
   onError(error: CignalError): void;
   onNetworkStatus(status: NetworkStatus): void;
+  /** The verification code of the connection now (see verify.ts): null while none is negotiated. */
+  onVerificationCode(code: string | null): void;
 }
 
 /** How long ICE must stay `disconnected` to count as a loss of media. */
@@ -401,8 +407,11 @@ export class Call {
     const options = this.#options;
     const messenger = options.messenger;
     const current = () => !this.#closed && this.session === session;
+    // A new connection has new certificates: no code until it is negotiated.
+    if (this.session) options.onVerificationCode(null);
     const session: PeerSession = new PeerSession({
       iceServers: options.iceServers(),
+      iceTransportPolicy: options.iceTransportPolicy,
       polite: options.polite,
       media: options.media,
       logger: this.#log,
@@ -422,6 +431,12 @@ export class Call {
       },
     });
     this.session = session;
+    const pc = session.pc;
+    watchTurn(pc, options.iceTransportPolicy === 'relay', (error, fatal) => current() && (fatal ? options.onFailed : options.onError)(error));
+    // The descriptions settle in `stable`; an ICE restart keeps the certificates, and so the code.
+    pc.addEventListener('signalingstatechange', () => {
+      if (pc.signalingState === 'stable') void verificationCode(pc).then((code) => current() && code && options.onVerificationCode(code));
+    });
     const channel: DataChannel = new DataChannel(...session.channels, session.pc, {
       open: () => current() && messenger.attach(channel),
       close: () => messenger.detach(channel),

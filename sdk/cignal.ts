@@ -80,6 +80,7 @@ export class Cignal extends Emitter<CignalEvents> {
   #serverIceServers: RTCIceServer[] = [];
   #ownIceServers: RTCIceServer[] | null = null;
   #call: Call | null = null;
+  #code: string | null = null;
   #localMedia: MediaState | null = null;
   #remoteMedia: MediaState = nothingOn();
   /** Set while waiting, after a server restart, for the partner to come back. */
@@ -199,7 +200,7 @@ export class Cignal extends Emitter<CignalEvents> {
       this.#fail('clientError', new CignalError(ServerErrorCode.NoPeer, 'Nobody else is in the room yet; share the link and wait for them to join'));
       return { success: false };
     }
-    if (!this.#call) this.#beginCall(true);
+    if (!this.#call && !this.#beginCall(true)) return { success: false };
     return { success: true };
   }
 
@@ -275,6 +276,14 @@ export class Cignal extends Emitter<CignalEvents> {
   /** The call's network status now; null when there is no connected call. */
   async getNetworkStatus(): Promise<NetworkStatus | null> {
     return (await this.#call?.networkStatus()) ?? null;
+  }
+
+  /**
+   * The call's verification code, "1234 5678": both people see the same one unless someone in
+   * the signalling path substituted the browsers' keys. Null while no connection is negotiated.
+   */
+  getVerificationCode(): string | null {
+    return this.#code;
   }
 
   /** Restarts ICE (new network paths) within the same call; resolves once it is connected again. */
@@ -488,6 +497,7 @@ export class Cignal extends Emitter<CignalEvents> {
       // A renegotiation for a call that has ended here starts nothing.
       if (to) return log.debug('dropped an offer for a call that has ended');
       call = this.#beginCall(false);
+      if (!call) return;
       this.emit('offerReceived');
     }
     await call.handleDescription(description, connection, to);
@@ -501,13 +511,22 @@ export class Cignal extends Emitter<CignalEvents> {
     this.#callFailed(new CignalError(ClientErrorCode.PeerUnsupported, `${this.#data.remoteDisplayName ?? 'The other person'}'s browser cannot make video calls`));
   }
 
-  #beginCall(initiator: boolean): Call {
+  /** Starts a call; null (with `relay-unavailable`) when it is to be relay-only and there is no TURN server to relay it. */
+  #beginCall(initiator: boolean): Call | null {
+    const { iceTransportPolicy } = this.#options;
+    const iceServers = () => this.#ownIceServers ?? this.#serverIceServers;
+    // `urls` is a URL or a list of them: as a string, a list is joined with commas.
+    if (iceTransportPolicy === 'relay' && !iceServers().some(({ urls }) => /(^|,)turns?:/.test(String(urls)))) {
+      this.#fail('clientError', new CignalError(ClientErrorCode.RelayUnavailable, 'Relay-only calls need a TURN server; this server offers none'));
+      return null;
+    }
     this.#closed = false;
     const call: Call = new Call(
       {
         // Both sides agree without asking anyone: the larger peer id yields on collision.
         polite: this.#data.myPeerId > (this.#data.remotePeerId ?? ''),
-        iceServers: () => this.#ownIceServers ?? this.#serverIceServers,
+        iceServers,
+        iceTransportPolicy,
         media: this.#media,
         messenger: this.#messenger,
         logger: log,
@@ -530,6 +549,7 @@ export class Cignal extends Emitter<CignalEvents> {
         onFailed: (error) => this.#call === call && this.#callFailed(error),
         onError: (error) => this.#fail('clientError', error),
         onNetworkStatus: (status) => this.#call === call && this.emit('networkStatus', status),
+        onVerificationCode: (code) => this.#call === call && this.#setCode(code),
       },
       initiator,
     );
@@ -603,6 +623,13 @@ export class Cignal extends Emitter<CignalEvents> {
     this.#call.close();
     this.#call = null;
     this.#closed = true;
+    this.#setCode(null);
+  }
+
+  #setCode(code: string | null) {
+    if (code === this.#code) return;
+    this.#code = code;
+    this.emit('verificationCode', { code });
   }
 
   /** Gives up this presence: call, socket, camera and microphone, page listener. */

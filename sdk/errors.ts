@@ -28,6 +28,12 @@ export const ClientErrorCode = {
   Unsupported: 'unsupported',
   /** The other person's browser cannot make video calls: it declined the call. */
   PeerUnsupported: 'peer-unsupported',
+  /** A TURN server refused the credentials the server handed out (wrong or expired TURN secret). */
+  TurnUnauthorized: 'turn-unauthorized',
+  /** A TURN server could not be reached: no relayed path through it. */
+  TurnUnreachable: 'turn-unreachable',
+  /** A relay-only call (`iceTransportPolicy: 'relay'`) was asked for, and no TURN server is configured. */
+  RelayUnavailable: 'relay-unavailable',
 } as const;
 
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];

@@ -58,6 +58,11 @@ export interface CignalEvents {
   dataReceived: [data: string | ArrayBuffer];
   /** Every 2 s during a call: how the connection to the other person is doing. */
   networkStatus: [status: NetworkStatus];
+  /**
+   * The call's verification code changed: a connection was negotiated (a new one after a rebuild),
+   * or the call ended (null). The same on both sides unless someone sits in the middle.
+   */
+  verificationCode: [detail: { code: string | null }];
 }
 
 /** Every event name, in the order a call usually produces them. */
@@ -79,6 +84,7 @@ export const cignalEventNames = [
   'activeDeviceChanged',
   'dataReceived',
   'networkStatus',
+  'verificationCode',
 ] as const satisfies readonly (keyof CignalEvents)[];
 
 // Fails to compile when an event is added to CignalEvents but not to the list above.

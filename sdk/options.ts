@@ -27,6 +27,12 @@ export interface CreateRoomOptions {
    * that, a server that cannot be reached again, with `server-unreachable`), or a `policy` of your own.
    */
   recovery?: RecoveryOptions;
+  /**
+   * `relay`: the call goes only through the TURN server, so that the other person never learns
+   * this side's network address. Fails at once (`relay-unavailable`) where the server offers no
+   * TURN server. Default `all`.
+   */
+  iceTransportPolicy?: 'all' | 'relay';
   /** Collaborators, for tests and unusual environments. */
   createSocket?: CreateSocket;
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
@@ -66,6 +72,7 @@ export function resolveOptions(options: CreateRoomOptions): ResolvedOptions {
   } catch {
     invalid(`url is not a valid URL: ${String(options.url)}`);
   }
+  if (options.iceTransportPolicy !== undefined && options.iceTransportPolicy !== 'all' && options.iceTransportPolicy !== 'relay') invalid("iceTransportPolicy must be 'all' or 'relay'");
   const role = options.role || null;
   return {
     roomId,

@@ -44,6 +44,8 @@ export interface TrackSource {
 
 export interface PeerSessionOptions {
   iceServers: RTCIceServer[];
+  /** `relay`: only candidates through a TURN server, so that the other side never learns our address. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   polite: boolean;
   media: TrackSource;
   send: (signal: OutgoingSignal) => void;
@@ -104,7 +106,7 @@ export class PeerSession {
     this.#log = options.logger;
     this.polite = options.polite;
     const create = options.createPeerConnection ?? ((config) => new RTCPeerConnection(config));
-    const pc = (this.pc = create({ iceServers: options.iceServers }));
+    const pc = (this.pc = create({ iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy }));
     // Both sides create it with the same id, so neither has to wait for the other to announce it.
     this.channels = [pc.createDataChannel('cignal', { negotiated: true, id: 0 }), pc.createDataChannel('cignal-data', { negotiated: true, id: 1 })];
 

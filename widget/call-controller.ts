@@ -69,6 +69,8 @@ export class CallController implements ReactiveController {
   devices: MediaDeviceInfo[] = [];
   /** The call's last network status; null outside a call. */
   network: NetworkStatus | null = null;
+  /** The call's verification code (see the SDK's `getVerificationCode`); null outside a negotiated call. */
+  code: string | null = null;
   /** True after the share link was copied, until the state moves on. */
   copied = false;
   /** Resolves with `cignal` once the room is entered, or null when that failed or was abandoned. */
@@ -190,7 +192,7 @@ export class CallController implements ReactiveController {
     this.#joined = null;
     this.messages = [];
     this.unread = 0;
-    this.cignal = this.local = this.remote = this.preview = this.network = null;
+    this.cignal = this.local = this.remote = this.preview = this.network = this.code = null;
     this.starting = false;
     this.session = Promise.resolve(null);
     this.#host.requestUpdate();
@@ -380,6 +382,8 @@ export class CallController implements ReactiveController {
       if (!this.#settings().chatOpen) this.unread = Math.min(this.unread + 1, MAX_MESSAGES);
     } else if (event === 'networkStatus') {
       this.network = detail as NetworkStatus;
+    } else if (event === 'verificationCode') {
+      this.code = (detail as { code: string | null }).code;
     } else if (event === 'devicesChanged') {
       this.devices = detail as MediaDeviceInfo[];
     } else if (event === 'reconnecting' || event === 'reconnected') {

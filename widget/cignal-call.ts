@@ -7,7 +7,7 @@ import { chatPanel, chatStyles } from './chat-panel.js';
 import { styles } from './cignal-call.styles.js';
 import { deviceMenu, deviceMenuStyles, showActive } from './device-menu.js';
 import { icon, type IconName } from './icons.js';
-import { indicatorStyles, networkQuality, remoteState } from './indicators.js';
+import { indicatorStyles, networkQuality, remoteState, verifyControl } from './indicators.js';
 import { defaultLabels, type CignalLabels } from './labels.js';
 
 const log = new Logger('cignal-call');
@@ -52,6 +52,7 @@ const onUnlessOff = {
  * @attr video - Send the camera. On by default; `video="false"` (or `off`, `no`, `0`) turns it off.
  * @attr auto-call - Start the call by itself as soon as both people are in the room.
  * @attr prejoin - Show the pre-join screen first; the room is entered on Join.
+ * @attr relay-only - Make calls only through the server's TURN relay, so that the other person never learns this side's network address (SDK `iceTransportPolicy: 'relay'`). Without a TURN server on the server, a call fails at once with `relay-unavailable`.
  * @attr no-chat - Hide the chat button and panel (messages sent with `inform` still arrive as `cignal-information`).
  * @attr no-screen-share - Hide the screen-share button. It is hidden anyway where the browser cannot share the screen (most phones).
  * @attr no-settings - Hide the settings button and its device menu.
@@ -75,6 +76,7 @@ const onUnlessOff = {
  * @fires {CustomEvent<MediaDeviceInfo[]>} cignal-devices-changed - A camera, microphone or speaker was plugged in or out; detail is the devices now present.
  * @fires {CustomEvent<ActiveDeviceChange>} cignal-active-device-changed - The device in use changed: `{ kind, deviceId, reason: 'switched' | 'unplugged' }`.
  * @fires {CustomEvent<string | ArrayBuffer>} cignal-data-received - The other person sent data with `sendData`.
+ * @fires {CustomEvent<{ code: string | null }>} cignal-verification-code - The call's verification code changed: a connection was negotiated (`"1234 5678"`, the same on both sides unless someone sits in between), or the call ended (`null`).
  * @fires {CustomEvent<NetworkStatus>} cignal-network-status - Every 2 s during a call: `{ quality, rttMs, packetLoss, jitterMs, outgoingBitrate, incomingBitrate, relayed, ... }`.
  *
  * @slot - Custom controls, placed after the built-in buttons.
@@ -90,6 +92,8 @@ const onUnlessOff = {
  * @csspart remote-state - Over the other person's video: their name, a muted-microphone mark, their initials while their camera is off, a line while they share their screen. `data-microphone`, `data-camera` and `data-screen-share` are each `on` or `off`, and so are its extra part names `microphone-on|off`, `camera-on|off`, `screen-share-on|off` (select `::part(remote-state microphone-off)`).
  * @csspart network-quality - Signal bars for the call's network (`data-quality` = `good`, `fair`, `poor` or `lost`); pressing them shows the details.
  * @csspart network-details - Round-trip time, loss and whether the call is direct or relayed.
+ * @csspart verify-button - During a call: shows and hides the call's verification code (`aria-expanded`).
+ * @csspart verification-code - The verification code, e.g. `1234 5678`, shown with a sentence that says to read it to each other.
  * @csspart controls - The row of call buttons (one row, also on a phone).
  * @csspart mic-button - Turns the microphone on and off (`aria-pressed`).
  * @csspart camera-button - Turns the camera on and off (`aria-pressed`).
@@ -131,6 +135,7 @@ export class CignalCall extends LitElement {
     video: { converter: onUnlessOff },
     autoCall: { type: Boolean, attribute: 'auto-call' },
     prejoin: { type: Boolean },
+    relayOnly: { type: Boolean, attribute: 'relay-only' },
     noChat: { type: Boolean, attribute: 'no-chat' },
     noScreenShare: { type: Boolean, attribute: 'no-screen-share' },
     noSettings: { type: Boolean, attribute: 'no-settings' },
@@ -140,6 +145,7 @@ export class CignalCall extends LitElement {
     state: { reflect: true },
     open: { state: true },
     details: { state: true },
+    verifying: { state: true },
   };
 
   /** The room to join. Default: `?roomId=` from the page URL, else a new room. */
@@ -162,6 +168,8 @@ export class CignalCall extends LitElement {
   declare autoCall: boolean;
   /** Whether to show the pre-join screen (self-view, devices, Join) before entering the room. */
   declare prejoin: boolean;
+  /** Whether calls go only through the server's TURN relay, hiding this side's network address from the other person. */
+  declare relayOnly: boolean;
   /** Hides the chat button and panel. */
   declare noChat: boolean;
   /** Hides the screen-share button. */
@@ -180,6 +188,8 @@ export class CignalCall extends LitElement {
   declare private open: 'chat' | 'devices' | null;
   /** Whether the network details are shown. */
   declare private details: boolean;
+  /** Whether the verification code is shown. */
+  declare private verifying: boolean;
 
   /** Creates the SDK instance; replace it (before the element is added) to inject a fake in tests. */
   createRoom: CreateRoom = (options) => Cignal.createRoom(options);
@@ -210,11 +220,11 @@ export class CignalCall extends LitElement {
     this.audio = true;
     this.video = true;
     this.autoCall = false;
-    this.prejoin = this.noChat = this.noScreenShare = this.noSettings = this.noFullscreen = this.noNetworkQuality = false;
+    this.prejoin = this.relayOnly = this.noChat = this.noScreenShare = this.noSettings = this.noFullscreen = this.noNetworkQuality = false;
     this.labels = {};
     this.state = 'waiting';
     this.open = null;
-    this.details = false;
+    this.details = this.verifying = false;
   }
 
   override connectedCallback(): void {
@@ -281,12 +291,14 @@ export class CignalCall extends LitElement {
       peerName: this.peerName || undefined,
       role: this.peerRole || this.role || undefined,
       mediaConstraints: { audio: this.audio, video: this.video },
+      ...(this.relayOnly ? { iceTransportPolicy: 'relay' } : {}),
     };
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('autoCall')) this.#call.autoCall();
     if (this.state !== 'in-call' && this.state !== 'reconnecting') this.details = false;
+    if (!this.#call.code) this.verifying = false;
   }
 
   override updated(changed: PropertyValues<this>): void {
@@ -429,6 +441,7 @@ export class CignalCall extends LitElement {
     const canShare = !this.noScreenShare && !previewing && !!navigator.mediaDevices?.getDisplayMedia;
     const canFullscreen = !this.noFullscreen && document.fullscreenEnabled;
     const chat = !this.noChat && !previewing;
+    const showNetwork = !!call.network && (state === 'in-call' || state === 'reconnecting') && !this.noNetworkQuality;
     const status = previewing ? l.prejoin : call.starting ? l.starting : call.reconnecting ? l.reconnecting : l[state];
     const error = call.error;
     const link = cignal?.shareLink;
@@ -446,7 +459,12 @@ export class CignalCall extends LitElement {
           ${call.remote && cignal ? remoteState(l, peer, cignal.remoteMediaState) : nothing}
           <video part="local-video" class=${this.#corner} aria-label=${l.you} muted .muted=${true} autoplay playsinline @pointerdown=${previewing ? nothing : this.#drag}></video>
           <p part="status" role="status" aria-live="polite">${status.replace('{name}', peer)} ${call.copied ? l.copied : ''}</p>
-          ${call.network && (state === 'in-call' || state === 'reconnecting') && !this.noNetworkQuality ? networkQuality(l, call.network, this.details, () => (this.details = !this.details)) : nothing}
+          ${(showNetwork || call.code) && active
+            ? html`<div class="network">
+                ${showNetwork ? networkQuality(l, call.network!, this.details, () => (this.details = !this.details)) : nothing}
+                ${call.code ? verifyControl(l, call.code, this.verifying, () => (this.verifying = !this.verifying)) : nothing}
+              </div>`
+            : nothing}
           ${open === 'devices' && !this.noSettings
             ? deviceMenu(l, {
                 devices: call.devices,

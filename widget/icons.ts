@@ -11,6 +11,7 @@ const paths = {
   exitFullscreen: 'M9 4v5H4M15 4v5h5M20 15h-5v5M4 15h5v5',
   chat: 'M4 5h16v11H9l-5 4z',
   close: 'M6 6l12 12M18 6 6 18',
+  shield: 'M12 3l7 3v5c0 5-3 8-7 10-4-2-7-5-7-10V6zM9 12l2 2 4-4',
   phone: 'M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2z',
 } as const;
 

@@ -43,13 +43,19 @@ export function networkQuality(l: CignalLabels, status: NetworkStatus, open: boo
     .replace('{loss}', (status.packetLoss * 100).toFixed(1))
     .replace('{path}', status.relayed ? l.relayed : l.direct);
   const name = l.network.replace('{quality}', l[status.quality]);
-  return html`<div class="network">
-    <button part="network-quality" class="icon" data-quality=${status.quality} aria-expanded=${open} aria-controls=${open ? 'network-details' : nothing}
+  return html`<button part="network-quality" class="icon" data-quality=${status.quality} aria-expanded=${open} aria-controls=${open ? 'network-details' : nothing}
       aria-label=${name} data-tip=${name} @click=${toggle}>
       ${signalBars(bars[status.quality])}
     </button>
-    ${open ? html`<p part="network-details" id="network-details">${details}</p>` : nothing}
-  </div>`;
+    ${open ? html`<p part="network-details" id="network-details">${details}</p>` : nothing}`;
+}
+
+/** The verify control: a shield that shows the call's verification code, and what to do with it. */
+export function verifyControl(l: CignalLabels, code: string, open: boolean, toggle: () => void): TemplateResult {
+  return html`<button part="verify-button" class="icon" aria-expanded=${open} aria-controls=${open ? 'verification' : nothing} aria-label=${l.verify} data-tip=${l.verify} @click=${toggle}>
+      ${icon('shield')}
+    </button>
+    ${open ? html`<p class="verification" id="verification"><strong part="verification-code">${code}</strong> ${l.verifyHint}</p>` : nothing}`;
 }
 
 export const indicatorStyles = css`
@@ -70,6 +76,7 @@ export const indicatorStyles = css`
   }
   .name,
   .sharing,
+  .verification,
   [part~='network-details'] {
     position: absolute;
     margin: 0;
@@ -104,7 +111,8 @@ export const indicatorStyles = css`
     align-items: start;
     gap: 0.25rem;
   }
-  [part~='network-quality'] {
+  [part~='network-quality'],
+  [part~='verify-button'] {
     min-width: 2.25rem;
     min-height: 2.25rem;
     background: #000b;
@@ -123,5 +131,16 @@ export const indicatorStyles = css`
   }
   [part~='network-details'] {
     position: static;
+  }
+  .verification {
+    top: 2.75rem;
+    right: 0;
+    width: min(16rem, 80cqi);
+  }
+  [part~='verification-code'] {
+    display: block;
+    font-size: 1.5rem;
+    font-variant-numeric: tabular-nums;
+    letter-spacing: 0.1em;
   }
 `;

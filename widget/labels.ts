@@ -39,6 +39,9 @@ export interface CignalLabels extends Record<CallState, string> {
   networkDetails: string;
   direct: string;
   relayed: string;
+  /** The verify button, and the sentence shown with the call's verification code. */
+  verify: string;
+  verifyHint: string;
   /** Status on the pre-join screen (`prejoin`), and its button. */
   prejoin: string;
   join: string;
@@ -88,6 +91,8 @@ export const defaultLabels: CignalLabels = {
   networkDetails: '{rtt} ms round trip, {loss} % lost, {path}',
   direct: 'direct',
   relayed: 'relayed',
+  verify: 'Verify the call',
+  verifyHint: 'Read these digits to each other. If they match, nobody is listening in between.',
   prejoin: 'Check your camera and microphone, then join.',
   join: 'Join',
   shareLink: 'Share this link:',
@@ -102,5 +107,6 @@ export const defaultLabels: CignalLabels = {
     'media-unavailable': 'No camera or microphone could be used.',
     'room-full': 'This room is full.',
     'server-unreachable': 'The call server could not be reached. Check the connection, then retry.',
+    'relay-unavailable': 'Relay-only calls need a TURN server; this server offers none.',
   },
 };
