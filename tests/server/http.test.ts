@@ -241,3 +241,22 @@ describe('the running server', () => {
     expect(joined.roomId).toMatch(/^room/);
   });
 });
+
+describe('the long-polling endpoint', () => {
+  const startServer = serverPerTest();
+
+  test('a method other than GET, POST or OPTIONS on a live polling session is refused with 405, not a 500', async () => {
+    const { url } = await startServer();
+    const open = await get(url, '/socket.io/?EIO=4&transport=polling');
+    expect(open.status).toBe(200);
+    const { sid } = JSON.parse(open.body.toString().slice(1)) as { sid: string };
+    for (const method of ['PUT', 'HEAD', 'DELETE', 'PATCH']) {
+      const reply = await get(url, `/socket.io/?EIO=4&transport=polling&sid=${sid}`, {}, method);
+      expect(reply.status, method).toBe(405);
+      expect(reply.headers.allow).toBe('GET, POST, OPTIONS');
+    }
+    // The session itself is untouched: it still polls.
+    const poll = await get(url, `/socket.io/?EIO=4&transport=polling&sid=${sid}`, {}, 'POST');
+    expect(poll.status).toBe(200);
+  });
+});
