@@ -30,6 +30,8 @@ import {
   type ClientEventName,
 } from '../../sdk/protocol/index.js';
 import { packageRoot, packageVersion } from '../../server/paths.js';
+import { launchBrowser, openPage } from '../helpers/browser.js';
+import { installHarness, startCall, state } from '../helpers/harness.js';
 import { closeAll, join, loose, next, pair, record, startServer, uniqueRoom, type ClientSocket, type TestServer } from '../helpers/server.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -96,7 +98,7 @@ function hostileValue(): unknown {
     case 4:
       return pick([[], [1, 2], ['offer'], [null], [{}]]);
     case 5:
-      return pick([{}, { a: 1 }, { type: 'offer' }, { toString: 'x' }, { valueOf: 1 }]);
+      return pick<object>([{}, { a: 1 }, { type: 'offer' }, { toString: 'x' }, { valueOf: 1 }]);
     case 6:
       return protoKey({ polluted: 'yes' });
     case 7:
@@ -779,4 +781,24 @@ describe('the server under a barrage of hostile input', () => {
       alice.disconnect();
       bob.disconnect();
     }), 30_000);
+
+  test('afterwards, two real Chromium pages make a call through the same server, with video both ways', () =>
+    withSeed('the browser call after the barrage', async () => {
+      const browser = await launchBrowser();
+      try {
+        const open = async () => {
+          const { page } = await openPage(browser, `${url}/healthz`);
+          await installHarness(page, packageVersion);
+          return page;
+        };
+        const [a, b] = await Promise.all([open(), open()]);
+        await startCall(a, b, uniqueRoom('browsers'));
+        expect(await state(a)).toBe('in-call');
+        expect(await state(b)).toBe('in-call');
+        expectNoServerFailure();
+      } finally {
+        await browser.close();
+      }
+    }), 60_000);
 });
+
