@@ -308,7 +308,7 @@ const onUnhandled = (reason: unknown) => problems.push(`unhandled rejection: ${f
 const logLines: string[] = [];
 const debugWas = { namespaces: '', log: createDebug.log };
 /** Log lines that mean the server itself failed, rather than refused bad input. */
-const failureLine = /failed|internal|TypeError|RangeError|ReferenceError|SyntaxError|unhandled/i;
+const failureLine = /failed: |failed for |internal|TypeError|RangeError|ReferenceError|SyntaxError|unhandled/i;
 
 let server: TestServer;
 let bystanders: ClientSocket[] = [];
