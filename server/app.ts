@@ -9,8 +9,12 @@ import { cdnRouter, type Asset } from './cdn.js';
 import { setPageHeaders, setSecurityHeaders, type SecurityHeaderOptions } from './headers.js';
 import { StoreUnavailableError } from './rooms/store.js';
 import { demoDir, packageVersion } from './paths.js';
+import { describeError } from './signalling/log.js';
 
 const log = createDebug('cignal:http');
+
+/** Error codes of a connection the client closed or reset while its request was being handled. */
+const clientGone = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 export interface AppOptions {
   version?: string;
@@ -52,9 +56,13 @@ export async function createApp(options: AppOptions): Promise<Koa> {
     ['/demo.css', { type: 'text/css; charset=utf-8', body: await readFile(join(demoDir, 'demo.css')) }],
   ]);
 
-  app.on('error', (error: Error & { status?: number; expose?: boolean }, ctx?: Koa.Context) => {
+  app.on('error', (error: Error & { status?: number; expose?: boolean; code?: unknown }, ctx?: Koa.Context) => {
     if (error.status && error.status < 500) return;
-    log('%s %s failed: %O', ctx?.method, ctx?.path, error);
+    // A request the client broke (a malformed body Node's parser refused, a connection cut midway)
+    // is the client's failure, answered 400 by Node or never read: not one of the server's.
+    if (typeof error.code === 'string' && (error.code.startsWith('HPE_') || clientGone.has(error.code))) return;
+    // One line: the error object of a parse failure carries the raw bytes the client sent.
+    log('%s %s failed: %s', ctx?.method, ctx?.path, describeError(error));
   });
 
   // Every response, errors included, carries the security headers, and an error says one sentence.

@@ -35,11 +35,16 @@ export function socketServerOptions(config: Pick<ServerConfig, 'allowedOrigins'>
   };
 }
 
+/** What long-polling uses: GET to receive, POST to send, OPTIONS for a CORS preflight. */
+const pollingMethods = new Set(['GET', 'POST', 'OPTIONS']);
+
 /**
  * Applies socket.io's CORS headers to its HTTP requests (long-polling) alone. As socket.io's `cors`
  * option, engine.io would run them as a middleware on every request, WebSocket upgrades included,
  * behind a chain of promises each; a browser applies no CORS to a WebSocket. Called once socket.io
  * is attached: its request listener (which hands other paths to the app) is wrapped.
+ * Any other method is refused here with 405: engine.io answers one on a live session (a PUT or a
+ * HEAD with a valid sid) with a bare 500, as if the server had failed.
  */
 function corsForPolling(http: HttpServer, io: Server, options: CorsOptions): void {
   const headers = cors(options);
@@ -50,8 +55,12 @@ function corsForPolling(http: HttpServer, io: Server, options: CorsOptions): voi
     const handle = () => {
       for (const listener of listeners) listener.call(http, request, response);
     };
-    if (request.url?.startsWith(path)) headers(request, response, handle);
-    else handle();
+    if (!request.url?.startsWith(path)) return handle();
+    if (!pollingMethods.has(request.method ?? '')) {
+      response.writeHead(405, { Allow: 'GET, POST, OPTIONS', 'Content-Type': 'text/plain; charset=utf-8' }).end('Method Not Allowed');
+      return;
+    }
+    headers(request, response, handle);
   });
 }
 

@@ -165,13 +165,21 @@ export const IceServersSchema = v.pipe(
   v.transform((servers: IceServer[]) => toIceServers(servers)),
 );
 
-/** Turns valibot issues into one readable sentence. */
+/**
+ * How long one issue's words may be. valibot's own messages quote what they received ("Expected
+ * Object but received "…""), which is whatever the client sent: a refusal must not echo a 32 KiB
+ * string back, so each issue is cut here.
+ */
+const issueMaxLength = 160;
+
+/** Turns valibot issues into one readable sentence, of bounded length. */
 export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
   return issues
     .slice(0, 3)
     .map((issue) => {
       const path = issue.path?.map((p) => String(p.key)).join('.');
-      return path && !issue.message.startsWith(path) ? `${path}: ${issue.message}` : issue.message;
+      const text = path && !issue.message.startsWith(path) ? `${path}: ${issue.message}` : issue.message;
+      return text.length > issueMaxLength ? `${text.slice(0, issueMaxLength - 1)}…` : text;
     })
     .join('; ');
 }

@@ -1,9 +1,11 @@
 // HTTP: the demo page, the health check and the CDN-style bundle URLs (caching, compression,
 // redirects, and refusal of anything outside the served files).
+import createDebug from 'debug';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { join as joinPath } from 'node:path';
+import { format } from 'node:util';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApp } from '../../server/app.js';
@@ -421,5 +423,58 @@ describe('the running server', () => {
     });
     socket.disconnect();
     expect(joined.roomId).toMatch(/^room/);
+  });
+});
+
+describe('the long-polling endpoint', () => {
+  const startServer = serverPerTest();
+
+  test('a method other than GET, POST or OPTIONS on a live polling session is refused with 405, not a 500', async () => {
+    const { url } = await startServer();
+    const open = await get(url, '/socket.io/?EIO=4&transport=polling');
+    expect(open.status).toBe(200);
+    const { sid } = JSON.parse(open.body.toString().slice(1)) as { sid: string };
+    for (const method of ['PUT', 'HEAD', 'DELETE', 'PATCH']) {
+      const reply = await get(url, `/socket.io/?EIO=4&transport=polling&sid=${sid}`, {}, method);
+      expect(reply.status, method).toBe(405);
+      expect(reply.headers.allow).toBe('GET, POST, OPTIONS');
+    }
+    // The session itself is untouched: it still polls.
+    const poll = await get(url, `/socket.io/?EIO=4&transport=polling&sid=${sid}`, {}, 'POST');
+    expect(poll.status).toBe(200);
+  });
+});
+
+describe('requests the client breaks', () => {
+  test('a malformed chunked body is answered 400 and not logged as a failure of the server', async () => {
+    const lines: string[] = [];
+    const namespaces = createDebug.disable();
+    const logWas = createDebug.log;
+    createDebug.enable('cignal:http');
+    createDebug.log = (...args: unknown[]) => void lines.push(format(...args));
+    const app = await createApp({ assets: new Map() });
+    const server = createServer(app.callback());
+    try {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      // Koa hears of the broken body through the request stream and emits 'error'.
+      const failed = new Promise<Error>((resolve) => app.once('error', resolve));
+      const reply = await new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk) => chunks.push(chunk));
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+        socket.end('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nxx\r\n0\r\n\r\n');
+      });
+      expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+      expect((await failed as Error & { code?: string }).code).toMatch(/^HPE_/);
+      expect(lines).toEqual([]);
+    } finally {
+      createDebug.log = logWas;
+      createDebug.disable();
+      if (namespaces) createDebug.enable(namespaces);
+      server.close();
+    }
   });
 });

@@ -317,3 +317,22 @@ describe('payload parsers agree with the schemas', () => {
     expect(fast).toBeGreaterThan(accepted / 2);
   });
 });
+
+describe('refusals', () => {
+  test('a refusal does not echo a long input back: each issue is cut to a short sentence', () => {
+    const huge = 'x'.repeat(Limits.sdpMaxLength);
+    // valibot's own message for a wrong type quotes what it received; here, 32 KiB of it.
+    for (const [parser, input] of [
+      [payloads.offer, { description: huge, connection: huge }],
+      [payloads.candidate, { candidate: huge, connection: 'pc-1' }],
+      [payloads.restartIce, huge],
+      [payloads.joinRequest, { roomId: huge, peerId: { a: huge }, session: [huge] }],
+    ] as const) {
+      const refused = (parser as PayloadParser<object>).parse(input);
+      expect(refused).toBeInstanceOf(Refused);
+      const { message } = refused as Refused;
+      expect(message.length).toBeLessThan(3 * 160 + 6);
+      expect(message).not.toContain('x'.repeat(200));
+    }
+  });
+});
