@@ -102,6 +102,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
     turn: config.turn,
     reconnectGraceMs: config.reconnectGraceMs,
     rateLimit: config.rateLimit,
+    joinSecret: config.joinSecret,
   });
 
   return {

@@ -11,8 +11,12 @@ export const ServerErrorCode = {
   NoPeer: 'no-peer',
   /** The socket sent more messages than its budget allows. */
   RateLimited: 'rate-limited',
-  /** The server's authorize hook refused the join. */
+  /** The join was not allowed: its join token was missing or not valid, or the authorize hook refused it. */
   Unauthorized: 'unauthorized',
+  /** The seat of this peer id is held, and the join brought neither its seat secret nor a join token for it. */
+  SeatTaken: 'seat-taken',
+  /** A relayed message could neither be delivered nor kept: what is kept for the away partner is at its bound. */
+  Dropped: 'dropped',
   /** The client speaks a newer protocol version than this server. */
   UnsupportedProtocol: 'unsupported-protocol',
   /** The event name is not part of the protocol. */
@@ -29,6 +33,8 @@ export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorC
 export interface WireError {
   code: ServerErrorCode;
   message: string;
+  /** With `rate-limited`: how long to wait before asking again, in ms. */
+  retryAfterMs?: number;
 }
 
 const codes = new Set<string>(Object.values(ServerErrorCode));

@@ -1,12 +1,14 @@
 // Admission: the join rides on the socket.io handshake, checked in an `io.use` middleware. With a
-// store in this process and an authorize hook that answers at once (or none), a join is checked,
-// seated and admitted without a promise.
-import { PROTOCOL_VERSION, ServerErrorCode, displayNameFor, type WireError } from '../../sdk/protocol/index.js';
+// store in this process, no join secret and an authorize hook that answers at once (or none), a
+// join is checked, seated and admitted without a promise.
+import { PROTOCOL_VERSION, ServerErrorCode, displayNameFor, type JoinRequest, type WireError } from '../../sdk/protocol/index.js';
 import { TokenBucket } from '../rate-limit.js';
-import { StoreUnavailableError, type JoinOutcome } from '../rooms/store.js';
+import { hashSeatSecret, newSeatSecret } from '../rooms/seat-secret.js';
+import { StoreUnavailableError, type JoinOutcome, type SeatClaim } from '../rooms/store.js';
 import type { Context } from './context.js';
 import { tellDeparture } from './delivery.js';
-import type { CignalSocket } from './types.js';
+import type { JoinGrant } from './join-token.js';
+import { SignallingError, type CignalSocket } from './types.js';
 import { describeError, log } from './log.js';
 import { Refused, joinRequest } from './payloads.js';
 
@@ -16,54 +18,106 @@ export function refusal(code: WireError['code'], message: string): Error & { dat
 
 type Next = (error?: Error) => void;
 
-/** Who asks to join, checked: what the seat is made of. */
+/** Who asks to join, checked: what the seat is made of, and what it brings to take a held seat. */
 interface Candidate {
   roomId: string;
   peerId: string;
   session: string;
   displayName: string;
   role: string | null;
+  /** The seat secret sent with the join, if any. */
+  seatSecret: string | null;
+  /** The join token names this peer id: it takes the seat without the secret (which is then renewed). */
+  byToken: boolean;
 }
 
-/** The middleware that seats a connecting socket, or refuses it with a coded `connect_error`. */
+/**
+ * The middleware that seats a connecting socket, or refuses it with a coded `connect_error`. In
+ * order: the request's shape, the join token (when the server has a join secret; asynchronous),
+ * the authorize hook, then the seat, whose secret the store checks as it seats.
+ */
 export function admission(ctx: Context) {
   return (socket: CignalSocket, next: Next): void => {
     try {
       const request = joinRequest.parse(socket.handshake.auth);
       if (request instanceof Refused) return next(refusal(ServerErrorCode.InvalidPayload, `Invalid join request: ${request.message}`));
-      const { roomId, peerId, session, protocol } = request;
+      const { roomId, peerId, protocol } = request;
       if (protocol !== undefined && protocol > PROTOCOL_VERSION) {
         return next(refusal(ServerErrorCode.UnsupportedProtocol, `This server speaks protocol ${PROTOCOL_VERSION}; the client needs ${protocol}. Load the SDK from this server.`));
       }
-      const role = request.role || null;
-      const candidate: Candidate = { roomId, peerId, session, displayName: displayNameFor(request.displayName, role), role };
-      const allowed = ctx.authorize ? ctx.authorize({ roomId, peerId, displayName: candidate.displayName, role, handshake: socket.handshake }) : true;
-      if (isThenable(allowed)) {
-        return void Promise.resolve(allowed)
-          .then((yes) => (yes ? seat(ctx, socket, candidate, next) : next(unauthorized())))
-          .then(undefined, (error: unknown) => next(failure(error)));
-      }
-      if (!allowed) return next(unauthorized());
-      const seating = seat(ctx, socket, candidate, next);
-      if (seating) seating.then(undefined, (error: unknown) => next(failure(error)));
+      // Without a join secret, nothing here waits on a promise.
+      if (!ctx.joinTokens) return admit(ctx, socket, candidateFor(request, null), next);
+      ctx.joinTokens.verify(request.token, roomId, peerId).then(
+        (grant) => admit(ctx, socket, candidateFor(request, grant), next),
+        (error: unknown) => next(failure(error, peerId, roomId)),
+      );
     } catch (error) {
       next(failure(error));
     }
   };
 }
 
+/** The candidate a checked request makes; a verified join token's role and name win over the client's. */
+function candidateFor(request: JoinRequest, grant: JoinGrant | null): Candidate {
+  const role = (grant?.role ?? request.role) || null;
+  return {
+    roomId: request.roomId,
+    peerId: request.peerId,
+    session: request.session,
+    displayName: displayNameFor(grant?.displayName ?? request.displayName, role),
+    role,
+    seatSecret: request.seatSecret ?? null,
+    byToken: grant?.peerId != null,
+  };
+}
+
+/** Asks the authorize hook, if any, then seats the candidate; at once when both answer at once. */
+function admit(ctx: Context, socket: CignalSocket, candidate: Candidate, next: Next): void {
+  try {
+    const { roomId, peerId, displayName, role } = candidate;
+    const allowed = ctx.authorize ? ctx.authorize({ roomId, peerId, displayName, role, handshake: socket.handshake }) : true;
+    if (isThenable(allowed)) {
+      return void Promise.resolve(allowed)
+        .then((yes) => (yes ? seat(ctx, socket, candidate, next) : next(unauthorized())))
+        .then(undefined, (error: unknown) => next(failure(error)));
+    }
+    if (!allowed) return next(unauthorized());
+    const seating = seat(ctx, socket, candidate, next);
+    if (seating) seating.then(undefined, (error: unknown) => next(failure(error)));
+  } catch (error) {
+    next(failure(error));
+  }
+}
+
 /** Seats the candidate, at once when the store can; a promise otherwise. Errors are the caller's to answer. */
 function seat(ctx: Context, socket: CignalSocket, candidate: Candidate, next: Next): void | Promise<void> {
   const { roomId, peerId, displayName, role, session } = candidate;
+  // A new secret for a seat that is free or taken by token; the store keeps the old one when the
+  // candidate proved it.
+  const secret = newSeatSecret();
+  const claim: SeatClaim = { secretHash: candidate.seatSecret === null ? null : hashSeatSecret(candidate.seatSecret), byToken: candidate.byToken };
   // Away until its welcome settles the seat: what is relayed to it meanwhile waits in order.
   const joinedAt = ctx.now();
-  const seat = { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: joinedAt + ctx.graceMs };
-  if (ctx.store.joinNow) return seated(ctx, socket, candidate, joinedAt, ctx.store.joinNow(roomId, seat, joinedAt), next);
-  return ctx.store.join(roomId, seat, joinedAt).then((outcome) => seated(ctx, socket, candidate, joinedAt, outcome, next));
+  const seat = { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: joinedAt + ctx.graceMs, secretHash: hashSeatSecret(secret) };
+  const issued = { secret, claim, hash: seat.secretHash };
+  if (ctx.store.joinNow) return seated(ctx, socket, candidate, joinedAt, issued, ctx.store.joinNow(roomId, seat, joinedAt, claim), next);
+  return ctx.store.join(roomId, seat, joinedAt, claim).then((outcome) => seated(ctx, socket, candidate, joinedAt, issued, outcome, next));
 }
 
-function seated(ctx: Context, socket: CignalSocket, candidate: Candidate, joinedAt: number, outcome: JoinOutcome, next: Next): void | Promise<void> {
+function seated(
+  ctx: Context,
+  socket: CignalSocket,
+  candidate: Candidate,
+  joinedAt: number,
+  issued: { secret: string; claim: SeatClaim; hash: string },
+  outcome: JoinOutcome,
+  next: Next,
+): void | Promise<void> {
   const { roomId, peerId, displayName, role, session } = candidate;
+  if (!outcome.ok && outcome.reason === 'seat-taken') {
+    log('refused %s in room %s: its seat is held and the join did not prove it', peerId, roomId);
+    return next(refusal(ServerErrorCode.SeatTaken, 'Someone holds this seat in the room; taking it needs its seat secret or a join token for this peer id'));
+  }
   if (!outcome.ok) {
     log('refused %s: room %s is full', peerId, roomId);
     return next(refusal(ServerErrorCode.RoomFull, 'This room already has two people in it'));
@@ -75,6 +129,7 @@ function seated(ctx: Context, socket: CignalSocket, candidate: Candidate, joined
     log('%s closed before its join into room %s completed', peerId, roomId);
     return ctx.store.undoJoin(roomId, peerId, socket.id, outcome.previous).then(() => next(refusal(ServerErrorCode.Internal, 'The connection closed during the join')));
   }
+  const kept = outcome.secretKept && candidate.seatSecret !== null;
   socket.data = {
     roomId,
     peerId,
@@ -82,6 +137,8 @@ function seated(ctx: Context, socket: CignalSocket, candidate: Candidate, joined
     role,
     session,
     joinedAt: outcome.previous?.session === session ? outcome.previous.joinedAt : joinedAt,
+    seatSecret: kept ? candidate.seatSecret : issued.secret,
+    secretHash: kept ? issued.claim.secretHash! : issued.hash,
     unseated: false,
     previous: outcome.previous,
     bucket: new TokenBucket(ctx.rate.perSecond, ctx.rate.burst, ctx.now),
@@ -100,8 +157,12 @@ function unauthorized(): Error {
   return refusal(ServerErrorCode.Unauthorized, 'This server did not allow the join');
 }
 
-/** The refusal for a join that failed inside the server. */
-function failure(error: unknown): Error {
+/** The refusal for a join refused with a reason (a join token), or that failed inside the server. */
+function failure(error: unknown, peerId?: string, roomId?: string): Error {
+  if (error instanceof SignallingError) {
+    log('refused %s in room %s: %s', peerId, roomId, error.message);
+    return refusal(error.code, error.message);
+  }
   if (error instanceof StoreUnavailableError) {
     log('join refused: %s', error.message);
     return refusal(ServerErrorCode.Unavailable, 'The server cannot reach its room store just now; try again shortly');

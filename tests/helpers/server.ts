@@ -34,16 +34,33 @@ export interface JoinAuth {
   [extra: string]: unknown;
 }
 
+/**
+ * The seat secret each (server, room, peer id) was last given in `joined`. A client of the same
+ * peer id sends it, as the SDK and the widget do on a reconnect or a reload; a test that plays an
+ * intruder says so by giving `seatSecret` itself (undefined: none).
+ */
+const seatSecrets = new Map<string, string>();
+const seatKey = (url: string, roomId: unknown, peerId: unknown) => `${url}\n${String(roomId)}\n${String(peerId)}`;
+
+/** The seat secret the server last gave this peer id in this room. */
+export function seatSecretOf(url: string, roomId: string, peerId: string): string | undefined {
+  return seatSecrets.get(seatKey(url, roomId, peerId));
+}
+
 /** Opens a socket with `auth` (not yet connected unless `autoConnect`). Closed by `closeAll`. */
 const opened = new Set<ClientSocket>();
 export function client(url: string, auth: JoinAuth | Record<string, unknown>, autoConnect = true): ClientSocket {
+  const { roomId, peerId } = auth as JoinAuth;
+  const key = seatKey(url, roomId, peerId);
+  const secret = seatSecrets.get(key);
   const socket = connect(url, {
-    auth: { session: `s-${String((auth as JoinAuth).peerId ?? 'x')}`, ...auth },
+    auth: { session: `s-${String(peerId ?? 'x')}`, ...(secret !== undefined && { seatSecret: secret }), ...auth },
     transports: ['websocket'],
     forceNew: true,
     reconnection: false,
     autoConnect,
   }) as ClientSocket;
+  socket.on('joined', (joined) => seatSecrets.set(key, joined.seatSecret));
   opened.add(socket);
   return socket;
 }
@@ -154,3 +171,8 @@ export function serverPerTest(): (...args: Parameters<typeof startServer>) => Pr
   });
   return async (...args) => (server = await startServer(...args));
 }
+
+/** The acknowledgement of a message sent to the partner's connection. */
+export const RELAYED = { ok: true, delivery: 'relayed' } as const;
+/** The acknowledgement of a message kept for a partner who is away. */
+export const KEPT = { ok: true, delivery: 'kept' } as const;

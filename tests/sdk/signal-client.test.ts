@@ -64,6 +64,7 @@ const joined: JoinedPayload = {
   resumed: false,
   graceMs: 10_000,
   protocol: 1,
+  seatSecret: 'the-seat-secret',
 };
 
 function client() {
