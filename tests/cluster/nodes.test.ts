@@ -8,7 +8,21 @@ import type { JoinedPayload, WireError } from '../../sdk/protocol/index.js';
 import { SignalClient } from '../../sdk/signal-client.js';
 import { closeAllProxies, startNode, startProxy, stopAllNodes, type Node } from '../helpers/cluster.js';
 import { freePort, startRedis, stopAllRedis, type TestRedis } from '../helpers/redis.js';
-import { KEPT, RELAYED, ask, client, closeAll, join, next, record, refusal, uniqueRoom, type ClientSocket } from '../helpers/server.js';
+import {
+  KEPT,
+  RELAYED,
+  ask,
+  client,
+  closeAll,
+  join,
+  next,
+  record,
+  refusal,
+  rememberSeatSecret,
+  seatSecretOf,
+  uniqueRoom,
+  type ClientSocket,
+} from '../helpers/server.js';
 
 const inspectors: Redis[] = [];
 const sdkClients: SignalClient[] = [];
@@ -41,10 +55,12 @@ async function pairAcross(first: string, second: string, roomId: string): Promis
   return [alice.socket, bob.socket];
 }
 
-/** A socket that reconnects by itself (with the same auth), as the SDK's does. */
+/** A socket that reconnects by itself (with the same auth and the seat secret it was given), as the SDK's does. */
 const resumable: ClientSocket[] = [];
-function reconnectingClient(url: string, auth: Record<string, unknown>): ClientSocket {
-  const socket = connect(url, { auth, transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 }) as ClientSocket;
+function reconnectingClient(url: string, auth: { roomId: string; peerId: string; session: string }): ClientSocket {
+  const withSecret = (send: (auth: object) => void) => send({ ...auth, seatSecret: seatSecretOf(auth.roomId, auth.peerId) });
+  const socket = connect(url, { auth: withSecret, transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 }) as ClientSocket;
+  rememberSeatSecret(socket, auth.roomId, auth.peerId);
   resumable.push(socket);
   return socket;
 }
@@ -137,7 +153,7 @@ describe('a cluster of two servers on Redis', () => {
     balancer.pointAt(null);
     balancer.cut();
     await expect.poll(async () => (await storedSeat(redis, roomId, 'alice'))?.awayUntil ?? null, { timeout: 10_000 }).not.toBeNull();
-    expect(await ask(bob, 'inform', { data: 'while you were away' })).toEqual(RELAYED);
+    expect(await ask(bob, 'inform', { data: 'while you were away' })).toEqual(KEPT);
     const resumed = next<JoinedPayload>(alice, 'joined', 10_000);
     const missed = next(alice, 'information', 10_000);
     balancer.pointAt(two.port);

@@ -72,7 +72,7 @@ describe('RedisRoomStore across servers', () => {
     expect((await staying.partner('handover', 'b'))?.awayUntil).toBe(21_000);
     // The peer comes back through the other server as itself, within the grace, with its seat
     // secret; without it, the seat stays where it is.
-    expect(await staying.join('handover', seat('a', { socketId: 'intruder', awayUntil: 21_000, secretHash: 'other' }), 20_500, NONE)).toEqual({ ok: false, reason: 'seat-taken' });
+    expect(await staying.join('handover', seat('a', { socketId: 'intruder', session: 'intruder', awayUntil: 21_000, secretHash: 'other' }), 20_500, NONE)).toEqual({ ok: false, reason: 'seat-taken' });
     const back = await staying.join('handover', seat('a', { socketId: 'sock-a-again', awayUntil: 21_000, secretHash: 'new' }), 20_500, secretOf('a'));
     expect(back.ok && back.previous?.node).toBe('leaving');
     expect(back.ok && back.secretKept).toBe(true);

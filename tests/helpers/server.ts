@@ -35,24 +35,29 @@ export interface JoinAuth {
 }
 
 /**
- * The seat secret each (server, room, peer id) was last given in `joined`. A client of the same
+ * The seat secret each (room, peer id) was last given in `joined`, by any server (rooms are unique
+ * per test; servers of a cluster share them). A client of the same
  * peer id sends it, as the SDK and the widget do on a reconnect or a reload; a test that plays an
  * intruder says so by giving `seatSecret` itself (undefined: none).
  */
 const seatSecrets = new Map<string, string>();
-const seatKey = (url: string, roomId: unknown, peerId: unknown) => `${url}\n${String(roomId)}\n${String(peerId)}`;
+const seatKey = (roomId: unknown, peerId: unknown) => `${String(roomId)}\n${String(peerId)}`;
 
 /** The seat secret the server last gave this peer id in this room. */
-export function seatSecretOf(url: string, roomId: string, peerId: string): string | undefined {
-  return seatSecrets.get(seatKey(url, roomId, peerId));
+export function seatSecretOf(roomId: string, peerId: string): string | undefined {
+  return seatSecrets.get(seatKey(roomId, peerId));
+}
+
+/** Remembers the seat secret a socket is given, for the next socket of the same peer id. */
+export function rememberSeatSecret(socket: ClientSocket, roomId: string, peerId: string): void {
+  socket.on('joined', (joined) => seatSecrets.set(seatKey(roomId, peerId), joined.seatSecret));
 }
 
 /** Opens a socket with `auth` (not yet connected unless `autoConnect`). Closed by `closeAll`. */
 const opened = new Set<ClientSocket>();
 export function client(url: string, auth: JoinAuth | Record<string, unknown>, autoConnect = true): ClientSocket {
   const { roomId, peerId } = auth as JoinAuth;
-  const key = seatKey(url, roomId, peerId);
-  const secret = seatSecrets.get(key);
+  const secret = seatSecrets.get(seatKey(roomId, peerId));
   const socket = connect(url, {
     auth: { session: `s-${String(peerId ?? 'x')}`, ...(secret !== undefined && { seatSecret: secret }), ...auth },
     transports: ['websocket'],
@@ -60,7 +65,7 @@ export function client(url: string, auth: JoinAuth | Record<string, unknown>, au
     reconnection: false,
     autoConnect,
   }) as ClientSocket;
-  socket.on('joined', (joined) => seatSecrets.set(key, joined.seatSecret));
+  rememberSeatSecret(socket, String(roomId), String(peerId));
   opened.add(socket);
   return socket;
 }
