@@ -10,7 +10,7 @@ import { Call } from './call.js';
 import { outgoing, type Payload } from './data-channel.js';
 import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode, errorDetail, invalid } from './errors.js';
-import type { CallState, CignalEvents, Result } from './events.js';
+import type { CallState, CignalEvents, InformResult, Result } from './events.js';
 import { canChooseSpeaker, deviceKinds, LocalMedia, mediaError, type DeviceKind, type MediaState } from './local-media.js';
 import { Logger } from './logger.js';
 import { Messenger } from './messenger.js';
@@ -21,7 +21,7 @@ import { SignalClient, type CignalSocket } from './signal-client.js';
 import type { NetworkStatus } from './stats.js';
 import { randomId } from './url.js';
 
-export type { CallState, CignalEvents, Result } from './events.js';
+export type { CallState, CignalEvents, InformResult, Result } from './events.js';
 export { cignalEventNames } from './events.js';
 export type { CignalSocket } from './signal-client.js';
 export type { CignalData, CreateRoomOptions } from './options.js';
@@ -77,6 +77,8 @@ export class Cignal extends Emitter<CignalEvents> {
   #state: CallState = 'waiting';
   #closed = false;
   #signal: SignalClient | null = null;
+  /** The secret of this peer id's seat, as the server last gave it; sent with every join. */
+  #seatSecret: string | null = null;
   #serverIceServers: RTCIceServer[] = [];
   #ownIceServers: RTCIceServer[] | null = null;
   #call: Call | null = null;
@@ -136,6 +138,14 @@ export class Cignal extends Emitter<CignalEvents> {
     });
   }
 
+  /**
+   * The secret of this person's seat in the room, from the server; null before joining. Taking the
+   * seat again while it is held (a reload, another tab) needs it: keep it where a reload finds it
+   * (e.g. sessionStorage) and pass it back as the `seatSecret` option. Never show it to the other person.
+   */
+  get seatSecret(): string | null {
+    return this.#seatSecret;
+  }
   /** The room id. */
   get id(): string {
     return this.#roomId;
@@ -213,7 +223,7 @@ export class Cignal extends Emitter<CignalEvents> {
    * Sends any JSON-serialisable data to the other person (`information` on their side): over the
    * call's data channel when it is open, else through the server. It arrives once.
    */
-  async inform(data: unknown): Promise<Result> {
+  async inform(data: unknown): Promise<InformResult> {
     const problem = informDataProblem(data);
     if (problem) invalid(problem);
     if (this.#state === 'ended' || this.#state === 'error') return this.#notConnected('Not connected to the room');
@@ -221,7 +231,8 @@ export class Cignal extends Emitter<CignalEvents> {
       this.#fail('clientError', new CignalError(ServerErrorCode.NoPeer, 'Nobody else is in the room to inform'));
       return { success: false };
     }
-    return { success: await this.#messenger.inform(data) };
+    const { ok, delivery } = await this.#messenger.inform(data);
+    return delivery ? { success: ok, delivery } : { success: ok };
   }
 
   /**
@@ -353,6 +364,7 @@ export class Cignal extends Emitter<CignalEvents> {
 
   #connect(): Promise<boolean> {
     const remote = (from: string) => from === this.#data.remotePeerId;
+    const seatSecret = this.#seatSecret ?? this.#options.seatSecret;
     const signal: SignalClient = new SignalClient(
       {
         url: this.#url,
@@ -363,6 +375,8 @@ export class Cignal extends Emitter<CignalEvents> {
           protocol: PROTOCOL_VERSION,
           displayName: this.#data.myDisplayName,
           ...(this.#data.myRole ? { role: this.#data.myRole } : {}),
+          ...(this.#options.token ? { token: this.#options.token } : {}),
+          ...(seatSecret ? { seatSecret } : {}),
         },
         timeoutMs: this.#timeoutMs,
         // Twice the call's bound: a call given up on (connection-lost) leaves its person in the
@@ -408,6 +422,7 @@ export class Cignal extends Emitter<CignalEvents> {
 
   /** Every (re)connection: learn who we are and who else is here, and reconcile. */
   #onJoined(joined: JoinedPayload) {
+    if (typeof joined.seatSecret === 'string') this.#seatSecret = joined.seatSecret;
     const current = this.#data.remotePeerId;
     const call = this.#call;
     this.#serverIceServers = joined.iceServers;
