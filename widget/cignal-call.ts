@@ -284,8 +284,8 @@ export class CignalCall extends LitElement {
       peerId: this.peerId || undefined,
       peerName: this.peerName || undefined,
       role: this.peerRole || this.role || undefined,
-      token: this.token || undefined,
       mediaConstraints: { audio: this.audio, video: this.video },
+      ...(this.token ? { token: this.token } : {}),
     };
   }
 
