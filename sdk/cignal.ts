@@ -10,7 +10,7 @@ import { Call } from './call.js';
 import { outgoing, type Payload } from './data-channel.js';
 import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode, errorDetail, invalid } from './errors.js';
-import type { CallState, CignalEvents, InformResult, Result } from './events.js';
+import type { CallState, CignalEvents, Result } from './events.js';
 import { canChooseSpeaker, deviceKinds, LocalMedia, mediaError, type DeviceKind, type MediaState } from './local-media.js';
 import { Logger } from './logger.js';
 import { Messenger } from './messenger.js';
@@ -21,7 +21,7 @@ import { SignalClient, type CignalSocket } from './signal-client.js';
 import type { NetworkStatus } from './stats.js';
 import { randomId } from './url.js';
 
-export type { CallState, CignalEvents, InformResult, Result } from './events.js';
+export type { CallState, CignalEvents, Result } from './events.js';
 export { cignalEventNames } from './events.js';
 export type { CignalSocket } from './signal-client.js';
 export type { CignalData, CreateRoomOptions } from './options.js';
@@ -223,7 +223,7 @@ export class Cignal extends Emitter<CignalEvents> {
    * Sends any JSON-serialisable data to the other person (`information` on their side): over the
    * call's data channel when it is open, else through the server. It arrives once.
    */
-  async inform(data: unknown): Promise<InformResult> {
+  async inform(data: unknown): Promise<Result> {
     const problem = informDataProblem(data);
     if (problem) invalid(problem);
     if (this.#state === 'ended' || this.#state === 'error') return this.#notConnected('Not connected to the room');
@@ -231,8 +231,7 @@ export class Cignal extends Emitter<CignalEvents> {
       this.#fail('clientError', new CignalError(ServerErrorCode.NoPeer, 'Nobody else is in the room to inform'));
       return { success: false };
     }
-    const { ok, delivery } = await this.#messenger.inform(data);
-    return delivery ? { success: ok, delivery } : { success: ok };
+    return { success: await this.#messenger.inform(data) };
   }
 
   /**

@@ -25,17 +25,6 @@ export interface Result {
   success: boolean;
 }
 
-/** What `inform` resolves with. */
-export interface InformResult extends Result {
-  /**
-   * When it succeeded, how it reached the other side: `direct` over the call's data channel (the
-   * other side acknowledged it), `relayed` by the server to their connection, or `kept` by the
-   * server for them while their connection is down (they get it if they come back within the
-   * grace period).
-   */
-  delivery?: 'direct' | 'relayed' | 'kept';
-}
-
 /** Every event and the arguments its listeners receive. */
 export interface CignalEvents {
   [event: string]: unknown[];

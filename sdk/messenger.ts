@@ -3,7 +3,6 @@
 // server otherwise; ids, acks and a memory of ids already seen make each arrive once, whichever
 // path it took, also when the channel closes between a message and its ack.
 import type { MediaStateMessage } from './protocol/checks.js';
-import type { Delivery } from './protocol/events.js';
 import type { DataChannel, Outgoing, PeerFrame } from './data-channel.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { MediaState } from './local-media.js';
@@ -21,11 +20,8 @@ export interface MessengerOptions {
 }
 
 /** A message waiting for the other side's ack. */
-/** How an `inform` reached the other side: over the call's data channel, or what the server did with it. */
-export type InformDelivery = 'direct' | Delivery;
-
 interface Pending {
-  settle(ok: boolean, delivery?: InformDelivery): void;
+  settle(ok: boolean): void;
   /** For `inform`: sends it again by signalling when the channel closed before the ack. */
   reroute?: () => void;
 }
@@ -93,7 +89,7 @@ export class Messenger {
    * first one back: an unanswered send over signalling is sent again after the next rejoin, and
    * the other side drops the copies by id.
    */
-  inform(data: unknown): Promise<{ ok: boolean; delivery?: InformDelivery }> {
+  inform(data: unknown): Promise<boolean> {
     const id = randomId(9);
     const { fail, maxWaitMs } = this.#options;
     return new Promise((resolve) => {
@@ -102,12 +98,12 @@ export class Messenger {
         fail('clientError', new CignalError(ClientErrorCode.Timeout, 'The message could not be delivered in time'));
         settle(false);
       }, maxWaitMs);
-      const settle = (ok: boolean, delivery?: InformDelivery) => {
+      const settle = (ok: boolean) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         this.#pending.delete(id);
-        resolve(ok && delivery ? { ok, delivery } : { ok });
+        resolve(ok);
       };
       const bySignal = async () => {
         delete pending.reroute;
@@ -116,12 +112,8 @@ export class Messenger {
           if (!signal || settled) return settle(false);
           try {
             const response = await signal.request('inform', { data, id });
-            if (!response.ok) {
-              fail('serverError', new CignalError(response.error.code, response.error.message));
-              return settle(false);
-            }
-            // A server from before acks told the delivery says only `ok`.
-            return settle(true, (response as { delivery?: Delivery }).delivery ?? 'relayed');
+            if (!response.ok) fail('serverError', new CignalError(response.error.code, response.error.message));
+            return settle(response.ok);
           } catch (error) {
             // No answer: the connection may be dead without knowing it yet. Again once it is back.
             if (settled || !(await signal.rejoined())) {
@@ -185,7 +177,7 @@ export class Messenger {
     if (frame.t === 'ack') {
       const pending = this.#pending.get(frame.id);
       this.#pending.delete(frame.id);
-      pending?.settle(true, 'direct');
+      pending?.settle(true);
     } else if (frame.t === 'inform') {
       this.#channel?.send({ t: 'ack', id: frame.id });
       this.receiveInformation(frame.data, frame.id);
