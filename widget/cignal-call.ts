@@ -45,7 +45,7 @@ const onUnlessOff = {
  * @attr room-id - The room to join. Default: `?roomId=` from the page URL, else a new room whose share link is shown.
  * @attr server - The Cignal server's URL. Default: the origin this script was loaded from, else the page's origin.
  * @attr peer-name - The name shown to the other person.
- * @attr peer-id - This person's id in the room. Default: random.
+ * @attr peer-id - This person's id in the room. Default: random. Kept in `sessionStorage` with the seat's secret, so that a reload takes the same seat back; another page with this id but not the secret is refused (`seat-taken`).
  * @attr token - A join token for servers that require one (`CIGNAL_JOIN_SECRET`): a JWT the page's own backend signed for this room. Prefer setting the `token` property from script, so that the token is not left in the page's markup.
  * @attr peer-role - This person's role, passed to the other side (e.g. `host`).
  * @attr role - The same as `peer-role`, as in the SDK. Prefer `peer-role`: on an HTML element, `role` is also the ARIA role that assistive technology reads.
