@@ -21,7 +21,8 @@ import { SignallingError, type CignalSocket } from './types.js';
 
 const RELAYED: AckResponse<{ delivery: Delivery }> = { ok: true, delivery: 'relayed' };
 const KEPT: AckResponse<{ delivery: Delivery }> = { ok: true, delivery: 'kept' };
-const DROPPED: AckResponse = fail({ code: ServerErrorCode.Dropped, message: 'The other person is away and too much is already kept for them: the message was dropped' });
+// Mostly an away partner with too much kept for them already; rarely one whose seat was freed meanwhile.
+const DROPPED: AckResponse = fail({ code: ServerErrorCode.Dropped, message: 'The message could be neither delivered to the other person nor kept for them while they are away' });
 const RATE_LIMITED: AckResponse = fail({ code: ServerErrorCode.RateLimited, message: 'Too many messages; slow down' });
 const UNAVAILABLE: AckResponse = fail({ code: ServerErrorCode.Unavailable, message: 'The server cannot reach its room store just now; try again shortly' });
 const INTERNAL: AckResponse = fail({ code: ServerErrorCode.Internal, message: 'The server could not handle this message' });
