@@ -54,9 +54,10 @@ export class MemoryRoomStore implements RoomStore {
     // A held seat is checked before anything changes: a refused join leaves no trace.
     const held = room?.seats.get(seat.peerId);
     let secretKept = false;
-    if (held && (held.awayUntil === null || held.awayUntil > now) && !claim.byToken) {
+    if (held && (held.awayUntil === null || held.awayUntil > now)) {
+      // The secret keeps the seat's secret (also beside a token); a token for the peer id alone renews it.
       if (claim.secretHash !== null && sameSecretHash(claim.secretHash, held.secretHash)) secretKept = true;
-      else if (held.welcomed || held.session !== seat.session) return { ok: false, reason: 'seat-taken' };
+      else if (!claim.byToken && (held.welcomed || held.session !== seat.session)) return { ok: false, reason: 'seat-taken' };
     }
     if (room) {
       for (const other of room.seats.values()) {

@@ -91,11 +91,12 @@ local prevRaw = redis.call('HGET', rk, p)
 local kept = 0
 if prevRaw then
   local prev = cjson.decode(prevRaw)
-  if ARGV[7] ~= '1' and (isnull(prev.awayUntil) or prev.awayUntil > now) then
-    -- Hashes of 256-bit secrets: comparing them tells a guesser nothing of the secret.
+  if isnull(prev.awayUntil) or prev.awayUntil > now then
+    -- Hashes of 256-bit secrets: comparing them tells a guesser nothing of the secret. The secret
+    -- keeps the seat's secret (also beside a token); a token for the peer id alone renews it.
     if ARGV[6] ~= '' and ARGV[6] == prev.secretHash then
       kept = 1
-    elseif prev.welcomed or prev.session ~= seat.session then
+    elseif ARGV[7] ~= '1' and (prev.welcomed or prev.session ~= seat.session) then
       return {2}
     end
   end

@@ -182,6 +182,9 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
       const renewed = await store.join(id, seat('a', { socketId: 'sock-a5' }), 1_000, { secretHash: 'h-renewed', byToken: false });
       expect(renewed.ok && renewed.secretKept).toBe(true);
       expect((await store.route(id, 'a', 'sock-a5')).seated).toBe(true);
+      // A token beside the right secret (an SDK with both reconnecting) keeps the secret.
+      const both = await store.join(id, seat('a', { socketId: 'sock-a6', secretHash: 'h-unused-2' }), 1_000, { secretHash: 'h-renewed', byToken: true });
+      expect(both.ok && both.secretKept).toBe(true);
     });
 
     test('a seat that was freed, or whose grace has ended, is taken without a secret and gets the new one', async () => {
