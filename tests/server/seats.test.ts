@@ -97,7 +97,7 @@ describe.each(engines)('seats (%s store)', (engine) => {
   test('a reconnect on a new socket with the secret resumes the seat, and keeps the secret', async () => {
     const srv = await start({ reconnectGraceMs: 10_000 });
     const roomId = uniqueRoom();
-    const [alice, bob] = await pair(srv.url, roomId);
+    const [, bob] = await pair(srv.url, roomId);
     const secret = seatSecretOf(roomId, 'alice');
     const bobSaw = record(bob);
     // Before the server noticed the old connection is gone, and after.
@@ -108,7 +108,6 @@ describe.each(engines)('seats (%s store)', (engine) => {
     expect([late.joined.resumed, late.joined.seatSecret]).toEqual([true, secret]);
     await stillTalking(late.socket, bob);
     expect(bobSaw.map(([event]) => event)).toEqual(['information']);
-    void alice;
   });
 
   test('a second tab with the secret takes the seat: the first is told it was replaced, the partner sees the new one', async () => {
