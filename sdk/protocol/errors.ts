@@ -15,7 +15,7 @@ export const ServerErrorCode = {
   Unauthorized: 'unauthorized',
   /** The seat of this peer id is held, and the join brought neither its seat secret nor a join token for it. */
   SeatTaken: 'seat-taken',
-  /** A relayed message could neither be delivered nor kept: what is kept for the away partner is at its bound. */
+  /** A relayed message could neither be delivered nor kept: what is kept for the away partner is at its bound (or its seat was just freed). */
   Dropped: 'dropped',
   /** The client speaks a newer protocol version than this server. */
   UnsupportedProtocol: 'unsupported-protocol',
