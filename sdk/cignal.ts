@@ -77,6 +77,8 @@ export class Cignal extends Emitter<CignalEvents> {
   #state: CallState = 'waiting';
   #closed = false;
   #signal: SignalClient | null = null;
+  /** The secret of this peer id's seat, as the server last gave it; sent with every join. */
+  #seatSecret: string | null = null;
   #serverIceServers: RTCIceServer[] = [];
   #ownIceServers: RTCIceServer[] | null = null;
   #call: Call | null = null;
@@ -137,6 +139,14 @@ export class Cignal extends Emitter<CignalEvents> {
     });
   }
 
+  /**
+   * The secret of this person's seat in the room, from the server; null before joining. Taking the
+   * seat again while it is held (a reload, another tab) needs it: keep it where a reload finds it
+   * (e.g. sessionStorage) and pass it back as the `seatSecret` option. Never show it to the other person.
+   */
+  get seatSecret(): string | null {
+    return this.#seatSecret;
+  }
   /** The room id. */
   get id(): string {
     return this.#roomId;
@@ -362,6 +372,7 @@ export class Cignal extends Emitter<CignalEvents> {
 
   #connect(): Promise<boolean> {
     const remote = (from: string) => from === this.#data.remotePeerId;
+    const seatSecret = this.#seatSecret ?? this.#options.seatSecret;
     const signal: SignalClient = new SignalClient(
       {
         url: this.#url,
@@ -372,6 +383,8 @@ export class Cignal extends Emitter<CignalEvents> {
           protocol: PROTOCOL_VERSION,
           displayName: this.#data.myDisplayName,
           ...(this.#data.myRole ? { role: this.#data.myRole } : {}),
+          ...(this.#options.token ? { token: this.#options.token } : {}),
+          ...(seatSecret ? { seatSecret } : {}),
         },
         timeoutMs: this.#timeoutMs,
         // Twice the call's bound: a call given up on (connection-lost) leaves its person in the
@@ -417,6 +430,7 @@ export class Cignal extends Emitter<CignalEvents> {
 
   /** Every (re)connection: learn who we are and who else is here, and reconcile. */
   #onJoined(joined: JoinedPayload) {
+    if (typeof joined.seatSecret === 'string') this.#seatSecret = joined.seatSecret;
     const current = this.#data.remotePeerId;
     const call = this.#call;
     this.#serverIceServers = joined.iceServers;

@@ -1,6 +1,6 @@
 // What createRoom takes: its options, checked, with their defaults, and the ids and names of the
 // two people that the room exposes as `data`.
-import { displayNameFor, idProblem } from './protocol/checks.js';
+import { Limits, displayNameFor, idProblem } from './protocol/checks.js';
 import { invalid } from './errors.js';
 import type { RecoveryOptions } from './recovery.js';
 import type { CreateSocket } from './signal-client.js';
@@ -16,6 +16,16 @@ export interface CreateRoomOptions {
   /** Shown to the other person. Default: `role`, else "Peer". */
   peerName?: string;
   role?: string;
+  /**
+   * A join token (a JWT the page's own backend signed with the server's join secret), for servers
+   * that require one (`CIGNAL_JOIN_SECRET`). Sent with the join and with every reconnect.
+   */
+  token?: string;
+  /**
+   * The seat secret from an earlier presence of this peer id in this room (`cignal.seatSecret`):
+   * it takes the seat again while it is held, e.g. after a reload.
+   */
+  seatSecret?: string;
   /** getUserMedia constraints. Default `{ audio: true, video: true }`. */
   mediaConstraints?: MediaStreamConstraints;
   /** How long to wait for the server (or the other side) to answer a request. Default 10 000 ms. */
@@ -66,6 +76,10 @@ export function resolveOptions(options: CreateRoomOptions): ResolvedOptions {
   if (idError) invalid(idError);
   if (options.peerName !== undefined && typeof options.peerName !== 'string') invalid('peerName must be a string');
   if (options.role !== undefined && options.role !== null && typeof options.role !== 'string') invalid('role must be a string');
+  for (const [name, max] of [['token', Limits.tokenMaxLength], ['seatSecret', Limits.seatSecretMaxLength]] as const) {
+    const value = options[name];
+    if (value !== undefined && value !== null && (typeof value !== 'string' || value.length > max)) invalid(`${name} must be a string of at most ${max} characters`);
+  }
   let url = options.url ?? `${globalThis.location?.origin}/`;
   try {
     url = new URL(url, globalThis.location?.href).href;

@@ -116,6 +116,9 @@ export class SignalClient {
       this.#retry = setTimeout(() => !this.#closed && !socket.active && socket.connect(), wait + 2_000 * Math.random());
     });
     socket.on('joined', (payload) => {
+      // Every reconnect of this presence sends the seat's secret (socket.io sends this very
+      // object again), so that it takes its own seat back.
+      if (typeof payload.seatSecret === 'string') options.auth.seatSecret = payload.seatSecret;
       clearTimeout(this.#giveUp);
       clearTimeout(this.#retry);
       this.#unavailable = null;

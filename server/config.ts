@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { IceServersSchema, describeIssues, safeParse, type IceServer } from '../sdk/protocol/index.js';
 import { DEFAULT_ICE_SERVERS } from './ice.js';
 import { DEFAULT_IP_LIMITS, type IpLimits } from './signalling/limits.js';
+import { JOIN_SECRET_MIN_LENGTH } from './signalling/join-token.js';
 
 export interface ServerConfig {
   port: number;
@@ -27,6 +28,8 @@ export interface ServerConfig {
    * Content-Security-Policy `frame-ancestors` directive, e.g. `'self'` or `'self' https://app.example`.
    */
   frameAncestors: string;
+  /** The secret join tokens are signed with (HS256); when set, every join needs a token. Null leaves rooms open. */
+  joinSecret: string | null;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +115,12 @@ export function readConfig(env: Env = process.env): ServerConfig {
     if (protocol !== 'redis:' && protocol !== 'rediss:') throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
   }
 
+  const joinSecret = env.CIGNAL_JOIN_SECRET || null;
+  // Said without echoing the value: it is a secret.
+  if (joinSecret !== null && joinSecret.length < JOIN_SECRET_MIN_LENGTH) {
+    throw new ConfigError(`CIGNAL_JOIN_SECRET must be at least ${JOIN_SECRET_MIN_LENGTH} characters long (it has ${joinSecret.length})`);
+  }
+
   const origins = (env.CIGNAL_ALLOWED_ORIGINS ?? '*').trim();
   return {
     port: integer(env, 'PORT', 8080, 0, 65_535),
@@ -134,6 +143,7 @@ export function readConfig(env: Env = process.env): ServerConfig {
     redisUrl,
     nodeTtlMs: integer(env, 'CIGNAL_NODE_TTL_MS', 10_000, 300, 600_000),
     frameAncestors: frameAncestors(env),
+    joinSecret,
   };
 }
 

@@ -125,6 +125,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
     rateLimit: config.rateLimit,
     ipLimits: { ...config.ipLimits, redis: cluster?.redis, nodeTtlMs: config.nodeTtlMs },
     trustProxy: config.trustProxy,
+    joinSecret: config.joinSecret,
   });
 
   return {

@@ -290,10 +290,12 @@ export class CallController implements ReactiveController {
     return cignal.leaveRoom();
   }
 
-  /** Keeps this tab's peer id for the room, and whether a call is on, for a reload. */
+  /** Keeps this tab's peer id and seat secret for the room, and whether a call is on, for a reload. */
   #remember(inCall: boolean) {
     const cignal = this.cignal;
-    if (cignal) keep(this.#url, cignal.id, { peerId: cignal.data.myPeerId, inCall });
+    if (!cignal) return;
+    const seatSecret = cignal.seatSecret;
+    keep(this.#url, cignal.id, { peerId: cignal.data.myPeerId, inCall, ...(seatSecret && { seatSecret }) });
   }
 
   /** Under `auto-call`, starts the call once both are in the room; only one side calls. */
@@ -330,7 +332,9 @@ export class CallController implements ReactiveController {
       // After a reload: the same peer id in the room as before, and the call again if one was on.
       const kept = recall(settings.url, settings.roomId === undefined ? undefined : String(settings.roomId));
       if (kept && !settings.peerId) settings.peerId = kept.peerId;
-      this.#resumeCall = !!kept?.inCall && settings.peerId === kept.peerId;
+      const samePeer = !!kept && settings.peerId === kept.peerId;
+      if (samePeer && kept.seatSecret && !settings.seatSecret) settings.seatSecret = kept.seatSecret;
+      this.#resumeCall = samePeer && kept.inCall;
       cignal = await createRoom(settings);
     } catch (cause) {
       if (run === this.#run) this.#failed(cause);

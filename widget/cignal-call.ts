@@ -45,7 +45,8 @@ const onUnlessOff = {
  * @attr room-id - The room to join. Default: `?roomId=` from the page URL, else a new room whose share link is shown.
  * @attr server - The Cignal server's URL. Default: the origin this script was loaded from, else the page's origin.
  * @attr peer-name - The name shown to the other person.
- * @attr peer-id - This person's id in the room. Default: random.
+ * @attr peer-id - This person's id in the room. Default: random. Kept in `sessionStorage` with the seat's secret, so that a reload takes the same seat back; another page with this id but not the secret is refused (`seat-taken`).
+ * @attr token - A join token for servers that require one (`CIGNAL_JOIN_SECRET`): a JWT the page's own backend signed for this room. Prefer setting the `token` property from script, so that the token is not left in the page's markup.
  * @attr peer-role - This person's role, passed to the other side (e.g. `host`).
  * @attr role - The same as `peer-role`, as in the SDK. Prefer `peer-role`: on an HTML element, `role` is also the ARIA role that assistive technology reads.
  * @attr audio - Send the microphone. On by default; `audio="false"` (or `off`, `no`, `0`) turns it off.
@@ -130,6 +131,7 @@ export class CignalCall extends LitElement {
     peerName: { attribute: 'peer-name' },
     peerId: { attribute: 'peer-id' },
     peerRole: { attribute: 'peer-role' },
+    token: {},
     role: {},
     audio: { converter: onUnlessOff },
     video: { converter: onUnlessOff },
@@ -158,6 +160,8 @@ export class CignalCall extends LitElement {
   declare peerId: string | undefined;
   /** This person's role, passed to the other side (e.g. `host`). */
   declare peerRole: string | undefined;
+  /** A join token (a JWT signed by the page's own backend) for servers that require one. */
+  declare token: string | undefined;
   /** The same as `peerRole`; prefer `peer-role`, since `role` is also the element's ARIA role. */
   declare role: string | null;
   /** Whether to send the microphone. On by default; the attribute turns it off with `false`, `off`, `no` or `0`. */
@@ -292,6 +296,7 @@ export class CignalCall extends LitElement {
       role: this.peerRole || this.role || undefined,
       mediaConstraints: { audio: this.audio, video: this.video },
       ...(this.relayOnly ? { iceTransportPolicy: 'relay' } : {}),
+      ...(this.token ? { token: this.token } : {}),
     };
   }
 

@@ -14,6 +14,10 @@ export const Limits = {
   /** `inform` data, measured as JSON. */
   informMaxBytes: 16 * 1024,
   sessionMaxLength: 64,
+  /** A join token (a JWT) in the handshake. */
+  tokenMaxLength: 4096,
+  /** A seat secret in the handshake; the server's are 43 characters. */
+  seatSecretMaxLength: 128,
   iceServers: 8,
   iceFieldMaxLength: 512,
 } as const;

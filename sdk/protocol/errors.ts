@@ -11,8 +11,12 @@ export const ServerErrorCode = {
   NoPeer: 'no-peer',
   /** The socket, or its client's address, went over its budget of messages, connections or joins. */
   RateLimited: 'rate-limited',
-  /** The server's authorize hook refused the join. */
+  /** The join was not allowed: its join token was missing or not valid, or the authorize hook refused it. */
   Unauthorized: 'unauthorized',
+  /** The seat of this peer id is held, and the join brought neither its seat secret nor a join token for it. */
+  SeatTaken: 'seat-taken',
+  /** A relayed message could neither be delivered nor kept: what is kept for the away partner is at its bound (or its seat was just freed). */
+  Dropped: 'dropped',
   /** The client speaks a newer protocol version than this server. */
   UnsupportedProtocol: 'unsupported-protocol',
   /** The event name is not part of the protocol. */

@@ -25,6 +25,16 @@ export interface PeerInfo {
 export type AckResponse<T extends object = object> = ({ ok: true } & T) | { ok: false; error: WireError };
 export type Ack<T extends object = object> = (response: AckResponse<T>) => void;
 
+/** What became of a relayed message. */
+export type Delivery =
+  /** Sent to the partner's connection. */
+  | 'relayed'
+  /** Kept for a partner whose connection dropped: it gets it when it comes back within its grace. */
+  | 'kept';
+
+/** The acknowledgement of a relayed message; a message neither relayed nor kept is answered `dropped`. */
+export type RelayAck = Ack<{ delivery: Delivery }>;
+
 /** Why a peer's seat was given up. */
 export type LeaveReason =
   /** The peer left on purpose (hang up, page closed). */
@@ -52,6 +62,12 @@ export interface JoinedPayload {
    */
   graceMs: number;
   protocol: number;
+  /**
+   * The secret of this peer id's seat: taking the seat again while it is held (a reconnect, a
+   * reload, a second tab) needs it, or a join token for this peer id. Kept by the client, never
+   * shown to the other person.
+   */
+  seatSecret: string;
 }
 
 export type Relayed<T> = T & { from: string };
@@ -82,13 +98,13 @@ export interface ServerToClientEvents {
 
 /** Events a client sends. The ack is optional for signals and required for `inform`. */
 export interface ClientToServerEvents {
-  offer: (payload: OfferPayload, ack?: Ack) => void;
-  answer: (payload: AnswerPayload, ack?: Ack) => void;
-  candidate: (payload: CandidatePayload, ack?: Ack) => void;
-  restartIce: (payload: RestartIcePayload, ack?: Ack) => void;
-  decline: (payload: DeclinePayload, ack?: Ack) => void;
-  inform: (payload: InformPayload, ack: Ack) => void;
-  mediaState: (payload: MediaStatePayload, ack?: Ack) => void;
+  offer: (payload: OfferPayload, ack?: RelayAck) => void;
+  answer: (payload: AnswerPayload, ack?: RelayAck) => void;
+  candidate: (payload: CandidatePayload, ack?: RelayAck) => void;
+  restartIce: (payload: RestartIcePayload, ack?: RelayAck) => void;
+  decline: (payload: DeclinePayload, ack?: RelayAck) => void;
+  inform: (payload: InformPayload, ack: RelayAck) => void;
+  mediaState: (payload: MediaStatePayload, ack?: RelayAck) => void;
 }
 
 /** Names of the events a client may send, as a runtime list. */

@@ -33,6 +33,10 @@ const Label = (what: string, max: number) =>
     v.regex(labelPattern, `${what} must not contain control characters`),
   );
 
+/** A credential in the handshake: a bounded, non-empty string (its own check says whether it is good). */
+const Secret = (what: string, max: number) =>
+  v.pipe(v.string(`${what} must be a string`), v.minLength(1, `${what} must not be empty`), v.maxLength(max, `${what} must be at most ${max} characters`));
+
 export const RoomIdSchema = Id('roomId');
 export const PeerIdSchema = Id('peerId');
 /** One presence of a peer in a room (see JoinRequestSchema). */
@@ -53,6 +57,10 @@ export const JoinRequestSchema = v.object({
   role: v.optional(Label('role', Limits.roleMaxLength)),
   /** The client's PROTOCOL_VERSION; a server refuses clients newer than itself. */
   protocol: v.optional(v.pipe(v.number('protocol must be a number'), v.integer(), v.minValue(1))),
+  /** A join token (a JWT signed by the embedding site), required by servers with a join secret. */
+  token: v.optional(Secret('token', Limits.tokenMaxLength)),
+  /** The seat secret from an earlier `joined`: it takes this peer id's seat while the seat is held. */
+  seatSecret: v.optional(Secret('seatSecret', Limits.seatSecretMaxLength)),
 });
 export type JoinRequest = v.InferOutput<typeof JoinRequestSchema>;
 

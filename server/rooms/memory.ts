@@ -12,8 +12,10 @@ import {
   type RoomStore,
   type Route,
   type Seat,
+  type SeatClaim,
   type Settled,
 } from './store.js';
+import { sameSecretHash } from './seat-secret.js';
 
 interface Room {
   /** Seat changes in this room (the route stamp); a room deleted gets one more, so that no route to it holds. */
@@ -42,13 +44,21 @@ export class MemoryRoomStore implements RoomStore {
   #keptBytes = 0;
   /** The seats that are away, by `roomId\npeerId` with their room id: what `expire` looks at. */
   readonly #away = new Map<string, string>();
-  async join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome> {
-    return this.joinNow(roomId, seat, now);
+  async join(roomId: string, seat: Seat, now: number, claim: SeatClaim): Promise<JoinOutcome> {
+    return this.joinNow(roomId, seat, now, claim);
   }
 
-  joinNow(roomId: string, seat: Seat, now: number): JoinOutcome {
+  joinNow(roomId: string, seat: Seat, now: number, claim: SeatClaim): JoinOutcome {
     const freed: Departure[] = [];
     let room = this.#rooms.get(roomId);
+    // A held seat is checked before anything changes: a refused join leaves no trace.
+    const held = room?.seats.get(seat.peerId);
+    let secretKept = false;
+    if (held && (held.awayUntil === null || held.awayUntil > now)) {
+      // The secret keeps the seat's secret (also beside a token); a token for the peer id alone renews it.
+      if (claim.secretHash !== null && sameSecretHash(claim.secretHash, held.secretHash)) secretKept = true;
+      else if (!claim.byToken && (held.welcomed || held.session !== seat.session)) return { ok: false, reason: 'seat-taken' };
+    }
     if (room) {
       for (const other of room.seats.values()) {
         if (other.peerId === seat.peerId || other.awayUntil === null || other.awayUntil > now) continue;
@@ -65,10 +75,11 @@ export class MemoryRoomStore implements RoomStore {
     if (!previous && room.seats.size >= ROOM_CAPACITY) return { ok: false, reason: 'room-full' };
     // A resumed session keeps its original join time; a new session starts its own.
     const joinedAt = previous && previous.session === seat.session ? previous.joinedAt : seat.joinedAt;
-    room.seats.set(seat.peerId, { ...seat, joinedAt });
+    const secretHash = secretKept ? previous!.secretHash : seat.secretHash;
+    room.seats.set(seat.peerId, { ...seat, joinedAt, secretHash, welcomed: secretKept });
     room.ids = [...room.seats.keys()];
     this.#track(roomId, room, seat);
-    return { ok: true, previous: previous && { ...previous }, partner: copy(this.#other(room, seat.peerId)), freed };
+    return { ok: true, previous: previous && { ...previous }, partner: copy(this.#other(room, seat.peerId)), freed, secretKept };
   }
 
   async undoJoin(roomId: string, peerId: string, socketId: string, previous: Seat | null): Promise<boolean> {
@@ -91,6 +102,7 @@ export class MemoryRoomStore implements RoomStore {
     const seat = room?.seats.get(peerId);
     if (!room || !seat || seat.socketId !== socketId) return null;
     seat.awayUntil = null;
+    seat.welcomed = true;
     this.#track(roomId, room, seat);
     return { partner: copy(this.#other(room, peerId)), kept: this.#forget(roomId, peerId) };
   }

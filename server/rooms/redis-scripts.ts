@@ -77,14 +77,30 @@ end
 `;
 
 export const SCRIPTS = {
-  // ARGV: P, room, seat JSON, capacity, now. Returns {0} when full, else {1, previous, partner, freed}
-  // where freed lists {seat, partner} of the room's other seats whose grace had ended by now (not
-  // swept yet): they no longer count against the capacity.
+  // ARGV: P, room, seat JSON, capacity, now, the hash of the seat secret sent (or ''), whether a
+  // join token names the peer (1/0). Returns {0} when full, {2} when the seat is held and the claim
+  // does not prove it (nothing changed), else {1, previous, partner, freed, secret kept (1/0)} where
+  // freed lists {seat, partner} of the room's other seats whose grace had ended by now (not swept
+  // yet): they no longer count against the capacity.
   join: `
 local r, seat = ARGV[2], cjson.decode(ARGV[3])
 local p, rk = seat.peerId, roomKey(ARGV[2])
 local member = r .. '\\n' .. p
 local now = tonumber(ARGV[5])
+local prevRaw = redis.call('HGET', rk, p)
+local kept = 0
+if prevRaw then
+  local prev = cjson.decode(prevRaw)
+  if isnull(prev.awayUntil) or prev.awayUntil > now then
+    -- Hashes of 256-bit secrets: comparing them tells a guesser nothing of the secret. The secret
+    -- keeps the seat's secret (also beside a token); a token for the peer id alone renews it.
+    if ARGV[6] ~= '' and ARGV[6] == prev.secretHash then
+      kept = 1
+    elseif ARGV[7] ~= '1' and (prev.welcomed or prev.session ~= seat.session) then
+      return {2}
+    end
+  end
+end
 local freed = {}
 local all = redis.call('HGETALL', rk)
 for i = 1, #all, 2 do
@@ -96,12 +112,13 @@ for i = 1, #all, 2 do
     end
   end
 end
-local prevRaw = redis.call('HGET', rk, p)
 if not prevRaw and redis.call('HLEN', rk) >= tonumber(ARGV[4]) then return {0} end
 seat.kept = 0
+seat.welcomed = kept == 1
 if prevRaw then
   local prev = cjson.decode(prevRaw)
   if prev.session == seat.session then seat.joinedAt = prev.joinedAt end
+  if kept == 1 then seat.secretHash = prev.secretHash end
   seat.kept = prev.kept or 0
   if not isnull(prev.node) and prev.node ~= seat.node then redis.call('SREM', P .. 'node:' .. prev.node, member) end
 end
@@ -109,7 +126,7 @@ redis.call('HSET', rk, p, cjson.encode(seat))
 redis.call('ZADD', P .. 'rooms', 'NX', seat.joinedAt, r)
 redis.call('SADD', P .. 'node:' .. seat.node, member)
 deadline(member, seat)
-return {1, prevRaw, other(r, p), freed}
+return {1, prevRaw, other(r, p), freed, kept}
 `,
   // ARGV: P, room, peer, socket, previous seat JSON or ''. Returns 1 when undone.
   undoJoin: `
@@ -138,6 +155,7 @@ local kept = redis.call('LRANGE', keptKey(r, p), 0, -1)
 forget(r, p, seat)
 seat.kept = 0
 seat.awayUntil = cjson.null
+seat.welcomed = true
 redis.call('HSET', roomKey(r), p, cjson.encode(seat))
 redis.call('ZREM', P .. 'deadlines', r .. '\\n' .. p)
 return {other(r, p), kept}

@@ -17,6 +17,7 @@ import {
   type RoomStore,
   type Route,
   type Seat,
+  type SeatClaim,
   type Settled,
 } from './store.js';
 import { COMMON, SCRIPTS, type ScriptName } from './redis-scripts.js';
@@ -55,16 +56,19 @@ export class RedisRoomStore implements RoomStore {
     }
   }
 
-  async join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome> {
-    const reply = (await this.#run('join', roomId, JSON.stringify({ ...seat, node: this.node }), ROOM_CAPACITY, now)) as [
+  async join(roomId: string, seat: Seat, now: number, claim: SeatClaim): Promise<JoinOutcome> {
+    const seatJson = JSON.stringify({ ...seat, node: this.node });
+    const reply = (await this.#run('join', roomId, seatJson, ROOM_CAPACITY, now, claim.secretHash ?? '', claim.byToken ? 1 : 0)) as [
       number,
       string | null,
       string | null,
       Array<[string, string | null]>,
+      number,
     ];
     if (reply[0] === 0) return { ok: false, reason: 'room-full' };
+    if (reply[0] === 2) return { ok: false, reason: 'seat-taken' };
     const freed = reply[3].map(([raw, partner]) => ({ roomId, seat: parseSeat(raw)!, partner: parseSeat(partner) }));
-    return { ok: true, previous: parseSeat(reply[1]), partner: parseSeat(reply[2]), freed };
+    return { ok: true, previous: parseSeat(reply[1]), partner: parseSeat(reply[2]), freed, secretKept: reply[4] === 1 };
   }
 
   async undoJoin(roomId: string, peerId: string, socketId: string, previous: Seat | null): Promise<boolean> {
@@ -202,6 +206,8 @@ function parseSeat(raw: string | null | undefined): Seat | null {
     joinedAt: stored.joinedAt,
     awayUntil: stored.awayUntil,
     node: stored.node,
+    secretHash: stored.secretHash,
+    welcomed: stored.welcomed === true,
   };
 }
 

@@ -21,6 +21,25 @@ export interface Seat {
   awayUntil: number | null;
   /** In a store shared by several servers: the server whose socket speaks for the seat. */
   node?: string;
+  /** The hash of the seat's secret (see seat-secret.ts); never the secret itself. */
+  secretHash: string;
+  /**
+   * Set by the store: the seat's secret has reached its peer (the seat was settled with it, or
+   * taken with it). Until then the same session may take the seat again without it: a connection
+   * lost between the join and its welcome never learnt the secret.
+   */
+  welcomed?: boolean;
+}
+
+/**
+ * What a join brings to take a seat that is held (its peer present, or away within its grace):
+ * the seat's secret, or a join token for its peer id. A free seat needs neither.
+ */
+export interface SeatClaim {
+  /** The hash of the seat secret the joiner sent; null when it sent none. */
+  secretHash: string | null;
+  /** The joiner's join token names this peer id (`sub`). */
+  byToken: boolean;
 }
 
 /** A plain, copyable view of a room for operators: never an internal object. */
@@ -36,8 +55,19 @@ export type JoinOutcome =
    * the room's other seats whose grace had ended by the join's `now` but that no sweep had freed
    * yet: the join frees them (they do not count against the capacity), and their partners are to be told.
    */
-  | { ok: true; previous: Seat | null; partner: Seat | null; freed: Departure[] }
-  | { ok: false; reason: 'room-full' };
+  | {
+      ok: true;
+      previous: Seat | null;
+      partner: Seat | null;
+      freed: Departure[];
+      /**
+       * True when the joiner took a held seat with its secret: the seat keeps that secret (its
+       * hash). Otherwise the seat has the new one the join brought (`seat.secretHash`).
+       */
+      secretKept: boolean;
+    }
+  /** `seat-taken`: the seat is held and the claim does not prove it; nothing changed. */
+  | { ok: false; reason: 'room-full' | 'seat-taken' };
 
 /** Where a socket's messages go: nowhere when it no longer speaks for its seat. */
 export type Route = { seated: false } | { seated: true; partner: Readonly<Seat> | null; stamp?: RouteStamp };
@@ -90,14 +120,17 @@ export class StoreUnavailableError extends Error {
 
 export interface RoomStore {
   /**
-   * Seats the peer, replacing a seat with the same peer id; refuses a third peer. Callers seat it
-   * away (`seat.awayUntil` set) until `settle`, so that nothing relayed before its welcome
-   * overtakes it; what was kept for the seat it replaces stays kept. Other seats of the room whose
-   * grace ended by `now` are freed first.
+   * Seats the peer, replacing a seat with the same peer id; refuses a third peer. A seat that is
+   * held (its grace not ended by `now`) is taken only with the `claim` of its secret or of a token
+   * for its peer id (or by its own session while not `welcomed`), else the join is refused
+   * `seat-taken` before anything changes; checked in the
+   * same atomic step as the join. Callers seat it away (`seat.awayUntil` set) until `settle`, so
+   * that nothing relayed before its welcome overtakes it; what was kept for the seat it replaces
+   * stays kept. Other seats of the room whose grace ended by `now` are freed first.
    */
-  join(roomId: string, seat: Seat, now: number): Promise<JoinOutcome>;
+  join(roomId: string, seat: Seat, now: number, claim: SeatClaim): Promise<JoinOutcome>;
   /** Stores in this process only: `join`, answered at once, so that a join waits on no promise. */
-  joinNow?(roomId: string, seat: Seat, now: number): JoinOutcome;
+  joinNow?(roomId: string, seat: Seat, now: number, claim: SeatClaim): JoinOutcome;
   /**
    * Undoes a join whose connection closed before it completed: if `socketId` still speaks for the
    * seat, puts `previous` back (or frees the seat when there was none). Compare-and-set: a later

@@ -1,15 +1,17 @@
 // Admission: the join rides on the socket.io handshake, checked in an `io.use` middleware. The
 // client's address is counted first (a connection slot and a join); with every count, the store
-// and the authorize hook (or none) in this process, a join is checked, seated and admitted
-// without waiting on anything outside it.
-import { PROTOCOL_VERSION, ServerErrorCode, displayNameFor, type WireError } from '../../sdk/protocol/index.js';
+// and the authorize hook (or none) in this process and no join secret, a join is checked, seated
+// and admitted without waiting on anything outside it.
+import { PROTOCOL_VERSION, ServerErrorCode, displayNameFor, type JoinRequest, type WireError } from '../../sdk/protocol/index.js';
 import { TokenBucket } from '../rate-limit.js';
-import { StoreUnavailableError, type JoinOutcome } from '../rooms/store.js';
+import { hashSeatSecret, newSeatSecret } from '../rooms/seat-secret.js';
+import { StoreUnavailableError, type JoinOutcome, type SeatClaim } from '../rooms/store.js';
 import { clientAddress, limitKey } from './address.js';
 import type { Context } from './context.js';
 import { tellDeparture } from './delivery.js';
-import type { CignalSocket } from './types.js';
+import type { JoinGrant } from './join-token.js';
 import type { Admission, ConnectionSlot } from './limits.js';
+import { SignallingError, type CignalSocket } from './types.js';
 import { describeError, log } from './log.js';
 import { Refused, joinRequest } from './payloads.js';
 
@@ -19,16 +21,25 @@ export function refusal(code: WireError['code'], message: string, retryAfterMs?:
 
 type Next = (error?: Error) => void;
 
-/** Who asks to join, checked: what the seat is made of. */
+/** Who asks to join, checked: what the seat is made of, and what it brings to take a held seat. */
 interface Candidate {
   roomId: string;
   peerId: string;
   session: string;
   displayName: string;
   role: string | null;
+  /** The seat secret sent with the join, if any. */
+  seatSecret: string | null;
+  /** The join token names this peer id: it takes the seat without the secret (which is then renewed). */
+  byToken: boolean;
 }
 
-/** The middleware that seats a connecting socket, or refuses it with a coded `connect_error`. */
+/**
+ * The middleware that seats a connecting socket, or refuses it with a coded `connect_error`. In
+ * order: the client address's budgets (a connection slot and a join), the request's shape, the
+ * join token (when the server has a join secret; asynchronous), the authorize hook, then the
+ * seat, whose secret the store checks as it seats.
+ */
 export function admission(ctx: Context) {
   return (socket: CignalSocket, next: Next): void => {
     // Every attempt counts against its address, valid or not, before anything else is looked at.
@@ -74,18 +85,45 @@ function holding(ctx: Context, socket: CignalSocket, slot: ConnectionSlot, next:
   };
 }
 
-/** Checks the join request and who may make it, then seats it. */
+/** Checks the join request and its token, then who may make it. */
 function check(ctx: Context, socket: CignalSocket, address: string, next: Next): void {
   try {
     const request = joinRequest.parse(socket.handshake.auth);
     if (request instanceof Refused) return next(refusal(ServerErrorCode.InvalidPayload, `Invalid join request: ${request.message}`));
-    const { roomId, peerId, session, protocol } = request;
+    const { roomId, peerId, protocol } = request;
     if (protocol !== undefined && protocol > PROTOCOL_VERSION) {
       return next(refusal(ServerErrorCode.UnsupportedProtocol, `This server speaks protocol ${PROTOCOL_VERSION}; the client needs ${protocol}. Load the SDK from this server.`));
     }
-    const role = request.role || null;
-    const candidate: Candidate = { roomId, peerId, session, displayName: displayNameFor(request.displayName, role), role };
-    const allowed = ctx.authorize ? ctx.authorize({ roomId, peerId, displayName: candidate.displayName, role, handshake: socket.handshake }) : true;
+    // Without a join secret, nothing here waits on a promise.
+    if (!ctx.joinTokens) return admit(ctx, socket, candidateFor(request, null), address, next);
+    ctx.joinTokens.verify(request.token, roomId, peerId).then(
+      (grant) => admit(ctx, socket, candidateFor(request, grant), address, next),
+      (error: unknown) => next(failure(error, peerId, roomId)),
+    );
+  } catch (error) {
+    next(failure(error));
+  }
+}
+
+/** The candidate a checked request makes; a verified join token's role and name win over the client's. */
+function candidateFor(request: JoinRequest, grant: JoinGrant | null): Candidate {
+  const role = (grant?.role ?? request.role) || null;
+  return {
+    roomId: request.roomId,
+    peerId: request.peerId,
+    session: request.session,
+    displayName: displayNameFor(grant?.displayName ?? request.displayName, role),
+    role,
+    seatSecret: request.seatSecret ?? null,
+    byToken: grant?.peerId != null,
+  };
+}
+
+/** Asks the authorize hook, if any, then seats the candidate; at once when both answer at once. */
+function admit(ctx: Context, socket: CignalSocket, candidate: Candidate, address: string, next: Next): void {
+  try {
+    const { roomId, peerId, displayName, role } = candidate;
+    const allowed = ctx.authorize ? ctx.authorize({ roomId, peerId, displayName, role, handshake: socket.handshake }) : true;
     if (isThenable(allowed)) {
       return void Promise.resolve(allowed)
         .then((yes) => (yes ? seat(ctx, socket, candidate, address, next) : next(unauthorized())))
@@ -102,15 +140,33 @@ function check(ctx: Context, socket: CignalSocket, address: string, next: Next):
 /** Seats the candidate, at once when the store can; a promise otherwise. Errors are the caller's to answer. */
 function seat(ctx: Context, socket: CignalSocket, candidate: Candidate, address: string, next: Next): void | Promise<void> {
   const { roomId, peerId, displayName, role, session } = candidate;
+  // A new secret for a seat that is free or taken by token; the store keeps the old one when the
+  // candidate proved it.
+  const secret = newSeatSecret();
+  const claim: SeatClaim = { secretHash: candidate.seatSecret === null ? null : hashSeatSecret(candidate.seatSecret), byToken: candidate.byToken };
   // Away until its welcome settles the seat: what is relayed to it meanwhile waits in order.
   const joinedAt = ctx.now();
-  const seat = { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: joinedAt + ctx.graceMs };
-  if (ctx.store.joinNow) return seated(ctx, socket, candidate, address, joinedAt, ctx.store.joinNow(roomId, seat, joinedAt), next);
-  return ctx.store.join(roomId, seat, joinedAt).then((outcome) => seated(ctx, socket, candidate, address, joinedAt, outcome, next));
+  const seat = { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: joinedAt + ctx.graceMs, secretHash: hashSeatSecret(secret) };
+  const issued = { secret, claim, hash: seat.secretHash };
+  if (ctx.store.joinNow) return seated(ctx, socket, candidate, address, joinedAt, issued, ctx.store.joinNow(roomId, seat, joinedAt, claim), next);
+  return ctx.store.join(roomId, seat, joinedAt, claim).then((outcome) => seated(ctx, socket, candidate, address, joinedAt, issued, outcome, next));
 }
 
-function seated(ctx: Context, socket: CignalSocket, candidate: Candidate, address: string, joinedAt: number, outcome: JoinOutcome, next: Next): void | Promise<void> {
+function seated(
+  ctx: Context,
+  socket: CignalSocket,
+  candidate: Candidate,
+  address: string,
+  joinedAt: number,
+  issued: { secret: string; claim: SeatClaim; hash: string },
+  outcome: JoinOutcome,
+  next: Next,
+): void | Promise<void> {
   const { roomId, peerId, displayName, role, session } = candidate;
+  if (!outcome.ok && outcome.reason === 'seat-taken') {
+    log('refused %s in room %s: its seat is held and the join did not prove it', peerId, roomId);
+    return next(refusal(ServerErrorCode.SeatTaken, 'Someone holds this seat in the room; taking it needs its seat secret or a join token for this peer id'));
+  }
   if (!outcome.ok) {
     log('refused %s: room %s is full', peerId, roomId);
     return next(refusal(ServerErrorCode.RoomFull, 'This room already has two people in it'));
@@ -122,6 +178,7 @@ function seated(ctx: Context, socket: CignalSocket, candidate: Candidate, addres
     log('%s closed before its join into room %s completed', peerId, roomId);
     return ctx.store.undoJoin(roomId, peerId, socket.id, outcome.previous).then(() => next(refusal(ServerErrorCode.Internal, 'The connection closed during the join')));
   }
+  const kept = outcome.secretKept && candidate.seatSecret !== null;
   socket.data = {
     roomId,
     peerId,
@@ -130,6 +187,8 @@ function seated(ctx: Context, socket: CignalSocket, candidate: Candidate, addres
     session,
     address,
     joinedAt: outcome.previous?.session === session ? outcome.previous.joinedAt : joinedAt,
+    seatSecret: kept ? candidate.seatSecret : issued.secret,
+    secretHash: kept ? issued.claim.secretHash! : issued.hash,
     unseated: false,
     previous: outcome.previous,
     bucket: new TokenBucket(ctx.rate.perSecond, ctx.rate.burst, ctx.now),
@@ -148,8 +207,12 @@ function unauthorized(): Error {
   return refusal(ServerErrorCode.Unauthorized, 'This server did not allow the join');
 }
 
-/** The refusal for a join that failed inside the server. */
-function failure(error: unknown): Error {
+/** The refusal for a join refused with a reason (a join token), or that failed inside the server. */
+function failure(error: unknown, peerId?: string, roomId?: string): Error {
+  if (error instanceof SignallingError) {
+    log('refused %s in room %s: %s', peerId, roomId, error.message);
+    return refusal(error.code, error.message);
+  }
   if (error instanceof StoreUnavailableError) {
     log('join refused: %s', error.message);
     return refusal(ServerErrorCode.Unavailable, 'The server cannot reach its room store just now; try again shortly');

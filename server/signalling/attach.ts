@@ -7,6 +7,7 @@ import type { RoomSnapshot, RoomStore } from '../rooms/store.js';
 import { admission } from './admission.js';
 import { batchWrites } from './batching.js';
 import { AddressLimits, ipLimitsFrom } from './limits.js';
+import { JoinTokens } from './join-token.js';
 import type { Context } from './context.js';
 import { Presence } from './presence.js';
 import { attachRelay } from './relay.js';
@@ -33,6 +34,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     iceServers: options.iceServers ?? DEFAULT_ICE_SERVERS,
     turn: options.turn ?? null,
     authorize: options.authorize,
+    joinTokens: options.joinSecret ? new JoinTokens(options.joinSecret) : null,
     closing: false,
   };
   const presence = new Presence(ctx);

@@ -3,6 +3,7 @@ import type { IceServer } from '../../sdk/protocol/index.js';
 import type { TurnSecret } from '../ice.js';
 import type { RoomStore } from '../rooms/store.js';
 import type { AddressLimits } from './limits.js';
+import type { JoinTokens } from './join-token.js';
 import type { AuthorizeRequest, CignalServer } from './types.js';
 
 export interface Context {
@@ -17,6 +18,8 @@ export interface Context {
   iceServers: IceServer[];
   turn: TurnSecret | null;
   authorize: ((request: AuthorizeRequest) => boolean | Promise<boolean>) | undefined;
+  /** With a join secret: what checks every join's token. Null leaves rooms open to anyone with the room id. */
+  joinTokens: JoinTokens | null;
   /** Set once the server is shutting down: from then on a disconnect frees no seat. */
   closing: boolean;
 }

@@ -1,12 +1,48 @@
 // Sending to a seat: straight to its socket (on this server or, through the adapter, another),
 // or into the store's away queue while its peer is away.
-import type { ServerToClientEvents } from '../../sdk/protocol/index.js';
+import type { Delivery, ServerToClientEvents } from '../../sdk/protocol/index.js';
 import type { Departure, Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
 import type { CignalSocket, QueuedMessage } from './types.js';
 import { describeError, log } from './log.js';
 
-/** Sends to a seat's peer. Returns its socket when that is on this server and got the message directly. */
+/**
+ * Sends to a seat's peer, or keeps the message while the peer is away. Returns the peer's socket
+ * when it is on this server and got the message directly, null when it was sent through the
+ * adapter, or, for an away peer, what became of the message: kept, sent after all (the peer came
+ * back meanwhile), or dropped. That promise rejects when the store failed; the caller answers it.
+ */
+export function sendOrKeep<E extends keyof ServerToClientEvents>(
+  ctx: Context,
+  roomId: string,
+  seat: Readonly<Seat>,
+  event: E,
+  payload: Parameters<ServerToClientEvents[E]>[0],
+): CignalSocket | null | Promise<Delivery | 'dropped'> {
+  if (seat.awayUntil === null) {
+    // The relay's path: a partner on this server gets a direct emit, no message array is built.
+    const local = ctx.server.sockets.sockets.get(seat.socketId);
+    if (local) local.emit(event as keyof ServerToClientEvents, payload as never);
+    else emitTo(ctx, seat.socketId, [event, payload] as QueuedMessage);
+    return local ?? null;
+  }
+  const message = [event, payload] as QueuedMessage;
+  // Who is in the room is always kept (a resumed peer must not believe in a partner who left);
+  // those events are small and come only from joins and leaves.
+  const always = event === 'peerJoined' || event === 'peerLeft';
+  return ctx.store.keep(roomId, seat.peerId, message, always).then((outcome) => {
+    if (outcome.kept && !outcome.dropped) return 'kept';
+    if (outcome.kept) log('dropped a %s for %s in room %s: what is kept for it is at its bound', event, seat.peerId, roomId);
+    // Back in the meantime: it gets the message directly.
+    else if (outcome.socketId) {
+      emitTo(ctx, outcome.socketId, message);
+      return 'relayed';
+    }
+    return 'dropped';
+  });
+}
+
+/** Sends to a seat's peer, or keeps it for them, when nobody waits for the outcome. Returns its socket when that is on this server and got the message directly. */
 export function deliver<E extends keyof ServerToClientEvents>(
   ctx: Context,
   roomId: string,
@@ -14,25 +50,9 @@ export function deliver<E extends keyof ServerToClientEvents>(
   event: E,
   payload: Parameters<ServerToClientEvents[E]>[0],
 ): CignalSocket | undefined {
-  if (seat.awayUntil === null) {
-    // The relay's path: a partner on this server gets a direct emit, no message array is built.
-    const local = ctx.server.sockets.sockets.get(seat.socketId);
-    if (local) local.emit(event as keyof ServerToClientEvents, payload as never);
-    else emitTo(ctx, seat.socketId, [event, payload] as QueuedMessage);
-    return local;
-  }
-  const message = [event, payload] as QueuedMessage;
-  // Who is in the room is always kept (a resumed peer must not believe in a partner who left);
-  // those events are small and come only from joins and leaves.
-  const always = event === 'peerJoined' || event === 'peerLeft';
-  ctx.store.keep(roomId, seat.peerId, message, always).then(
-    (outcome) => {
-      // Back in the meantime: it gets the message directly.
-      if (!outcome.kept && outcome.socketId) emitTo(ctx, outcome.socketId, message);
-      else if (outcome.kept && outcome.dropped) log('dropped a %s for %s in room %s: what is kept for it is at its bound', event, seat.peerId, roomId);
-    },
-    (error: unknown) => log('could not keep a %s for %s: %s', event, seat.peerId, describeError(error)),
-  );
+  const sent = sendOrKeep(ctx, roomId, seat, event, payload);
+  if (!(sent instanceof Promise)) return sent ?? undefined;
+  sent.then(undefined, (error: unknown) => log('could not keep a %s for %s: %s', event, seat.peerId, describeError(error)));
   return undefined;
 }
 

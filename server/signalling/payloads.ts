@@ -156,15 +156,20 @@ const isLabel = (value: unknown, max: number) => isBoundedString(value, max) && 
 const isDisplayName = (value: unknown) => isLabel(value, Limits.displayNameMaxLength);
 const isRole = (value: unknown) => isLabel(value, Limits.roleMaxLength);
 const isProtocol = (value: unknown) => Number.isInteger(value) && (value as number) >= 1;
+const isCredential = (value: unknown, max: number) => typeof value === 'string' && value.length >= 1 && value.length <= max;
+const isToken = (value: unknown) => isCredential(value, Limits.tokenMaxLength);
+const isSeatSecret = (value: unknown) => isCredential(value, Limits.seatSecretMaxLength);
 
 export const joinRequest: PayloadParser<JoinRequest> = parser(JoinRequestSchema, (input) => {
   if (!isObject(input)) return undefined;
-  const { roomId, peerId, session, displayName, role, protocol } = input;
+  const { roomId, peerId, session, displayName, role, protocol, token, seatSecret } = input;
   if (idProblem('roomId', roomId) !== null || idProblem('peerId', peerId) !== null || idProblem('session', session, Limits.sessionMaxLength) !== null) return undefined;
   if (
     !optional(input, 'displayName', displayName, isDisplayName) ||
     !optional(input, 'role', role, isRole) ||
-    !optional(input, 'protocol', protocol, isProtocol)
+    !optional(input, 'protocol', protocol, isProtocol) ||
+    !optional(input, 'token', token, isToken) ||
+    !optional(input, 'seatSecret', seatSecret, isSeatSecret)
   ) {
     return undefined;
   }
@@ -172,5 +177,7 @@ export const joinRequest: PayloadParser<JoinRequest> = parser(JoinRequestSchema,
   if (displayName !== undefined) output.displayName = displayName as string;
   if (role !== undefined) output.role = role as string;
   if (protocol !== undefined) output.protocol = protocol as number;
+  if (token !== undefined) output.token = token as string;
+  if (seatSecret !== undefined) output.seatSecret = seatSecret as string;
   return output;
 });

@@ -43,6 +43,9 @@ export class Presence {
   welcome(socket: CignalSocket): void {
     const { roomId, peerId, session, previous } = socket.data;
     socket.data.previous = null;
+    // Handed to the client in `joined` and forgotten here: the store keeps only its hash.
+    const seatSecret = socket.data.seatSecret!;
+    socket.data.seatSecret = null;
     const resumed = previous?.session === session;
 
     socket.on('disconnect', (reason) => this.#disconnected(socket, reason));
@@ -50,18 +53,18 @@ export class Presence {
     try {
       if (previous && previous.socketId !== socket.id) this.#replace(previous.socketId, resumed);
       const { store } = this.ctx;
-      if (store.settleNow) return this.#welcomed(socket, previous, resumed, store.settleNow(roomId, peerId, socket.id));
+      if (store.settleNow) return this.#welcomed(socket, previous, resumed, seatSecret, store.settleNow(roomId, peerId, socket.id));
       // A welcome that throws after the store answered fails as one the store refused.
       store
         .settle(roomId, peerId, socket.id)
-        .then((settled) => this.#welcomed(socket, previous, resumed, settled))
+        .then((settled) => this.#welcomed(socket, previous, resumed, seatSecret, settled))
         .then(undefined, (error: unknown) => this.#welcomeFailed(socket, error));
     } catch (error) {
       this.#welcomeFailed(socket, error);
     }
   }
 
-  #welcomed(socket: CignalSocket, previous: Seat | null, resumed: boolean, settled: Settled | null): void {
+  #welcomed(socket: CignalSocket, previous: Seat | null, resumed: boolean, seatSecret: string, settled: Settled | null): void {
     const { ctx } = this;
     const { roomId, peerId } = socket.data;
     if (!settled) {
@@ -80,6 +83,7 @@ export class Presence {
       resumed,
       graceMs: ctx.graceMs,
       protocol: PROTOCOL_VERSION,
+      seatSecret,
     });
     // What was kept belongs to this presence only when it resumes; a reload starts afresh.
     if (resumed) for (const message of kept) socket.emit(...(message as unknown as [keyof ServerToClientEvents, never]));
@@ -117,8 +121,10 @@ export class Presence {
     for (const socket of ctx.server.sockets.sockets.values()) {
       const data = socket.data as CignalSocket['data'] | undefined;
       if (!data?.roomId || data.unseated) continue;
-      const { roomId, peerId, displayName, role, session, joinedAt } = data;
-      seats.push({ roomId, seat: { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: null } });
+      const { roomId, peerId, displayName, role, session, joinedAt, secretHash } = data;
+      // Its secret went out with its welcome, unless that is still to come.
+      const welcomed = data.seatSecret === null;
+      seats.push({ roomId, seat: { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: null, secretHash, welcomed } });
     }
     log('the store is back; reconciling %d seats', seats.length);
     ctx.store.reconcile(ctx.now(), ctx.graceMs, seats).then(

@@ -6,19 +6,23 @@ import {
   type Ack,
   type AckResponse,
   type ClientEventName,
+  type Delivery,
   type InformPayload,
   type ServerToClientEvents,
   type WireError,
 } from '../../sdk/protocol/index.js';
 import { StoreUnavailableError, type Route, type Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
-import { deliver } from './delivery.js';
+import { sendOrKeep } from './delivery.js';
 import { describeError, log } from './log.js';
 import * as payloads from './payloads.js';
 import { Refused, type PayloadParser } from './payloads.js';
 import { SignallingError, type CignalSocket } from './types.js';
 
-const OK: AckResponse = { ok: true };
+const RELAYED: AckResponse<{ delivery: Delivery }> = { ok: true, delivery: 'relayed' };
+const KEPT: AckResponse<{ delivery: Delivery }> = { ok: true, delivery: 'kept' };
+// Mostly an away partner with too much kept for them already; rarely one whose seat was freed meanwhile.
+const DROPPED: AckResponse = fail({ code: ServerErrorCode.Dropped, message: 'The message could be neither delivered to the other person nor kept for them while they are away' });
 const RATE_LIMITED: AckResponse = fail({ code: ServerErrorCode.RateLimited, message: 'Too many messages; slow down' });
 const ADDRESS_RATE_LIMITED = 'Too many messages from this address; slow down';
 const UNAVAILABLE: AckResponse = fail({ code: ServerErrorCode.Unavailable, message: 'The server cannot reach its room store just now; try again shortly' });
@@ -109,23 +113,38 @@ function relayMessage(ctx: Context, socket: CignalSocket, relay: Relay, payload:
       if (data.routedTo !== null && data.routeStamp!.changes === data.routedAt) data.routedTo.emit(relay.event, message as never);
       else {
         const route = store.routeNow(roomId, peerId, socket.id);
-        const to = deliver(ctx, roomId, partnerOn(socket, route), relay.event, message as never) ?? null;
+        const sent = sendOrKeep(ctx, roomId, partnerOn(socket, route), relay.event, message as never);
+        // An away partner: answered once the store said what became of the message.
+        if (sent instanceof Promise) {
+          data.routedTo = data.routeStamp = null;
+          data.routedAt = -1;
+          return answerDelivery(ack, sent);
+        }
         // Kept only with a stamp that says when it stops holding.
         const stamp = (route.seated && route.stamp) || null;
-        data.routedTo = stamp && to;
+        data.routedTo = stamp && sent;
         data.routeStamp = stamp;
         data.routedAt = stamp?.changes ?? -1;
       }
     } catch (error) {
       return reply(ack, refusal(error));
     }
-    return reply(ack, OK);
+    return reply(ack, RELAYED);
   }
   store.route(roomId, peerId, socket.id).then(
     (route) => {
-      deliver(ctx, roomId, partnerOn(socket, route), relay.event, message as never);
-      reply(ack, OK);
+      const sent = sendOrKeep(ctx, roomId, partnerOn(socket, route), relay.event, message as never);
+      if (sent instanceof Promise) answerDelivery(ack, sent);
+      else reply(ack, RELAYED);
     },
+    (error: unknown) => reply(ack, refusal(error)),
+  );
+}
+
+/** Answers with what became of a message for an away partner: kept, relayed after all, or dropped. */
+function answerDelivery(ack: Ack | undefined, sent: Promise<Delivery | 'dropped'>): void {
+  sent.then(
+    (delivery) => reply(ack, delivery === 'kept' ? KEPT : delivery === 'relayed' ? RELAYED : DROPPED),
     (error: unknown) => reply(ack, refusal(error)),
   );
 }

@@ -36,7 +36,13 @@ export interface SignallingOptions {
   ipLimits?: Partial<IpLimits> & { redis?: Redis | null; nodeTtlMs?: number };
   /** Reads the client's address from the first entry of X-Forwarded-For (behind a proxy you run). Default false. */
   trustProxy?: boolean;
-  /** Decides whether a join may proceed; refusals reach the client as `unauthorized`. */
+  /**
+   * The secret that join tokens are signed with (HS256), at least 32 characters. When set, every
+   * join must carry a valid token for its room (`unauthorized` otherwise). Default: none, rooms
+   * are open to anyone who knows their id.
+   */
+  joinSecret?: string | null;
+  /** Decides whether a join may proceed, after the join token; refusals reach the client as `unauthorized`. */
   authorize?: (request: AuthorizeRequest) => boolean | Promise<boolean>;
   now?: () => number;
 }
@@ -63,6 +69,10 @@ export interface SocketData {
   address: string;
   /** When the seat was taken (a resumed session keeps its first join's time). */
   joinedAt: number;
+  /** The seat's secret, until the welcome hands it to the client. */
+  seatSecret: string | null;
+  /** The hash of the seat's secret, as the store keeps it. */
+  secretHash: string;
   /**
    * Set once this server knows the socket no longer speaks for its seat (it left or was replaced
    * here). A shortcut only: the store decides, since the replacement may happen on another server.

@@ -189,12 +189,29 @@ describe('leaving while entering again', () => {
 });
 
 describe('the same person joining from a second page', () => {
-  it('signs the first page out: serverError replaced, state ended, camera off, and leaveRoom has nothing left to do', async () => {
+  it('without the seat secret it is refused seat-taken, not retried, and the first page stays in the room', async () => {
     const roomId = uniqueRoom();
     const [first, partner, second] = await Promise.all([page(), page(), page()]);
     await enter(first, { roomId, peerId: 'ada' });
     await enter(partner, { roomId, peerId: 'bob' });
     await enter(second, { roomId, peerId: 'ada' });
+    await waitForEvent(second, 'serverError');
+    expect((await events(second, 'serverError'))[0]!.arg).toMatchObject({ code: 'seat-taken' });
+    expect(await state(second)).toBe('error');
+    expect(await second.evaluate(() => (window as any).T.room.seatSecret)).toBeNull();
+    expect(await state(first)).toBe('ready');
+    expect(await events(first, 'serverError')).toEqual([]);
+    expect(await events(partner, 'peerHangUp')).toEqual([]);
+  });
+
+  it('with the seat secret it signs the first page out: serverError replaced, state ended, camera off, and leaveRoom has nothing left to do', async () => {
+    const roomId = uniqueRoom();
+    const [first, partner, second] = await Promise.all([page(), page(), page()]);
+    await enter(first, { roomId, peerId: 'ada' });
+    await enter(partner, { roomId, peerId: 'bob' });
+    const seatSecret = await first.evaluate(() => (window as any).T.room.seatSecret);
+    expect(seatSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await enter(second, { roomId, peerId: 'ada', seatSecret });
     await waitForEvent(first, 'serverError');
     expect((await events(first, 'serverError'))[0]!.arg).toMatchObject({ code: 'replaced' });
     await first.waitForFunction(() => (window as any).T.room.state === 'ended');

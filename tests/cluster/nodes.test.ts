@@ -8,7 +8,21 @@ import type { JoinedPayload, WireError } from '../../sdk/protocol/index.js';
 import { SignalClient } from '../../sdk/signal-client.js';
 import { closeAllProxies, startNode, startProxy, stopAllNodes, type Node } from '../helpers/cluster.js';
 import { freePort, startRedis, stopAllRedis, type TestRedis } from '../helpers/redis.js';
-import { ask, client, closeAll, join, next, record, refusal, uniqueRoom, type ClientSocket } from '../helpers/server.js';
+import {
+  KEPT,
+  RELAYED,
+  ask,
+  client,
+  closeAll,
+  join,
+  next,
+  record,
+  refusal,
+  rememberSeatSecret,
+  seatSecretOf,
+  uniqueRoom,
+  type ClientSocket,
+} from '../helpers/server.js';
 
 const inspectors: Redis[] = [];
 const sdkClients: SignalClient[] = [];
@@ -41,10 +55,12 @@ async function pairAcross(first: string, second: string, roomId: string): Promis
   return [alice.socket, bob.socket];
 }
 
-/** A socket that reconnects by itself (with the same auth), as the SDK's does. */
+/** A socket that reconnects by itself (with the same auth and the seat secret it was given), as the SDK's does. */
 const resumable: ClientSocket[] = [];
-function reconnectingClient(url: string, auth: Record<string, unknown>): ClientSocket {
-  const socket = connect(url, { auth, transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 }) as ClientSocket;
+function reconnectingClient(url: string, auth: { roomId: string; peerId: string; session: string }): ClientSocket {
+  const withSecret = (send: (auth: object) => void) => send({ ...auth, seatSecret: seatSecretOf(auth.roomId, auth.peerId) });
+  const socket = connect(url, { auth: withSecret, transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 }) as ClientSocket;
+  rememberSeatSecret(socket, auth.roomId, auth.peerId);
   resumable.push(socket);
   return socket;
 }
@@ -82,11 +98,11 @@ describe('a cluster of two servers on Redis', () => {
     const [alice, bob] = await pairAcross(one.url, two.url, roomId);
 
     const toBob = next(bob, 'information');
-    expect(await ask(alice, 'inform', { data: 'hello from one' })).toEqual({ ok: true });
+    expect(await ask(alice, 'inform', { data: 'hello from one' })).toEqual(RELAYED);
     expect(await toBob).toEqual({ data: 'hello from one', from: 'alice' });
     const offer = { description: { type: 'offer', sdp: 'v=0\r\n' }, connection: 'c1' };
     const toAlice = next(alice, 'offer');
-    expect(await ask(bob, 'offer', offer)).toEqual({ ok: true });
+    expect(await ask(bob, 'offer', offer)).toEqual(RELAYED);
     expect(await toAlice).toEqual({ ...offer, from: 'bob' });
 
     const left = next(bob, 'peerLeft');
@@ -117,7 +133,7 @@ describe('a cluster of two servers on Redis', () => {
     const fresh = uniqueRoom();
     const [x, y] = await pairAcross(two.url, two.url, fresh);
     const toY = next(y, 'information');
-    expect(await ask(x, 'inform', { data: 'still here' })).toEqual({ ok: true });
+    expect(await ask(x, 'inform', { data: 'still here' })).toEqual(RELAYED);
     expect(await toY).toEqual({ data: 'still here', from: 'alice' });
   });
 
@@ -137,7 +153,7 @@ describe('a cluster of two servers on Redis', () => {
     balancer.pointAt(null);
     balancer.cut();
     await expect.poll(async () => (await storedSeat(redis, roomId, 'alice'))?.awayUntil ?? null, { timeout: 10_000 }).not.toBeNull();
-    expect(await ask(bob, 'inform', { data: 'while you were away' })).toEqual({ ok: true });
+    expect(await ask(bob, 'inform', { data: 'while you were away' })).toEqual(KEPT);
     const resumed = next<JoinedPayload>(alice, 'joined', 10_000);
     const missed = next(alice, 'information', 10_000);
     balancer.pointAt(two.port);
@@ -149,7 +165,7 @@ describe('a cluster of two servers on Redis', () => {
 
     // It speaks for its seat from the other server, and Bob never heard that anyone left.
     const toBob = next(bob, 'information');
-    expect(await ask(alice, 'inform', { data: 'back' })).toEqual({ ok: true });
+    expect(await ask(alice, 'inform', { data: 'back' })).toEqual(RELAYED);
     expect(await toBob).toEqual({ data: 'back', from: 'alice' });
     expect(bobSaw.map(([event]) => event)).toEqual(['information']);
   });
@@ -176,11 +192,11 @@ describe('a cluster of two servers on Redis', () => {
     // Across servers again: the adapter is back too.
     const [carol, dave] = await pairAcross(one.url, two.url, uniqueRoom('after'));
     const toDave = next(dave, 'information');
-    expect(await ask(carol, 'inform', { data: 'after the restart' })).toEqual({ ok: true });
+    expect(await ask(carol, 'inform', { data: 'after the restart' })).toEqual(RELAYED);
     expect(await toDave).toEqual({ data: 'after the restart', from: 'alice' });
     // The servers put back the seats of the call that was going on when Redis lost them.
     const aliceSaw = record(alice);
-    await expect.poll(() => ask(bob, 'inform', { data: 'still in the call?' }), { timeout: 10_000, interval: 200 }).toEqual({ ok: true });
+    await expect.poll(() => ask(bob, 'inform', { data: 'still in the call?' }), { timeout: 10_000, interval: 200 }).toEqual(RELAYED);
     await expect.poll(() => aliceSaw.some(([event, payload]) => event === 'information' && (payload as { from: string }).from === 'bob')).toBe(true);
     expect([one.process.exitCode, two.process.exitCode]).toEqual([null, null]);
   });
@@ -251,7 +267,7 @@ describe('a cluster of two servers on Redis', () => {
     expect(await resumed).toMatchObject({ resumed: true, peer: { peerId: 'bob' } });
     expect((await storedSeat(redis, roomId, 'alice'))?.awayUntil).toBeNull();
     const toBob = next(bob, 'information');
-    expect(await ask(alice, 'inform', { data: 'moved over' })).toEqual({ ok: true });
+    expect(await ask(alice, 'inform', { data: 'moved over' })).toEqual(RELAYED);
     expect(await toBob).toEqual({ data: 'moved over', from: 'alice' });
     expect(bobSaw.map(([event]) => event)).toEqual(['information']);
   });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectCluster } from '../../server/cluster.js';
 import { RedisRoomStore } from '../../server/rooms/redis.js';
 import { StoreUnavailableError, type Seat } from '../../server/rooms/store.js';
-import { describeRoomStore } from '../helpers/store-contract.js';
+import { NONE, describeRoomStore, secretOf } from '../helpers/store-contract.js';
 import { startRedis, stopAllRedis, type TestRedis } from '../helpers/redis.js';
 
 let redis: TestRedis;
@@ -35,13 +35,13 @@ async function store(options: ConstructorParameters<typeof RedisRoomStore>[1] = 
 describeRoomStore('RedisRoomStore', () => store());
 
 function seat(peerId: string, overrides: Partial<Seat> = {}): Seat {
-  return { peerId, displayName: peerId, role: null, session: `s-${peerId}`, socketId: `sock-${peerId}`, joinedAt: 1_000, awayUntil: null, ...overrides };
+  return { peerId, displayName: peerId, role: null, session: `s-${peerId}`, socketId: `sock-${peerId}`, joinedAt: 1_000, awayUntil: null, secretHash: `h-${peerId}`, ...overrides };
 }
 
 describe('RedisRoomStore across servers', () => {
   test('50 joins racing from two servers seat exactly two peers', async () => {
     const [one, two] = [await store(), await store()];
-    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? one : two).join('race', seat(`p${i}`), 1_000)));
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? one : two).join('race', seat(`p${i}`), 1_000, NONE)));
     expect(outcomes.filter((o) => o.ok)).toHaveLength(2);
     expect((await one.list()).find((r) => r.id === 'race')?.peers).toHaveLength(2);
   });
@@ -50,8 +50,8 @@ describe('RedisRoomStore across servers', () => {
     const dead = await store({ node: 'dead', nodeTtlMs: 1_000 });
     const alive = await store({ node: 'alive', nodeTtlMs: 1_000 });
     await dead.expire(10_000, 500); // its last heartbeat: alive until 11 000
-    await dead.join('crash', seat('a'), 1_000);
-    await alive.join('crash', seat('b'), 1_000);
+    await dead.join('crash', seat('a'), 1_000, NONE);
+    await alive.join('crash', seat('b'), 1_000, NONE);
 
     expect((await alive.expire(10_900, 500)).length).toBe(0);
     expect((await alive.partner('crash', 'b'))?.awayUntil).toBeNull();
@@ -66,13 +66,16 @@ describe('RedisRoomStore across servers', () => {
     const leaving = await store({ node: 'leaving' });
     const staying = await store({ node: 'staying' });
     await leaving.expire(20_000, 1_000);
-    await leaving.join('handover', seat('a'), 1_000);
-    await staying.join('handover', seat('b'), 1_000);
+    await leaving.join('handover', seat('a'), 1_000, NONE);
+    await staying.join('handover', seat('b'), 1_000, NONE);
     await leaving.release(20_000, 1_000);
     expect((await staying.partner('handover', 'b'))?.awayUntil).toBe(21_000);
-    // The peer comes back through the other server as itself, within the grace.
-    const back = await staying.join('handover', seat('a', { socketId: 'sock-a-again', awayUntil: 21_000 }), 1_000);
+    // The peer comes back through the other server as itself, within the grace, with its seat
+    // secret; without it, the seat stays where it is.
+    expect(await staying.join('handover', seat('a', { socketId: 'intruder', session: 'intruder', awayUntil: 21_000, secretHash: 'other' }), 20_500, NONE)).toEqual({ ok: false, reason: 'seat-taken' });
+    const back = await staying.join('handover', seat('a', { socketId: 'sock-a-again', awayUntil: 21_000, secretHash: 'new' }), 20_500, secretOf('a'));
     expect(back.ok && back.previous?.node).toBe('leaving');
+    expect(back.ok && back.secretKept).toBe(true);
     expect((await staying.settle('handover', 'a', 'sock-a-again'))?.partner?.peerId).toBe('b');
     expect((await staying.expire(30_000, 1_000)).filter((d) => d.roomId === 'handover')).toEqual([]);
   });
@@ -81,15 +84,15 @@ describe('RedisRoomStore across servers', () => {
     const here = await store({ node: 'here', nodeTtlMs: 1_000 });
     const other = await store({ node: 'other', nodeTtlMs: 1_000 });
     await here.expire(50_000, 1_000);
-    await here.join('kept-seat', seat('a'), 1_000);
-    await other.join('kept-seat', seat('b'), 1_000);
-    await here.join('gone-socket', seat('c'), 1_000);
+    await here.join('kept-seat', seat('a'), 1_000, NONE);
+    await other.join('kept-seat', seat('b'), 1_000, NONE);
+    await here.join('gone-socket', seat('c'), 1_000, NONE);
     await here.settle('kept-seat', 'a', 'sock-a');
     // The outage outlasts this server's expiry: the other server counts it out.
     await other.expire(52_000, 1_000);
     expect((await other.partner('kept-seat', 'b'))?.awayUntil).toBe(53_000);
     // A peer joined here after that, and its socket dropped during the outage.
-    await here.join('dropped-meanwhile', seat('e'), 1_000);
+    await here.join('dropped-meanwhile', seat('e'), 1_000, NONE);
     // And Redis lost a room entirely.
     const lost = seat('d', { socketId: 'sock-d', joinedAt: 7_000 });
 
@@ -119,11 +122,11 @@ describe('RedisRoomStore errors', () => {
     const readOnly = new RedisRoomStore(client);
     // A replica of a master that cannot be reached answers writes with READONLY, connection open.
     await client.call('REPLICAOF', '127.0.0.1', '1');
-    const refused = await readOnly.join('failover', seat('a'), 1_000).catch((error: unknown) => error);
+    const refused = await readOnly.join('failover', seat('a'), 1_000, NONE).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(StoreUnavailableError);
     expect((refused as Error).message).toMatch(/READONLY/);
     await client.call('REPLICAOF', 'NO', 'ONE');
-    expect((await readOnly.join('failover', seat('a'), 1_000)).ok).toBe(true);
+    expect((await readOnly.join('failover', seat('a'), 1_000, NONE)).ok).toBe(true);
   });
 
   test('what the store throws carries no command arguments: no relayed SDP, no resume token', async () => {
@@ -134,7 +137,7 @@ describe('RedisRoomStore errors', () => {
     await client.set('broken:room:r', 'not a hash');
     const errors = await Promise.all([
       broken.keep('r', 'a', ['offer', { sdp: 'v=0 secret-sdp' }], false).catch((error: unknown) => error),
-      broken.join('r', seat('a', { session: 'secret-session' }), 1_000).catch((error: unknown) => error),
+      broken.join('r', seat('a', { session: 'secret-session' }), 1_000, NONE).catch((error: unknown) => error),
       broken.route('r', 'a', 'sock-a').catch((error: unknown) => error),
     ]);
     for (const error of errors) {

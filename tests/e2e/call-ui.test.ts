@@ -112,7 +112,7 @@ describe('<cignal-call> call UI between two pages', () => {
     expect(host.right).toBeLessThanOrEqual(390);
   }, 120_000);
 
-  it('a page reloaded mid-call is back in the call as the same person, with no click on either side', async () => {
+  it('a page reloaded mid-call is back in the call as the same person, with no click on either side, and a page with its peer id but not its seat secret is refused while the call goes on', async () => {
     const room = uniqueRoom('reload');
     const alice = await visit(room, 'peer-name=Alice');
     const bob = await visit(room, 'peer-name=Bob');
@@ -126,11 +126,25 @@ describe('<cignal-call> call UI between two pages', () => {
     expect(await peerId()).toBe(before);
     await Promise.all([remoteVideoPlays(alice), remoteVideoPlays(bob)]);
 
-    // Hanging up on purpose is remembered too: after it, a reload would not call.
+    // The seat secret is kept beside the peer id: it is what took the seat back after the reload.
     const kept = () => bob.evaluate(() => Object.entries(sessionStorage).filter(([key]) => key.startsWith('cignal-call:')).map(([, value]) => JSON.parse(value)));
-    expect(await kept()).toEqual([{ peerId: before, inCall: true }]);
+    const seatSecret = await bob.evaluate(() => document.querySelector('cignal-call')!.cignal?.seatSecret);
+    expect(seatSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await kept()).toEqual([{ peerId: before, inCall: true, seatSecret }]);
+
+    // Another page that knows Bob's peer id, but not his secret, is refused; the call goes on.
+    const intruder = await visit(room, 'peer-name=Mallory', `peer-id=${before}`);
+    await expect.poll(() => stateOf(intruder), { timeout: 15_000 }).toBe('error');
+    const refused = await intruder.evaluate(() => document.querySelector('cignal-call')!.cignal?.seatSecret ?? null);
+    expect(refused).toBeNull();
+    await expect(part(intruder, 'error').textContent()).resolves.toMatch(/seat/i);
+    expect([await stateOf(alice), await stateOf(bob)]).toEqual(['in-call', 'in-call']);
+    await Promise.all([remoteVideoPlays(alice), remoteVideoPlays(bob)]);
+    expect(await alice.evaluate(() => document.querySelector('cignal-call')!.cignal?.data.remoteDisplayName)).toBe('Bob');
+
+    // Hanging up on purpose is remembered too: after it, a reload would not call.
     await part(bob, 'hangup-button').click();
-    await expect.poll(kept).toEqual([{ peerId: before, inCall: false }]);
+    await expect.poll(kept).toEqual([{ peerId: before, inCall: false, seatSecret }]);
   }, 120_000);
 
   it('with prejoin, the other page sees nobody until Join is pressed, then the call carries video', async () => {

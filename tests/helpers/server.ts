@@ -34,16 +34,38 @@ export interface JoinAuth {
   [extra: string]: unknown;
 }
 
+/**
+ * The seat secret each (room, peer id) was last given in `joined`, by any server (rooms are unique
+ * per test; servers of a cluster share them). A client of the same
+ * peer id sends it, as the SDK and the widget do on a reconnect or a reload; a test that plays an
+ * intruder says so by giving `seatSecret` itself (undefined: none).
+ */
+const seatSecrets = new Map<string, string>();
+const seatKey = (roomId: unknown, peerId: unknown) => `${String(roomId)}\n${String(peerId)}`;
+
+/** The seat secret the server last gave this peer id in this room. */
+export function seatSecretOf(roomId: string, peerId: string): string | undefined {
+  return seatSecrets.get(seatKey(roomId, peerId));
+}
+
+/** Remembers the seat secret a socket is given, for the next socket of the same peer id. */
+export function rememberSeatSecret(socket: ClientSocket, roomId: string, peerId: string): void {
+  socket.on('joined', (joined) => seatSecrets.set(seatKey(roomId, peerId), joined.seatSecret));
+}
+
 /** Opens a socket with `auth` (not yet connected unless `autoConnect`). Closed by `closeAll`. */
 const opened = new Set<ClientSocket>();
 export function client(url: string, auth: JoinAuth | Record<string, unknown>, autoConnect = true): ClientSocket {
+  const { roomId, peerId } = auth as JoinAuth;
+  const secret = seatSecrets.get(seatKey(roomId, peerId));
   const socket = connect(url, {
-    auth: { session: `s-${String((auth as JoinAuth).peerId ?? 'x')}`, ...auth },
+    auth: { session: `s-${String(peerId ?? 'x')}`, ...(secret !== undefined && { seatSecret: secret }), ...auth },
     transports: ['websocket'],
     forceNew: true,
     reconnection: false,
     autoConnect,
   }) as ClientSocket;
+  rememberSeatSecret(socket, String(roomId), String(peerId));
   opened.add(socket);
   return socket;
 }
@@ -154,3 +176,8 @@ export function serverPerTest(): (...args: Parameters<typeof startServer>) => Pr
   });
   return async (...args) => (server = await startServer(...args));
 }
+
+/** The acknowledgement of a message sent to the partner's connection. */
+export const RELAYED = { ok: true, delivery: 'relayed' } as const;
+/** The acknowledgement of a message kept for a partner who is away. */
+export const KEPT = { ok: true, delivery: 'kept' } as const;

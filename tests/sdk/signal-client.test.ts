@@ -12,6 +12,7 @@ import { SignalClient, type CignalSocket, type SignalHandlers } from '../../sdk/
  * while an attempt is under way or socket.io is reconnecting by itself, not after a refusal.
  */
 class DrivenSocket {
+  auth: Record<string, unknown> = {};
   connected = false;
   active = false;
   attempts = 0;
@@ -68,10 +69,12 @@ const joined: JoinedPayload = {
   resumed: false,
   graceMs: 10_000,
   protocol: 1,
+  seatSecret: 'the-seat-secret',
 };
 
 function client() {
   const socket = new DrivenSocket();
+  const auth: Record<string, unknown> = { roomId: 'room', peerId: 'alice', session: 's1' };
   const seen: string[] = [];
   const errors: Array<{ code: string }> = [];
   const handlers = new Proxy({} as SignalHandlers, {
@@ -83,10 +86,11 @@ function client() {
   const signal = new SignalClient(
     {
       url: 'http://localhost/',
-      auth: { roomId: 'room', peerId: 'alice', session: 's1' },
+      auth: auth as never,
       timeoutMs: 10_000,
       maxOutageMs: 60_000,
-      createSocket: () => socket as unknown as CignalSocket,
+      // socket.io sends this options object's `auth` with every attempt, reconnects included.
+      createSocket: (_origin, options) => ((socket.auth = options.auth as Record<string, unknown>), socket as unknown as CignalSocket),
       logger: new Logger('test'),
     },
     handlers,
@@ -201,5 +205,27 @@ describe('SignalClient and an unavailable server', () => {
     vi.advanceTimersByTime(3_000);
     expect(socket.attempts).toBe(1);
     expect(signal.connected).toBe(false);
+  });
+});
+
+describe('SignalClient and the seat secret', () => {
+  test('the seat secret from joined goes with every later attempt of the same presence', () => {
+    const { signal, socket } = client();
+    void signal.connect();
+    expect(socket.auth.seatSecret).toBeUndefined();
+    socket.accept();
+    expect(socket.auth).toMatchObject({ roomId: 'room', peerId: 'alice', session: 's1', seatSecret: 'the-seat-secret' });
+  });
+
+  test('a join refused seat-taken is final: reported once, never asked again', async () => {
+    const { signal, socket, seen, errors } = client();
+    const connected = signal.connect();
+    socket.active = false;
+    socket.fire('connect_error', Object.assign(new Error('seat-taken'), { data: { code: 'seat-taken', message: 'Someone holds this seat in the room' } }));
+    await expect(connected).resolves.toBe(false);
+    vi.advanceTimersByTime(60_000);
+    expect(socket.attempts).toBe(1);
+    expect(seen).toEqual(['refused']);
+    expect(errors[0]?.code).toBe('seat-taken');
   });
 });

@@ -7,6 +7,7 @@ import { Server } from 'socket.io';
 import { afterEach, describe, expect, test } from 'vitest';
 import { allRooms, initSocketServer, totalRoomsRunning, type AuthorizeRequest, type Signalling, type SignallingOptions } from '../../server/index.js';
 import { closeAll, join, next, pair, refusal, uniqueRoom } from '../helpers/server.js';
+import { SECRET, mint } from '../helpers/join-token.js';
 
 interface Embedded {
   url: string;
@@ -157,5 +158,29 @@ describe('embedding signalling in an existing socket.io server', () => {
       { roomId, peerId: 'alice', displayName: 'host', role: 'host', hasAddress: true },
     ]);
     expect((await allRooms()).map((r) => r.peers.map((p) => p.peerId))).toEqual([['alice']]);
+  });
+
+  test('with a join secret, the token is checked first and the authorize hook still runs after it, seeing the token\'s name and role', async () => {
+    const asked: Array<{ peerId: string; displayName: string; role: string | null }> = [];
+    const { url } = await embed({
+      joinSecret: SECRET,
+      authorize: async ({ peerId, displayName, role }) => {
+        asked.push({ peerId, displayName, role });
+        return peerId !== 'banned';
+      },
+    });
+    const roomId = uniqueRoom();
+    expect(await refusal(url, { roomId, peerId: 'nobody' })).toMatchObject({ code: 'unauthorized', message: expect.stringMatching(/join token/) });
+    expect(await refusal(url, { roomId, peerId: 'banned', token: await mint({ room: roomId }) })).toEqual({ code: 'unauthorized', message: expect.any(String) });
+    const { joined } = await join(url, { roomId, peerId: 'alice', displayName: 'claimed', token: await mint({ room: roomId, sub: 'alice', name: 'Alice', role: 'teacher' }) });
+    expect(joined).toMatchObject({ displayName: 'Alice', role: 'teacher' });
+    expect(asked).toEqual([
+      { peerId: 'banned', displayName: 'Peer', role: null },
+      { peerId: 'alice', displayName: 'Alice', role: 'teacher' },
+    ]);
+  });
+
+  test('a join secret shorter than 32 characters is refused at once', () => {
+    expect(() => initSocketServer(new Server(), { joinSecret: 'too-short' })).toThrow(/at least 32 characters/);
   });
 });

@@ -66,6 +66,7 @@ const asSent = {
     { roomId: 'r', peerId: 'p', session: 's' },
     { roomId: 'r', peerId: 'p', session: 's', displayName: '  Zoë  ', protocol: 1 },
     { roomId: 'r', peerId: 'p', session: 's', displayName: '', role: '' },
+    { roomId: 'r', peerId: 'p', session: 's', protocol: PROTOCOL_VERSION, token: 'eyJhbGciOiJIUzI1NiJ9.eyJyb29tIjoiciJ9.c2ln', seatSecret: 'S'.repeat(43) },
   ],
 } as const;
 
@@ -182,6 +183,13 @@ const edges: Record<Name, unknown[]> = {
     { roomId: 'r', peerId: 'p', session: 's', protocol: '2' },
     { roomId: 'r', peerId: 'p', session: 's', protocol: NaN },
     { roomId: 'r', peerId: 'p', session: 's', protocol: PROTOCOL_VERSION + 1, token: 'secret' },
+    { roomId: 'r', peerId: 'p', session: 's', token: 't'.repeat(Limits.tokenMaxLength), seatSecret: 's'.repeat(Limits.seatSecretMaxLength) },
+    { roomId: 'r', peerId: 'p', session: 's', token: 't'.repeat(Limits.tokenMaxLength + 1) },
+    { roomId: 'r', peerId: 'p', session: 's', seatSecret: 's'.repeat(Limits.seatSecretMaxLength + 1) },
+    { roomId: 'r', peerId: 'p', session: 's', token: '', seatSecret: '' },
+    { roomId: 'r', peerId: 'p', session: 's', token: 42, seatSecret: { secret: true } },
+    { roomId: 'r', peerId: 'p', session: 's', token: null, seatSecret: null },
+    { roomId: 'r', peerId: 'p', session: 's', token: undefined, seatSecret: undefined },
     { roomId: 'a b', peerId: '', session: 7 },
     { roomId: 'r' },
     {},

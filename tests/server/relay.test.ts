@@ -15,6 +15,8 @@ import {
   serverPerTest,
   uniqueRoom,
   type ClientSocket,
+  RELAYED,
+  KEPT,
 } from '../helpers/server.js';
 
 const start = serverPerTest();
@@ -72,7 +74,7 @@ describe('relaying between the two peers of a room', () => {
     await twoRooms();
     const received = next(a2, event);
 
-    expect(await ask(a1, event, payload)).toEqual({ ok: true });
+    expect(await ask(a1, event, payload)).toEqual(RELAYED);
     expect(await received).toEqual({ ...payload, from: 'a1' });
   });
 
@@ -95,7 +97,7 @@ describe('relaying between the two peers of a room', () => {
 
     const reply = await ask(a2, 'inform', { data, from: 'b2' });
 
-    expect(reply).toEqual({ ok: true });
+    expect(reply).toEqual(RELAYED);
     expect(await received).toEqual({ data, from: 'a2' });
     expect(await arrives(b2, 'information')).toBe(false);
     expect([...b1Events, ...b2Events]).toEqual([]);
@@ -106,7 +108,7 @@ describe('relaying between the two peers of a room', () => {
     const [alice, bob] = await pair(url, uniqueRoom());
     const received = next(bob, 'information');
 
-    expect(await ask(alice, 'inform', { data: 'once', id: 'm-1' })).toEqual({ ok: true });
+    expect(await ask(alice, 'inform', { data: 'once', id: 'm-1' })).toEqual(RELAYED);
     expect(await received).toEqual({ data: 'once', id: 'm-1', from: 'alice' });
   });
 
@@ -131,18 +133,18 @@ describe('relaying between the two peers of a room', () => {
     const roomId = uniqueRoom();
     const [alice, bob] = await pair(srv.url, roomId);
     const first = next(bob, 'candidate');
-    expect(await ask(alice, 'candidate', candidate)).toEqual({ ok: true });
+    expect(await ask(alice, 'candidate', candidate)).toEqual(RELAYED);
     expect(await first).toEqual({ ...candidate, from: 'alice' });
 
     // Bob's connection drops: what Alice sends meanwhile is kept, and reaches him when he is back.
     await dropConnection(bob, srv);
-    expect(await ask(alice, 'candidate', { ...candidate, connection: 'pc-kept' })).toEqual({ ok: true });
+    expect(await ask(alice, 'candidate', { ...candidate, connection: 'pc-kept' })).toEqual(KEPT);
     const bobAgain = client(srv.url, { roomId, peerId: 'bob' }, false);
     const kept = next(bobAgain, 'candidate');
     bobAgain.connect();
     expect(await kept).toEqual({ ...candidate, connection: 'pc-kept', from: 'alice' });
     const second = next(bobAgain, 'candidate');
-    expect(await ask(alice, 'candidate', candidate)).toEqual({ ok: true });
+    expect(await ask(alice, 'candidate', candidate)).toEqual(RELAYED);
     expect(await second).toEqual({ ...candidate, from: 'alice' });
 
     // A reload: a new session takes the seat, and the signals go to it.
@@ -150,7 +152,7 @@ describe('relaying between the two peers of a room', () => {
     const { socket: bobReloaded } = await join(srv.url, { roomId, peerId: 'bob', session: 'reloaded' });
     await replaced;
     const third = next(bobReloaded, 'candidate');
-    expect(await ask(alice, 'candidate', candidate)).toEqual({ ok: true });
+    expect(await ask(alice, 'candidate', candidate)).toEqual(RELAYED);
     expect(await third).toEqual({ ...candidate, from: 'alice' });
 
     const left = next(alice, 'peerLeft');
@@ -192,7 +194,7 @@ describe('rate limiting', () => {
 
     // The partner has its own budget.
     const partnerReplies = await Promise.all(Array.from({ length: 20 }, (_, i) => ask(partner, 'inform', { data: i })));
-    expect(partnerReplies).toEqual(Array(20).fill({ ok: true }));
+    expect(partnerReplies).toEqual(Array(20).fill(RELAYED));
   });
 
   test('a configured budget is enforced per socket: the burst passes, the rest is refused', async () => {
@@ -202,10 +204,10 @@ describe('rate limiting', () => {
 
     const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => ask<AckResponse>(flooder, 'inform', { data: i })));
 
-    expect(replies.slice(0, 5)).toEqual(Array(5).fill({ ok: true }));
+    expect(replies.slice(0, 5)).toEqual(Array(5).fill(RELAYED));
     expect(replies.at(-1)).toEqual({ ok: false, error: { code: 'rate-limited', message: expect.any(String) } });
-    expect(await ask(other, 'inform', { data: 'unaffected' })).toEqual({ ok: true });
-    expect(await ask(partner, 'inform', { data: 'unaffected' })).toEqual({ ok: true });
+    expect(await ask(other, 'inform', { data: 'unaffected' })).toEqual(RELAYED);
+    expect(await ask(partner, 'inform', { data: 'unaffected' })).toEqual(RELAYED);
   });
 
   test('signals beyond the budget are dropped, not relayed', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { PROTOCOL_VERSION, ServerErrorCode } from '../../sdk/protocol/index.js';
 import { allRooms, totalRoomsRunning } from '../../server/index.js';
 import { MemoryRoomStore } from '../../server/rooms/memory.js';
-import { StoreUnavailableError, type RoomStore, type Seat } from '../../server/rooms/store.js';
+import { StoreUnavailableError, type RoomStore, type Seat, type SeatClaim } from '../../server/rooms/store.js';
 import {
   arrives,
   ask,
@@ -17,6 +17,8 @@ import {
   serverPerTest,
   uniqueRoom,
   type TestServer,
+  RELAYED,
+  KEPT,
 } from '../helpers/server.js';
 
 const start = serverPerTest();
@@ -46,6 +48,8 @@ describe('joining a room', () => {
       // The test server's grace period (tests/helpers/server.ts).
       graceMs: 200,
       protocol: PROTOCOL_VERSION,
+      // 256 random bits, base64url.
+      seatSecret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
   });
 
@@ -86,7 +90,7 @@ describe('joining a room', () => {
     expect(refused).toEqual({ code: ServerErrorCode.RoomFull, message: expect.any(String) });
     expect(refused?.message.length).toBeGreaterThan(0);
     const information = next(bob, 'information');
-    expect(await ask(alice, 'inform', { data: 'still here?' })).toEqual({ ok: true });
+    expect(await ask(alice, 'inform', { data: 'still here?' })).toEqual(RELAYED);
     expect(await information).toEqual({ data: 'still here?', from: 'alice' });
     expect(await seated(roomId)).toEqual(['alice', 'bob']);
     // The refused peer never appeared to the people in the room.
@@ -201,10 +205,10 @@ describe('leaving a room', () => {
     ]);
     // Messages flow both ways through the resumed connection.
     const toAlice = next(again.socket, 'information');
-    expect(await ask(bob, 'inform', { data: 'welcome back' })).toEqual({ ok: true });
+    expect(await ask(bob, 'inform', { data: 'welcome back' })).toEqual(RELAYED);
     expect(await toAlice).toEqual({ data: 'welcome back', from: 'bob' });
     const toBob = next(bob, 'information');
-    expect(await ask(again.socket, 'inform', { data: 'thanks' })).toEqual({ ok: true });
+    expect(await ask(again.socket, 'inform', { data: 'thanks' })).toEqual(RELAYED);
     expect(await toBob).toEqual({ data: 'thanks', from: 'alice' });
   });
 
@@ -216,9 +220,9 @@ describe('leaving a room', () => {
 
     // Bob calls and writes while Alice is away: the server accepts and keeps it all for her.
     const offer = { description: { type: 'offer', sdp: 'v=0\r\n' }, connection: 'pc-bob' };
-    expect(await ask(bob, 'offer', offer)).toEqual({ ok: true });
-    expect(await ask(bob, 'candidate', { candidate: { candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host' }, connection: 'pc-bob' })).toEqual({ ok: true });
-    expect(await ask(bob, 'inform', { data: { text: 'are you there?' } })).toEqual({ ok: true });
+    expect(await ask(bob, 'offer', offer)).toEqual(KEPT);
+    expect(await ask(bob, 'candidate', { candidate: { candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host' }, connection: 'pc-bob' })).toEqual(KEPT);
+    expect(await ask(bob, 'inform', { data: { text: 'are you there?' } })).toEqual(KEPT);
 
     const again = client(srv.url, { roomId, peerId: 'alice', session: 's-alice' });
     const seen = record(again);
@@ -236,7 +240,12 @@ describe('leaving a room', () => {
     const [alice, bob] = await pair(srv.url, roomId);
     await dropConnection(alice, srv);
     const sdp = `v=0\r\n${'a'.repeat(30_000)}`;
-    for (let i = 0; i < 20; i++) expect(await ask(bob, 'offer', { description: { type: 'offer', sdp }, connection: `pc-${i}` })).toEqual({ ok: true });
+    const replies: unknown[] = [];
+    for (let i = 0; i < 20; i++) replies.push(await ask(bob, 'offer', { description: { type: 'offer', sdp }, connection: `pc-${i}` }));
+    // The acks tell the truth: kept while the seat's bound allows, then dropped.
+    const keptCount = replies.filter((reply) => JSON.stringify(reply) === JSON.stringify(KEPT)).length;
+    expect(replies.slice(0, keptCount)).toEqual(Array(keptCount).fill(KEPT));
+    expect(replies.slice(keptCount)).toEqual(Array(20 - keptCount).fill({ ok: false, error: { code: 'dropped', message: expect.any(String) } }));
     // A third peer cannot join a full room, but Bob replacing himself produces peer events.
     await join(srv.url, { roomId, peerId: 'bob', session: 'bob-again' });
 
@@ -249,6 +258,7 @@ describe('leaving a room', () => {
     // 20 offers of 30 KB are 600 KB; a seat keeps at most 256 KB, and the oldest are the ones kept.
     expect(offers).toBeGreaterThan(0);
     expect(offers).toBeLessThan(10);
+    expect(offers).toBe(keptCount);
     expect((seen.find(([event]) => event === 'offer')![1] as { connection: string }).connection).toBe('pc-0');
     expect(seen.map(([event]) => event).filter((event) => event.startsWith('peer'))).toEqual(['peerLeft', 'peerJoined']);
   });
@@ -258,7 +268,7 @@ describe('leaving a room', () => {
     const roomId = uniqueRoom();
     const [alice, bob] = await pair(srv.url, roomId);
     await dropConnection(alice, srv);
-    expect(await ask(bob, 'inform', { data: 'for the old alice' })).toEqual({ ok: true });
+    expect(await ask(bob, 'inform', { data: 'for the old alice' })).toEqual(KEPT);
     await next(bob, 'peerLeft');
 
     const newcomer = client(srv.url, { roomId, peerId: 'alice', session: 'a-new-session' });
@@ -283,7 +293,7 @@ describe('leaving a room', () => {
     expect(await oldClosed).toBe('io server disconnect');
     expect(oldAliceEvents.map(([event]) => event)).not.toContain('replaced');
     const toAlice = next(again.socket, 'information');
-    expect(await ask(bob, 'inform', { data: 'hi' })).toEqual({ ok: true });
+    expect(await ask(bob, 'inform', { data: 'hi' })).toEqual(RELAYED);
     expect(await toAlice).toEqual({ data: 'hi', from: 'bob' });
     expect(bobEvents).toEqual([]);
     expect(await seated(roomId)).toEqual(['alice', 'bob']);
@@ -311,7 +321,7 @@ describe('leaving a room', () => {
     expect(await seated(roomId)).toEqual(['alice', 'bob']);
     // The new connection speaks for the seat.
     const toBob = next(bob, 'information');
-    expect(await ask(newAlice.socket, 'inform', { data: 'reloaded' })).toEqual({ ok: true });
+    expect(await ask(newAlice.socket, 'inform', { data: 'reloaded' })).toEqual(RELAYED);
     expect(await toBob).toEqual({ data: 'reloaded', from: 'alice' });
   });
 
@@ -339,7 +349,7 @@ describe('leaving a room', () => {
 
     await expect.poll(() => slow.inner.partner(roomId, 'bob').then((seat) => seat?.socketId)).toBe(alice.id);
     const toAlice = next(alice, 'information');
-    expect(await ask(bob, 'inform', { data: 'still with me?' })).toEqual({ ok: true });
+    expect(await ask(bob, 'inform', { data: 'still with me?' })).toEqual(RELAYED);
     expect(await toAlice).toEqual({ data: 'still with me?', from: 'bob' });
     expect(bobEvents.map(([event]) => event)).toEqual([]);
   });
@@ -365,12 +375,12 @@ function slowStore() {
         const value = Reflect.get(target, name) as unknown;
         return typeof value === 'function' ? value.bind(target) : value;
       }
-      return async (roomId: string, seat: Seat, now: number) => {
-        if (slow.slowJoins <= 0) return inner.join(roomId, seat, now);
+      return async (roomId: string, seat: Seat, now: number, claim: SeatClaim) => {
+        if (slow.slowJoins <= 0) return inner.join(roomId, seat, now, claim);
         slow.slowJoins -= 1;
         slow.started.resolve();
         await slow.gate.promise;
-        const outcome = await inner.join(roomId, seat, now);
+        const outcome = await inner.join(roomId, seat, now, claim);
         slow.finished.resolve();
         return outcome;
       };

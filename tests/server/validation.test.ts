@@ -16,6 +16,8 @@ import {
   serverPerTest,
   uniqueRoom,
   type ClientSocket,
+  RELAYED,
+  KEPT,
 } from '../helpers/server.js';
 
 const start = serverPerTest();
@@ -119,7 +121,7 @@ const invalid = { ok: false, error: { code: 'invalid-payload', message: expect.s
 async function expectServerStillServes(url: string) {
   const [alice, bob] = await pair(url, uniqueRoom('fresh'));
   const toBob = next(bob, 'information');
-  expect(await ask(alice, 'inform', { data: 'ping' })).toEqual({ ok: true });
+  expect(await ask(alice, 'inform', { data: 'ping' })).toEqual(RELAYED);
   expect(await toBob).toEqual({ data: 'ping', from: 'alice' });
   const toAlice = next(alice, 'offer');
   loose(bob).emit('offer', valid.offer);
@@ -156,7 +158,7 @@ describe('malformed client events', () => {
     // Even a well-formed inform is dropped when it brings no ack to answer.
     loose(alice).emit('inform', { data: 'no ack' });
     const delivered = next(bob, 'information');
-    expect(await ask(alice, 'inform', valid.inform)).toEqual({ ok: true });
+    expect(await ask(alice, 'inform', valid.inform)).toEqual(RELAYED);
     expect(await delivered).toEqual({ ...valid.inform, from: 'alice' });
     expect(bobEvents).toEqual([['information', { ...valid.inform, from: 'alice' }]]);
   });
@@ -167,14 +169,14 @@ describe('malformed client events', () => {
 
     const largestSdp = 'a'.repeat(Limits.sdpMaxLength);
     const relayed = next<{ description: { sdp: string } }>(bob, 'offer');
-    expect(await ask(alice, 'offer', { description: { type: 'offer', sdp: largestSdp }, connection })).toEqual({ ok: true });
+    expect(await ask(alice, 'offer', { description: { type: 'offer', sdp: largestSdp }, connection })).toEqual(RELAYED);
     expect((await relayed).description.sdp).toBe(largestSdp);
     expect(await ask(alice, 'offer', { description: { type: 'offer', sdp: largestSdp + 'a' }, connection })).toEqual(invalid);
 
     // A JSON string is its characters plus two quotes.
     const largestData = 'x'.repeat(Limits.informMaxBytes - 2);
     const informed = next<{ data: string }>(bob, 'information');
-    expect(await ask(alice, 'inform', { data: largestData })).toEqual({ ok: true });
+    expect(await ask(alice, 'inform', { data: largestData })).toEqual(RELAYED);
     expect((await informed).data).toBe(largestData);
     expect(await ask(alice, 'inform', { data: largestData + 'x' })).toEqual(invalid);
   });
@@ -211,7 +213,7 @@ describe('malformed client events', () => {
     expect(bobEvents).toEqual([]);
     expect(alice.connected).toBe(true);
     const toBob = next(bob, 'information');
-    expect(await ask(alice, 'inform', { data: 'still fine' })).toEqual({ ok: true });
+    expect(await ask(alice, 'inform', { data: 'still fine' })).toEqual(RELAYED);
     expect(await toBob).toEqual({ data: 'still fine', from: 'alice' });
   });
 });
@@ -309,7 +311,7 @@ describe('surviving abuse', () => {
     expect(await cutOff).toMatch(/transport/);
     expect(partnerEvents.filter(([event]) => event === 'offer')).toEqual([]);
     const toDave = next(dave, 'information');
-    expect(await ask(carol, 'inform', { data: 'unaffected' })).toEqual({ ok: true });
+    expect(await ask(carol, 'inform', { data: 'unaffected' })).toEqual(RELAYED);
     expect(await toDave).toEqual({ data: 'unaffected', from: 'carol' });
     await expectServerStillServes(url);
   });
@@ -335,7 +337,7 @@ describe('surviving abuse', () => {
 
     expect(daveEvents).toEqual([]);
     const toDave = next(dave, 'information');
-    expect(await ask(carol, 'inform', { data: 'all quiet' })).toEqual({ ok: true });
+    expect(await ask(carol, 'inform', { data: 'all quiet' })).toEqual(RELAYED);
     expect(await toDave).toEqual({ data: 'all quiet', from: 'carol' });
     expect((await allRooms()).find((r) => r.id === bystanderRoom)?.peers.map((p) => p.peerId)).toEqual(['carol', 'dave']);
     await expectServerStillServes(url);

@@ -489,9 +489,13 @@ describe('<cignal-call> after a reload', () => {
     await settle(first.el);
     const myPeerId = first.rooms.last.data.myPeerId;
 
-    // What a reloaded page does: a new element for the same room in the same tab.
+    const seatSecret = first.rooms.last.seatSecret;
+
+    // What a reloaded page does: a new element for the same room in the same tab. It takes its
+    // seat back with the seat secret it kept, which a page of another peer id would not get.
     const again = await mount({ 'room-id': 'room-1' });
     expect(again.rooms.options[0]!.peerId).to.equal(myPeerId);
+    expect(again.rooms.options[0]!.seatSecret).to.equal(seatSecret);
     again.rooms.last.peerArrives('Ada');
     await waitFor(() => again.rooms.last.calls.includes('joinRoom'));
     expect(again.el.state).to.equal('calling');
@@ -514,6 +518,14 @@ describe('<cignal-call> after a reload', () => {
 
     const other = await mount({ 'room-id': 'room-2' });
     expect(other.rooms.options[0]!.peerId).to.equal(undefined);
+    expect(other.rooms.options[0]!.seatSecret).to.equal(undefined);
+    const someoneElse = await mount({ 'room-id': 'room-1', 'peer-id': 'someone-else' });
+    expect(someoneElse.rooms.options[0]!.seatSecret).to.equal(undefined);
+  });
+
+  it('passes its token attribute to the SDK', async () => {
+    const { rooms } = await mount({ 'room-id': 'room-1', token: 'header.claims.signature' });
+    expect(rooms.options[0]!.token).to.equal('header.claims.signature');
   });
 });
 

@@ -16,6 +16,8 @@ export class FakeCignal extends Emitter<CignalEvents> {
   readonly data: CignalData;
   localMediaState: MediaState = { microphone: true, camera: true, screenShare: false };
   remoteMediaState: MediaState = { microphone: true, camera: true, screenShare: false };
+  /** As the server gives it: the one passed in, else a new one per room object. */
+  seatSecret: string | null;
   /** Resolves once the events held while `createRoom` ran have been delivered (see `releaseHeld`). */
   readonly released: Promise<void>;
   #markReleased!: () => void;
@@ -26,6 +28,7 @@ export class FakeCignal extends Emitter<CignalEvents> {
   ) {
     super();
     this.released = new Promise((resolve) => (this.#markReleased = resolve));
+    this.seatSecret = options.seatSecret ?? `secret-${Math.random().toString(36).slice(2)}`;
     this.data = {
       myPeerId: options.peerId ?? 'me',
       myDisplayName: options.peerName ?? 'Peer',
