@@ -177,19 +177,19 @@ describe('messages per address', () => {
     loose(a1).emit('candidate', { candidate: { candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host', sdpMid: '0', sdpMLineIndex: 0 }, connection: 'pc-a1' });
     expect(await relayed).toBe(false);
     // Another address has a budget of its own.
-    expect(await ask(b1, 'inform', { data: 'unaffected' })).toEqual({ ok: true });
+    expect(await ask(b1, 'inform', { data: 'unaffected' })).toEqual({ ok: true, delivery: 'relayed' });
   });
 
   test('the budget comes back with the next second', async () => {
     let clock = 1_000_000;
     const url = await embed({ now: () => clock, ipLimits: { connections: 0, joinsPerMinute: 0, messagesPerSecond: 2 } });
     const [alice] = await pairOf(url, uniqueRoom(), ['alice'], ['bob']);
-    expect(await ask(alice, 'inform', { data: 1 })).toEqual({ ok: true });
-    expect(await ask(alice, 'inform', { data: 2 })).toEqual({ ok: true });
+    expect(await ask(alice, 'inform', { data: 1 })).toEqual({ ok: true, delivery: 'relayed' });
+    expect(await ask(alice, 'inform', { data: 2 })).toEqual({ ok: true, delivery: 'relayed' });
     clock += 400;
     expect(await ask(alice, 'inform', { data: 3 })).toEqual({ ok: false, error: { ...rateLimited, retryAfterMs: 600 } });
     clock += 600;
-    expect(await ask(alice, 'inform', { data: 4 })).toEqual({ ok: true });
+    expect(await ask(alice, 'inform', { data: 4 })).toEqual({ ok: true, delivery: 'relayed' });
   });
 });
 
