@@ -12,7 +12,7 @@ interface Handshake {
  * first proxy saw it) when it is an IP address; anything else there is ignored, as a header a
  * client may have written itself. IPv4-mapped IPv6 addresses are given as plain IPv4.
  */
-export function clientAddress(handshake: Handshake, trustProxy: boolean): string {
+export function clientAddress(handshake: Handshake, { trustProxy }: { trustProxy: boolean }): string {
   if (trustProxy) {
     const header = handshake.headers['x-forwarded-for'];
     const first = (Array.isArray(header) ? header[0] : header)?.split(',', 1)[0]?.trim();

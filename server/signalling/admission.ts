@@ -43,7 +43,7 @@ interface Candidate {
 export function admission(ctx: Context) {
   return (socket: CignalSocket, next: Next): void => {
     // Every attempt counts against its address, valid or not, before anything else is looked at.
-    const address = limitKey(clientAddress(socket.handshake, ctx.trustProxy));
+    const address = limitKey(clientAddress(socket.handshake, { trustProxy: ctx.trustProxy }));
     try {
       const admitted = ctx.limits.admit(address);
       if (isThenable(admitted)) {

@@ -213,11 +213,11 @@ describe('which address a client has', () => {
 
   test('addresses are read and grouped as a host has them', () => {
     const handshake = (address: string, forwarded?: string) => ({ address, headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded } });
-    expect(clientAddress(handshake('::ffff:192.0.2.1'), false)).toBe('192.0.2.1');
-    expect(clientAddress(handshake('127.0.0.1', ' ::FFFF:198.51.100.7 , 10.1.1.1'), true)).toBe('198.51.100.7');
-    expect(clientAddress(handshake('127.0.0.1', '198.51.100.7'), false)).toBe('127.0.0.1');
-    expect(clientAddress(handshake('127.0.0.1', '198.51.100.7:443'), true)).toBe('127.0.0.1');
-    expect(clientAddress(handshake('127.0.0.1', ''), true)).toBe('127.0.0.1');
+    expect(clientAddress(handshake('::ffff:192.0.2.1'), { trustProxy: false })).toBe('192.0.2.1');
+    expect(clientAddress(handshake('127.0.0.1', ' ::FFFF:198.51.100.7 , 10.1.1.1'), { trustProxy: true })).toBe('198.51.100.7');
+    expect(clientAddress(handshake('127.0.0.1', '198.51.100.7'), { trustProxy: false })).toBe('127.0.0.1');
+    expect(clientAddress(handshake('127.0.0.1', '198.51.100.7:443'), { trustProxy: true })).toBe('127.0.0.1');
+    expect(clientAddress(handshake('127.0.0.1', ''), { trustProxy: true })).toBe('127.0.0.1');
     expect(limitKey('192.0.2.1')).toBe('192.0.2.1');
     // One host gets a /64: its addresses in it count as one.
     expect(limitKey('2001:db8:0:12::1')).toBe('2001:db8:0:12::/64');
