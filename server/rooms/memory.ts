@@ -6,6 +6,7 @@ import {
   snapshotPeer,
   type Departure,
   type JoinOutcome,
+  type KeepOptions,
   type KeepOutcome,
   type KeptMessage,
   type RoomSnapshot,
@@ -34,8 +35,8 @@ interface Kept {
 const NOT_SEATED: Route = { seated: false };
 
 /**
- * Methods are async for the interface's sake, but each one changes the maps before its first
- * (and only) await point: the order of calls is the order of effects.
+ * Every method answers at once, with a value and never a promise: the order of calls is the
+ * order of effects, and a join, a welcome and a relayed message go on without waiting.
  */
 export class MemoryRoomStore implements RoomStore {
   readonly #rooms = new Map<string, Room>();
@@ -44,11 +45,8 @@ export class MemoryRoomStore implements RoomStore {
   #keptBytes = 0;
   /** The seats that are away, by `roomId\npeerId` with their room id: what `expire` looks at. */
   readonly #away = new Map<string, string>();
-  async join(roomId: string, seat: Seat, now: number, claim: SeatClaim): Promise<JoinOutcome> {
-    return this.joinNow(roomId, seat, now, claim);
-  }
 
-  joinNow(roomId: string, seat: Seat, now: number, claim: SeatClaim): JoinOutcome {
+  join(roomId: string, seat: Seat, now: number, claim: SeatClaim): JoinOutcome {
     const freed: Departure[] = [];
     let room = this.#rooms.get(roomId);
     // A held seat is checked before anything changes: a refused join leaves no trace.
@@ -82,7 +80,7 @@ export class MemoryRoomStore implements RoomStore {
     return { ok: true, previous: previous && { ...previous }, partner: copy(this.#other(room, seat.peerId)), freed, secretKept };
   }
 
-  async undoJoin(roomId: string, peerId: string, socketId: string, previous: Seat | null): Promise<boolean> {
+  undoJoin(roomId: string, peerId: string, socketId: string, previous: Seat | null): boolean {
     const room = this.#rooms.get(roomId);
     const seat = room?.seats.get(peerId);
     if (!room || !seat || seat.socketId !== socketId) return false;
@@ -93,11 +91,7 @@ export class MemoryRoomStore implements RoomStore {
     return true;
   }
 
-  async settle(roomId: string, peerId: string, socketId: string): Promise<Settled | null> {
-    return this.settleNow(roomId, peerId, socketId);
-  }
-
-  settleNow(roomId: string, peerId: string, socketId: string): Settled | null {
+  settle(roomId: string, peerId: string, socketId: string): Settled | null {
     const room = this.#rooms.get(roomId);
     const seat = room?.seats.get(peerId);
     if (!room || !seat || seat.socketId !== socketId) return null;
@@ -107,18 +101,14 @@ export class MemoryRoomStore implements RoomStore {
     return { partner: copy(this.#other(room, peerId)), kept: this.#forget(roomId, peerId) };
   }
 
-  async route(roomId: string, peerId: string, socketId: string): Promise<Route> {
-    return this.routeNow(roomId, peerId, socketId);
-  }
-
-  routeNow(roomId: string, peerId: string, socketId: string): Route {
+  route(roomId: string, peerId: string, socketId: string): Route {
     const room = this.#rooms.get(roomId);
     if (room?.seats.get(peerId)?.socketId !== socketId) return NOT_SEATED;
     // The hot path of every relay: the live seat, not a copy (the route is read at once).
     return { seated: true, partner: this.#other(room, peerId), stamp: room };
   }
 
-  async leave(roomId: string, peerId: string, socketId: string): Promise<Departure | null> {
+  leave(roomId: string, peerId: string, socketId: string): Departure | null {
     const room = this.#rooms.get(roomId);
     const seat = room?.seats.get(peerId);
     if (!room || !seat || seat.socketId !== socketId) return null;
@@ -126,7 +116,7 @@ export class MemoryRoomStore implements RoomStore {
     return { roomId, seat: { ...seat }, partner: copy(this.#other(room, peerId)) };
   }
 
-  async drop(roomId: string, peerId: string, socketId: string, until: number): Promise<boolean> {
+  drop(roomId: string, peerId: string, socketId: string, until: number): boolean {
     const room = this.#rooms.get(roomId);
     const seat = room?.seats.get(peerId);
     if (!room || !seat || seat.socketId !== socketId) return false;
@@ -135,7 +125,7 @@ export class MemoryRoomStore implements RoomStore {
     return true;
   }
 
-  async keep(roomId: string, peerId: string, message: KeptMessage, always: boolean): Promise<KeepOutcome> {
+  keep(roomId: string, peerId: string, message: KeptMessage, { always = false }: KeepOptions = {}): KeepOutcome {
     const seat = this.#rooms.get(roomId)?.seats.get(peerId);
     if (!seat) return { kept: false, socketId: null };
     if (seat.awayUntil === null) return { kept: false, socketId: seat.socketId };
@@ -151,7 +141,7 @@ export class MemoryRoomStore implements RoomStore {
     return { kept: true };
   }
 
-  async expire(now: number): Promise<Departure[]> {
+  expire(now: number): Departure[] {
     const freed: Departure[] = [];
     for (const [key, roomId] of this.#away) {
       const room = this.#rooms.get(roomId);
@@ -163,16 +153,16 @@ export class MemoryRoomStore implements RoomStore {
     return freed;
   }
 
-  async partner(roomId: string, peerId: string): Promise<Seat | null> {
+  partner(roomId: string, peerId: string): Seat | null {
     const room = this.#rooms.get(roomId);
     return room ? copy(this.#other(room, peerId)) : null;
   }
 
-  async count(): Promise<number> {
+  count(): number {
     return this.#rooms.size;
   }
 
-  async list(): Promise<RoomSnapshot[]> {
+  list(): RoomSnapshot[] {
     return [...this.#rooms].map(([id, room]) => ({
       id,
       createdAt: room.createdAt,

@@ -11,6 +11,7 @@ import {
   snapshotPeer,
   type Departure,
   type JoinOutcome,
+  type KeepOptions,
   type KeepOutcome,
   type KeptMessage,
   type RoomSnapshot,
@@ -97,7 +98,7 @@ export class RedisRoomStore implements RoomStore {
     return (await this.#run('drop', roomId, peerId, socketId, until)) === 1;
   }
 
-  async keep(roomId: string, peerId: string, message: KeptMessage, always: boolean): Promise<KeepOutcome> {
+  async keep(roomId: string, peerId: string, message: KeptMessage, { always = false }: KeepOptions = {}): Promise<KeepOutcome> {
     const reply = (await this.#run('keep', roomId, peerId, JSON.stringify(message), always ? 1 : 0, AWAY_SEAT_BYTES, AWAY_TOTAL_BYTES)) as [number, string?];
     if (reply[0] === 2) return { kept: true, dropped: true };
     return reply[0] === 1 ? { kept: true } : { kept: false, socketId: reply[1] ?? null };

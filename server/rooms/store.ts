@@ -1,6 +1,9 @@
 // The room store: who sits in which room, which socket speaks for each seat, the grace of a
 // dropped seat and what is kept for it meanwhile. Everything that must hold across nodes lives
 // here; implementations make each method atomic.
+import type { MaybePromise } from '../maybe-promise.js';
+
+export type { MaybePromise } from '../maybe-promise.js';
 
 /** One peer's place in a room. */
 export interface Seat {
@@ -73,7 +76,7 @@ export type JoinOutcome =
 export type Route = { seated: false } | { seated: true; partner: Readonly<Seat> | null; stamp?: RouteStamp };
 
 /**
- * Stores in this process only: a room's count of seat changes. What `routeNow` answered for the
+ * Stores in this process only: a room's count of seat changes. What `route` answered for the
  * room holds while `changes` stays what it was then, so the relay may keep the route that long.
  */
 export interface RouteStamp {
@@ -113,11 +116,23 @@ export const AWAY_TOTAL_BYTES = 32 * 1024 * 1024;
 
 export const ROOM_CAPACITY = 2;
 
+/** Options of `RoomStore.keep`. */
+export interface KeepOptions {
+  /** Kept beyond the bounds: for who-is-in-the-room events (peerJoined, peerLeft), which must never be lost. */
+  always?: boolean;
+}
+
 /** Thrown by a store that cannot reach its backing service: the request may succeed later. */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
 }
 
+/**
+ * Each method answers with a value or a promise of it (`MaybePromise`): a store in this process
+ * answers at once, so that a join, a welcome and a relayed message wait on no promise; a
+ * networked store answers with promises. A failure is thrown or rejected accordingly; callers
+ * handle both.
+ */
 export interface RoomStore {
   /**
    * Seats the peer, replacing a seat with the same peer id; refuses a third peer. A seat that is
@@ -128,57 +143,52 @@ export interface RoomStore {
    * that nothing relayed before its welcome overtakes it; what was kept for the seat it replaces
    * stays kept. Other seats of the room whose grace ended by `now` are freed first.
    */
-  join(roomId: string, seat: Seat, now: number, claim: SeatClaim): Promise<JoinOutcome>;
-  /** Stores in this process only: `join`, answered at once, so that a join waits on no promise. */
-  joinNow?(roomId: string, seat: Seat, now: number, claim: SeatClaim): JoinOutcome;
+  join(roomId: string, seat: Seat, now: number, claim: SeatClaim): MaybePromise<JoinOutcome>;
   /**
    * Undoes a join whose connection closed before it completed: if `socketId` still speaks for the
    * seat, puts `previous` back (or frees the seat when there was none). Compare-and-set: a later
    * join is never undone. True when something was undone.
    */
-  undoJoin(roomId: string, peerId: string, socketId: string, previous: Seat | null): Promise<boolean>;
+  undoJoin(roomId: string, peerId: string, socketId: string, previous: Seat | null): MaybePromise<boolean>;
   /**
    * Ends a join: the seat is no longer away, and what was kept for it is handed over (and no
    * longer kept). Null when `socketId` no longer speaks for the seat.
    */
-  settle(roomId: string, peerId: string, socketId: string): Promise<Settled | null>;
-  /** Stores in this process only: `settle`, answered at once. */
-  settleNow?(roomId: string, peerId: string, socketId: string): Settled | null;
-  /** Where messages from `socketId`, speaking for `peerId`, go: the partner, if it still holds the seat. */
-  route(roomId: string, peerId: string, socketId: string): Promise<Route>;
+  settle(roomId: string, peerId: string, socketId: string): MaybePromise<Settled | null>;
   /**
-   * Stores in this process only: `route`, answered at once. The relay, every message's hot path,
-   * then needs no promise. The partner returned may be the live seat: read it at once, never keep
-   * it. With a `stamp`, the route holds while the stamp's count stays the same.
+   * Where messages from `socketId`, speaking for `peerId`, go: the partner, if it still holds the
+   * seat. Every message's hot path. A store in this process may answer with the live seat: the
+   * relay reads it at once and never keeps it. With a `stamp` (answered at once, never in a
+   * promise), the route holds while the stamp's count stays the same.
    */
-  routeNow?(roomId: string, peerId: string, socketId: string): Route;
+  route(roomId: string, peerId: string, socketId: string): MaybePromise<Route>;
   /**
    * Frees the peer's seat if `socketId` still speaks for it, deleting the room when empty, and
    * forgets what was kept for it. Null when the seat had moved on (a stale socket cannot evict
    * its successor).
    */
-  leave(roomId: string, peerId: string, socketId: string): Promise<Departure | null>;
+  leave(roomId: string, peerId: string, socketId: string): MaybePromise<Departure | null>;
   /** Marks the seat away until `until` if `socketId` still speaks for it; messages for it are kept from now on. */
-  drop(roomId: string, peerId: string, socketId: string, until: number): Promise<boolean>;
-  /** Keeps a message for an away peer, within the bounds (`always` for who-is-in-the-room events). */
-  keep(roomId: string, peerId: string, message: KeptMessage, always: boolean): Promise<KeepOutcome>;
+  drop(roomId: string, peerId: string, socketId: string, until: number): MaybePromise<boolean>;
+  /** Keeps a message for an away peer, within the bounds (beyond them with `always`). */
+  keep(roomId: string, peerId: string, message: KeptMessage, options?: KeepOptions): MaybePromise<KeepOutcome>;
   /**
    * Frees the seats whose grace has ended by `now`, and returns them with their partners to tell.
    * A store shared by several servers also starts the grace (of `graceMs`) of the seats held by
    * servers that stopped beating, and records that this one is alive.
    */
-  expire(now: number, graceMs: number): Promise<Departure[]>;
+  expire(now: number, graceMs: number): MaybePromise<Departure[]>;
   /** The other seat in the room. */
-  partner(roomId: string, peerId: string): Promise<Seat | null>;
-  count(): Promise<number>;
-  list(): Promise<RoomSnapshot[]>;
+  partner(roomId: string, peerId: string): MaybePromise<Seat | null>;
+  count(): MaybePromise<number>;
+  list(): MaybePromise<RoomSnapshot[]>;
   /** Shared stores: how often `expire` should run on every server (it is also the heartbeat). */
   readonly sweepEveryMs?: number;
   /**
    * Shared stores: this server stops. The seats its sockets speak for start their grace (their
    * peers come back through another server) and its own entries are removed.
    */
-  release?(now: number, graceMs: number): Promise<void>;
+  release?(now: number, graceMs: number): MaybePromise<void>;
   /**
    * Shared stores: after the store was out of reach, makes it agree with this server's sockets
    * again. `seats` are the ones this server's connected sockets speak for: each is put back when
@@ -186,7 +196,7 @@ export interface RoomStore {
    * the store has for this server but no socket here speaks for any more (they dropped during
    * the outage) start their grace.
    */
-  reconcile?(now: number, graceMs: number, seats: Array<{ roomId: string; seat: Seat }>): Promise<void>;
+  reconcile?(now: number, graceMs: number, seats: Array<{ roomId: string; seat: Seat }>): MaybePromise<void>;
   /** Shared stores: `listener` runs each time the store is reachable again after an outage. */
   onReconnect?(listener: () => void): void;
 }

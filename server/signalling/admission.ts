@@ -4,6 +4,7 @@
 // and admitted without waiting on anything outside it.
 import { PROTOCOL_VERSION, ServerErrorCode, displayNameFor, type JoinRequest, type WireError } from '../../sdk/protocol/index.js';
 import { TokenBucket } from '../rate-limit.js';
+import { whenKnown } from '../maybe-promise.js';
 import { hashSeatSecret, newSeatSecret } from '../rooms/seat-secret.js';
 import { StoreUnavailableError, type JoinOutcome, type SeatClaim } from '../rooms/store.js';
 import { clientAddress, limitKey } from './address.js';
@@ -44,16 +45,11 @@ export function admission(ctx: Context) {
   return (socket: CignalSocket, next: Next): void => {
     // Every attempt counts against its address, valid or not, before anything else is looked at.
     const address = limitKey(clientAddress(socket.handshake, { trustProxy: ctx.trustProxy }));
+    const failed = (error: unknown) => next(failure(error));
     try {
-      const admitted = ctx.limits.admit(address);
-      if (isThenable(admitted)) {
-        return void Promise.resolve(admitted)
-          .then((outcome) => counted(ctx, socket, address, outcome, next))
-          .then(undefined, (error: unknown) => next(failure(error)));
-      }
-      counted(ctx, socket, address, admitted, next);
+      whenKnown(ctx.limits.admit(address), (admitted) => counted(ctx, socket, address, admitted, next), failed);
     } catch (error) {
-      next(failure(error));
+      failed(error);
     }
   };
 }
@@ -96,7 +92,8 @@ function check(ctx: Context, socket: CignalSocket, address: string, next: Next):
     }
     // Without a join secret, nothing here waits on a promise.
     if (!ctx.joinTokens) return admit(ctx, socket, candidateFor(request, null), address, next);
-    ctx.joinTokens.verify(request.token, roomId, peerId).then(
+    whenKnown(
+      ctx.joinTokens.verify(request.token, roomId, peerId),
       (grant) => admit(ctx, socket, candidateFor(request, grant), address, next),
       (error: unknown) => next(failure(error, peerId, roomId)),
     );
@@ -121,24 +118,18 @@ function candidateFor(request: JoinRequest, grant: JoinGrant | null): Candidate 
 
 /** Asks the authorize hook, if any, then seats the candidate; at once when both answer at once. */
 function admit(ctx: Context, socket: CignalSocket, candidate: Candidate, address: string, next: Next): void {
+  const failed = (error: unknown) => next(failure(error));
   try {
     const { roomId, peerId, displayName, role } = candidate;
     const allowed = ctx.authorize ? ctx.authorize({ roomId, peerId, displayName, role, handshake: socket.handshake }) : true;
-    if (isThenable(allowed)) {
-      return void Promise.resolve(allowed)
-        .then((yes) => (yes ? seat(ctx, socket, candidate, address, next) : next(unauthorized())))
-        .then(undefined, (error: unknown) => next(failure(error)));
-    }
-    if (!allowed) return next(unauthorized());
-    const seating = seat(ctx, socket, candidate, address, next);
-    if (seating) seating.then(undefined, (error: unknown) => next(failure(error)));
+    whenKnown(allowed, (yes) => (yes ? seat(ctx, socket, candidate, address, next) : next(unauthorized())), failed);
   } catch (error) {
-    next(failure(error));
+    failed(error);
   }
 }
 
-/** Seats the candidate, at once when the store can; a promise otherwise. Errors are the caller's to answer. */
-function seat(ctx: Context, socket: CignalSocket, candidate: Candidate, address: string, next: Next): void | Promise<void> {
+/** Seats the candidate: at once when the store answers at once. Errors thrown here are the caller's to answer. */
+function seat(ctx: Context, socket: CignalSocket, candidate: Candidate, address: string, next: Next): void {
   const { roomId, peerId, displayName, role, session } = candidate;
   // A new secret for a seat that is free or taken by token; the store keeps the old one when the
   // candidate proved it.
@@ -148,8 +139,11 @@ function seat(ctx: Context, socket: CignalSocket, candidate: Candidate, address:
   const joinedAt = ctx.now();
   const seat = { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: joinedAt + ctx.graceMs, secretHash: hashSeatSecret(secret) };
   const issued = { secret, claim, hash: seat.secretHash };
-  if (ctx.store.joinNow) return seated(ctx, socket, candidate, address, joinedAt, issued, ctx.store.joinNow(roomId, seat, joinedAt, claim), next);
-  return ctx.store.join(roomId, seat, joinedAt, claim).then((outcome) => seated(ctx, socket, candidate, address, joinedAt, issued, outcome, next));
+  whenKnown(
+    ctx.store.join(roomId, seat, joinedAt, claim),
+    (outcome) => seated(ctx, socket, candidate, address, joinedAt, issued, outcome, next),
+    (error: unknown) => next(failure(error)),
+  );
 }
 
 function seated(
@@ -161,7 +155,7 @@ function seated(
   issued: { secret: string; claim: SeatClaim; hash: string },
   outcome: JoinOutcome,
   next: Next,
-): void | Promise<void> {
+): void {
   const { roomId, peerId, displayName, role, session } = candidate;
   if (!outcome.ok && outcome.reason === 'seat-taken') {
     log('refused %s in room %s: its seat is held and the join did not prove it', peerId, roomId);
@@ -176,7 +170,11 @@ function seated(
     // The client went away while the store was seating it. socket.io drops such a socket with
     // neither 'connection' nor 'disconnect', so nothing else would ever give the seat back.
     log('%s closed before its join into room %s completed', peerId, roomId);
-    return ctx.store.undoJoin(roomId, peerId, socket.id, outcome.previous).then(() => next(refusal(ServerErrorCode.Internal, 'The connection closed during the join')));
+    return whenKnown(
+      ctx.store.undoJoin(roomId, peerId, socket.id, outcome.previous),
+      () => next(refusal(ServerErrorCode.Internal, 'The connection closed during the join')),
+      (error: unknown) => next(failure(error)),
+    );
   }
   const kept = outcome.secretKept && candidate.seatSecret !== null;
   socket.data = {
@@ -197,10 +195,6 @@ function seated(
     routedAt: -1,
   };
   next();
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 function unauthorized(): Error {

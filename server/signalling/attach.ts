@@ -48,8 +48,8 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
 
   const signalling: Signalling = {
     store: ctx.store,
-    totalRoomsRunning: () => ctx.store.count(),
-    allRooms: () => ctx.store.list(),
+    totalRoomsRunning: async () => ctx.store.count(),
+    allRooms: async () => ctx.store.list(),
     async close() {
       if (ctx.closing) return;
       // Said before socket.io disconnects everyone, on the same connections, so it arrives first;

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { chain, type MaybePromise } from '../maybe-promise.js';
 import { describeError, log } from './log.js';
 
 /** The budgets of one client address; 0 turns a limit off. */
@@ -161,10 +162,8 @@ export class AddressLimits {
    * promise when one is in Redis. A refusal holds nothing; an admission's slot is given back with
    * `release`.
    */
-  admit(key: string): Admission | Promise<Admission> {
-    const slot = this.#connect(key);
-    if (isPromise(slot)) return slot.then((taken) => this.#join(key, taken));
-    return this.#join(key, slot);
+  admit(key: string): MaybePromise<Admission> {
+    return chain(this.#connect(key), (slot) => this.#join(key, slot));
   }
 
   /** Gives a connection slot back; a second call does nothing. */
@@ -217,7 +216,7 @@ export class AddressLimits {
     this.#flushing = undefined;
   }
 
-  #connect(key: string): ConnectionSlot | null | Admission | Promise<ConnectionSlot | null | Admission> {
+  #connect(key: string): MaybePromise<ConnectionSlot | null | Admission> {
     const limit = this.#limits.connections;
     if (limit === 0) return null;
     if (!this.#redis) return this.#connectHere(key);
@@ -244,7 +243,7 @@ export class AddressLimits {
     return { key, released: false };
   }
 
-  #join(key: string, slot: ConnectionSlot | null | Admission): Admission | Promise<Admission> {
+  #join(key: string, slot: ConnectionSlot | null | Admission): MaybePromise<Admission> {
     if (isRefusal(slot)) return slot;
     const taken = slot as ConnectionSlot | null;
     if (!this.#joins) return { ok: true, slot: taken };
@@ -344,8 +343,4 @@ function tooManyConnections(limit: number): Admission {
 
 function isRefusal(value: unknown): value is Admission & { ok: false } {
   return typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === false;
-}
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === 'function';
 }

@@ -3,6 +3,7 @@
 // keeps the timers that wake it up.
 import { PROTOCOL_VERSION, type PeerInfo, type ServerToClientEvents } from '../../sdk/protocol/index.js';
 import { iceServersFor } from '../ice.js';
+import { whenKnown } from '../maybe-promise.js';
 import { StoreUnavailableError, type Seat, type Settled } from '../rooms/store.js';
 import type { Context } from './context.js';
 import { deliver, emitTo, tellDeparture } from './delivery.js';
@@ -50,21 +51,18 @@ export class Presence {
 
     socket.on('disconnect', (reason) => this.#disconnected(socket, reason));
 
+    const welcome: Welcome = { previous, resumed, seatSecret };
+    const failed = (error: unknown) => this.#welcomeFailed(socket, error);
     try {
-      if (previous && previous.socketId !== socket.id) this.#replace(previous.socketId, resumed);
-      const { store } = this.ctx;
-      if (store.settleNow) return this.#welcomed(socket, previous, resumed, seatSecret, store.settleNow(roomId, peerId, socket.id));
+      if (previous && previous.socketId !== socket.id) this.#replace(previous.socketId, { resumed });
       // A welcome that throws after the store answered fails as one the store refused.
-      store
-        .settle(roomId, peerId, socket.id)
-        .then((settled) => this.#welcomed(socket, previous, resumed, seatSecret, settled))
-        .then(undefined, (error: unknown) => this.#welcomeFailed(socket, error));
+      whenKnown(this.ctx.store.settle(roomId, peerId, socket.id), (settled) => this.#welcomed(socket, welcome, settled), failed);
     } catch (error) {
-      this.#welcomeFailed(socket, error);
+      failed(error);
     }
   }
 
-  #welcomed(socket: CignalSocket, previous: Seat | null, resumed: boolean, seatSecret: string, settled: Settled | null): void {
+  #welcomed(socket: CignalSocket, { previous, resumed, seatSecret }: Welcome, settled: Settled | null): void {
     const { ctx } = this;
     const { roomId, peerId } = socket.data;
     if (!settled) {
@@ -127,10 +125,12 @@ export class Presence {
       seats.push({ roomId, seat: { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: null, secretHash, welcomed } });
     }
     log('the store is back; reconciling %d seats', seats.length);
-    ctx.store.reconcile(ctx.now(), ctx.graceMs, seats).then(
-      () => this.expire(),
-      (error: unknown) => log('reconciling failed: %s', describeError(error)),
-    );
+    const failed = (error: unknown) => log('reconciling failed: %s', describeError(error));
+    try {
+      whenKnown(ctx.store.reconcile(ctx.now(), ctx.graceMs, seats), () => this.expire(), failed);
+    } catch (error) {
+      failed(error);
+    }
   }
 
   /** Cancels every timer: the server is shutting down. */
@@ -142,7 +142,7 @@ export class Presence {
   }
 
   /** The old connection of a peer that joined again: told (unless it is the same presence) and closed, wherever it is. */
-  #replace(socketId: string, resumed: boolean): void {
+  #replace(socketId: string, { resumed }: { resumed: boolean }): void {
     const { server } = this.ctx;
     const old = server.sockets.sockets.get(socketId);
     if (old) {
@@ -223,6 +223,16 @@ export class Presence {
     if (!this.#unfinished.size || this.ctx.closing) return;
     await Promise.all([...this.#unfinished.values()].map((departing) => this.#depart(departing)));
   }
+}
+
+/** What a welcome hands on once the store has settled the seat. */
+interface Welcome {
+  /** The seat this peer id held before this socket took it, if any. */
+  previous: Seat | null;
+  /** The same presence came back: what was kept is handed over, and the partner is not told. */
+  resumed: boolean;
+  /** The seat's secret, for `joined`. */
+  seatSecret: string;
 }
 
 interface Departing {

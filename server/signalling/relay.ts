@@ -1,6 +1,7 @@
 // Relay: validates what a seated peer sends and passes it to the other peer of its room.
 // The hot path of every call: with a store that answers at once (in memory), a message is checked,
-// routed, sent and acknowledged without a promise, the way a bare socket.io relay would.
+// routed, sent and acknowledged without a promise, the way a bare socket.io relay would; with a
+// networked store, the same steps go on once the store has answered.
 import {
   ServerErrorCode,
   type Ack,
@@ -11,9 +12,10 @@ import {
   type ServerToClientEvents,
   type WireError,
 } from '../../sdk/protocol/index.js';
+import { whenKnown } from '../maybe-promise.js';
 import { StoreUnavailableError, type Route, type Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
-import { sendOrKeep } from './delivery.js';
+import { keepFor, sendTo } from './delivery.js';
 import { describeError, log } from './log.js';
 import * as payloads from './payloads.js';
 import { Refused, type PayloadParser } from './payloads.js';
@@ -101,52 +103,48 @@ function relayMessage(ctx: Context, socket: CignalSocket, relay: Relay, payload:
   }
   const parsed = relay.parser.parse(payload);
   if (parsed instanceof Refused) return reply(ack, fail({ code: ServerErrorCode.InvalidPayload, message: parsed.message }));
-  const { store } = ctx;
-  const { roomId, peerId } = socket.data;
-  if (socket.data.unseated) return reply(ack, notInRoom());
-  const message = relay.stamp(parsed, peerId);
-  if (store.routeNow) {
-    // A store in this process: routed, sent and answered at once; and while no seat of the room
-    // has changed since the last message, to the same partner's socket without asking the store.
-    try {
-      const { data } = socket;
-      if (data.routedTo !== null && data.routeStamp!.changes === data.routedAt) data.routedTo.emit(relay.event, message as never);
-      else {
-        const route = store.routeNow(roomId, peerId, socket.id);
-        const sent = sendOrKeep(ctx, roomId, partnerOn(socket, route), relay.event, message as never);
-        // An away partner: answered once the store said what became of the message.
-        if (sent instanceof Promise) {
-          data.routedTo = data.routeStamp = null;
-          data.routedAt = -1;
-          return answerDelivery(ack, sent);
-        }
-        // Kept only with a stamp that says when it stops holding.
-        const stamp = (route.seated && route.stamp) || null;
-        data.routedTo = stamp && sent;
-        data.routeStamp = stamp;
-        data.routedAt = stamp?.changes ?? -1;
-      }
-    } catch (error) {
-      return reply(ack, refusal(error));
+  const { data } = socket;
+  if (data.unseated) return reply(ack, notInRoom());
+  const message = relay.stamp(parsed, data.peerId);
+  try {
+    // While no seat of the room has changed since the last message, to the same partner's socket
+    // without asking the store.
+    if (data.routedTo !== null && data.routeStamp!.changes === data.routedAt) data.routedTo.emit(relay.event, message as never);
+    else {
+      // Routed, sent and answered at once when the store answers at once (in memory).
+      return whenKnown(
+        ctx.store.route(data.roomId, data.peerId, socket.id),
+        (route) => routed(ctx, socket, relay.event, message, route, ack),
+        (error: unknown) => reply(ack, refusal(error)),
+      );
     }
-    return reply(ack, RELAYED);
+  } catch (error) {
+    return reply(ack, refusal(error));
   }
-  store.route(roomId, peerId, socket.id).then(
-    (route) => {
-      const sent = sendOrKeep(ctx, roomId, partnerOn(socket, route), relay.event, message as never);
-      if (sent instanceof Promise) answerDelivery(ack, sent);
-      else reply(ack, RELAYED);
-    },
-    (error: unknown) => reply(ack, refusal(error)),
-  );
+  reply(ack, RELAYED);
 }
 
-/** Answers with what became of a message for an away partner: kept, relayed after all, or dropped. */
-function answerDelivery(ack: Ack | undefined, sent: Promise<Delivery | 'dropped'>): void {
-  sent.then(
-    (delivery) => reply(ack, delivery === 'kept' ? KEPT : delivery === 'relayed' ? RELAYED : DROPPED),
-    (error: unknown) => reply(ack, refusal(error)),
-  );
+/** Sends along the route the store gave, keeps the route while its stamp holds, and answers. */
+function routed(ctx: Context, socket: CignalSocket, event: keyof ServerToClientEvents, message: object, route: Route, ack: Ack | undefined): void {
+  const partner = partnerOn(socket, route);
+  const { data } = socket;
+  if (partner.awayUntil !== null) {
+    // An away partner: answered once the store said what became of the message.
+    data.routedTo = data.routeStamp = null;
+    data.routedAt = -1;
+    return whenKnown(
+      keepFor(ctx, data.roomId, partner, event, message as never),
+      (delivery) => reply(ack, delivery === 'kept' ? KEPT : delivery === 'relayed' ? RELAYED : DROPPED),
+      (error: unknown) => reply(ack, refusal(error)),
+    );
+  }
+  const sent = sendTo(ctx, partner, event, message as never);
+  // Kept only with a stamp that says when it stops holding.
+  const stamp = (route.seated && route.stamp) || null;
+  data.routedTo = stamp && sent;
+  data.routeStamp = stamp;
+  data.routedAt = stamp?.changes ?? -1;
+  reply(ack, RELAYED);
 }
 
 /** The partner to relay to; a coded error (answered in the ack, if any) when there is none. */

@@ -110,6 +110,21 @@ describe('a cluster of two servers on Redis', () => {
     expect(await left).toEqual({ peerId: 'alice', reason: 'left' });
   });
 
+  test('a signal from a peer alone in its room is answered no-peer, and the server goes on relaying', async () => {
+    const { one } = await cluster();
+    const roomId = uniqueRoom();
+    const { socket: alice } = await join(one.url, { roomId, peerId: 'alice' });
+    const offer = { description: { type: 'offer', sdp: 'v=0\r\n' }, connection: 'c1' };
+    expect(await ask(alice, 'offer', offer)).toMatchObject({ ok: false, error: { code: 'no-peer' } });
+
+    const heard = next(alice, 'peerJoined');
+    const { socket: bob } = await join(one.url, { roomId, peerId: 'bob' });
+    await heard;
+    const toBob = next(bob, 'offer');
+    expect(await ask(alice, 'offer', offer)).toEqual(RELAYED);
+    expect(await toBob).toEqual({ ...offer, from: 'alice' });
+  });
+
   test('a server killed mid-call: its rooms are freed within the expiry, the partner on the other server is told it dropped, and the other server keeps serving', async () => {
     const graceMs = 500;
     const nodeTtlMs = 900;

@@ -136,7 +136,7 @@ describe('RedisRoomStore errors', () => {
     // A room key of the wrong type makes every script on it fail with a reply error.
     await client.set('broken:room:r', 'not a hash');
     const errors = await Promise.all([
-      broken.keep('r', 'a', ['offer', { sdp: 'v=0 secret-sdp' }], false).catch((error: unknown) => error),
+      broken.keep('r', 'a', ['offer', { sdp: 'v=0 secret-sdp' }]).catch((error: unknown) => error),
       broken.join('r', seat('a', { session: 'secret-session' }), 1_000, NONE).catch((error: unknown) => error),
       broken.route('r', 'a', 'sock-a').catch((error: unknown) => error),
     ]);

@@ -76,14 +76,14 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
       const id = room();
       await store.join(id, seat('a'), 1_000, NONE);
       await store.join(id, seat('b'), 1_000, NONE);
-      expect(await store.keep(id, 'b', ['information', { data: 1 }], false)).toEqual({ kept: false, socketId: 'sock-b' });
+      expect(await store.keep(id, 'b', ['information', { data: 1 }])).toEqual({ kept: false, socketId: 'sock-b' });
       expect(await store.drop(id, 'b', 'not-b', 99_999)).toBe(false);
       expect(await store.drop(id, 'b', 'sock-b', 99_999)).toBe(true);
       expect((await store.partner(id, 'a'))?.awayUntil).toBe(99_999);
-      for (const n of [1, 2, 3]) expect(await store.keep(id, 'b', ['information', { data: n }], false)).toEqual({ kept: true });
+      for (const n of [1, 2, 3]) expect(await store.keep(id, 'b', ['information', { data: n }])).toEqual({ kept: true });
 
       await store.join(id, seat('b', { socketId: 'sock-b2', awayUntil: 99_999 }), 1_000, secretOf('b'));
-      await store.keep(id, 'b', ['offer', { sdp: 'x' }], false);
+      await store.keep(id, 'b', ['offer', { sdp: 'x' }]);
       expect(await store.settle(id, 'b', 'sock-b')).toBeNull();
       const settled = await store.settle(id, 'b', 'sock-b2');
       expect(settled?.partner?.peerId).toBe('a');
@@ -94,7 +94,7 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
         ['offer', { sdp: 'x' }],
       ]);
       expect((await store.settle(id, 'b', 'sock-b2'))?.kept).toEqual([]);
-      expect(await store.keep(id, 'b', ['information', { data: 4 }], false)).toEqual({ kept: false, socketId: 'sock-b2' });
+      expect(await store.keep(id, 'b', ['information', { data: 4 }])).toEqual({ kept: false, socketId: 'sock-b2' });
     });
 
     test('what is kept is bounded per seat, except who is in the room', async () => {
@@ -102,8 +102,8 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
       const id = room();
       await store.join(id, seat('a', { awayUntil: 99_999 }), 1_000, NONE);
       const big = 'x'.repeat(AWAY_SEAT_BYTES / 4);
-      for (let i = 0; i < 6; i++) await store.keep(id, 'a', ['information', { data: big }], false);
-      await store.keep(id, 'a', ['peerLeft', { peerId: 'b', reason: 'left' }], true);
+      for (let i = 0; i < 6; i++) await store.keep(id, 'a', ['information', { data: big }]);
+      await store.keep(id, 'a', ['peerLeft', { peerId: 'b', reason: 'left' }], { always: true });
       const kept = (await store.settle(id, 'a', 'sock-a'))!.kept;
       expect(kept.length).toBe(4);
       expect(kept.at(-1)).toEqual(['peerLeft', { peerId: 'b', reason: 'left' }]);
@@ -115,8 +115,8 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
       await store.join(id, seat('a', { awayUntil: 99_999 }), 1_000, NONE);
       // Half the bound in UTF-16 units, a little over it in UTF-8 bytes once the event name is counted.
       const wide = 'é'.repeat(AWAY_SEAT_BYTES / 2 - 10);
-      expect(await store.keep(id, 'a', ['information', { data: wide }], false)).toEqual({ kept: true, dropped: true });
-      expect(await store.keep(id, 'a', ['information', { data: 'small' }], false)).toEqual({ kept: true });
+      expect(await store.keep(id, 'a', ['information', { data: wide }])).toEqual({ kept: true, dropped: true });
+      expect(await store.keep(id, 'a', ['information', { data: 'small' }])).toEqual({ kept: true });
       expect((await store.settle(id, 'a', 'sock-a'))!.kept).toEqual([['information', { data: 'small' }]]);
     });
 
@@ -126,7 +126,7 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
       await store.join(id, seat('a'), 1_000, NONE);
       await store.join(id, seat('b'), 1_000, NONE);
       await store.drop(id, 'b', 'sock-b', 5_000);
-      await store.keep(id, 'b', ['information', { data: 1 }], false);
+      await store.keep(id, 'b', ['information', { data: 1 }]);
       expect((await store.expire(4_999, 1_000)).filter((d) => d.roomId === id)).toEqual([]);
       const freed = (await store.expire(5_000, 1_000)).filter((d) => d.roomId === id);
       expect(freed.map((d) => [d.seat.peerId, d.partner?.peerId])).toEqual([['b', 'a']]);
@@ -157,7 +157,7 @@ export function describeRoomStore(name: string, make: () => RoomStore | Promise<
       await store.join(id, seat('b'), 1_000, NONE);
       // b's connection dropped: its seat is held through the grace, and messages are kept for it.
       await store.drop(id, 'b', 'sock-b', 5_000);
-      await store.keep(id, 'b', ['information', { data: 'for b' }], false);
+      await store.keep(id, 'b', ['information', { data: 'for b' }]);
       for (const [who, claim] of [['a', NONE], ['a', secretOf('b')], ['b', NONE], ['b', { secretHash: 'h-b-guess', byToken: false }]] as const) {
         expect(await store.join(id, seat(who, { socketId: `intruder-${who}`, session: 'intruder', secretHash: 'h-intruder' }), 4_999, claim)).toEqual({ ok: false, reason: 'seat-taken' });
       }

@@ -347,7 +347,7 @@ describe('leaving a room', () => {
     slow.slowJoins = 1;
     await abandonJoin(srv, slow, { roomId, peerId: 'alice', session: 'after-reload' });
 
-    await expect.poll(() => slow.inner.partner(roomId, 'bob').then((seat) => seat?.socketId)).toBe(alice.id);
+    await expect.poll(() => slow.inner.partner(roomId, 'bob')?.socketId).toBe(alice.id);
     const toAlice = next(alice, 'information');
     expect(await ask(bob, 'inform', { data: 'still with me?' })).toEqual(RELAYED);
     expect(await toAlice).toEqual({ data: 'still with me?', from: 'bob' });
@@ -366,11 +366,10 @@ function slowStore() {
     finished: deferred(),
     store: null as unknown as RoomStore,
   };
-  // Every call goes to `inner`; only `join` may be held at the gate, and there is no `joinNow`
-  // (a networked store answers no join at once).
+  // Every call goes to `inner`; only `join` may be held at the gate, answered with a promise as a
+  // networked store answers.
   slow.store = new Proxy<RoomStore>(inner, {
     get(target, name) {
-      if (name === 'joinNow') return undefined;
       if (name !== 'join') {
         const value = Reflect.get(target, name) as unknown;
         return typeof value === 'function' ? value.bind(target) : value;
@@ -415,11 +414,11 @@ describe('a store out of reach during the welcome', () => {
     let failSettles = 1;
     const store = new Proxy<RoomStore>(inner, {
       get(target, name) {
-        // As a networked store does (settle) or a store in this process could (settleNow): the next one fails.
-        if (failing === 'settle' && name === 'settleNow') return undefined;
+        // The next settle fails: rejected, as a networked store does ('settle'), or thrown at
+        // once, as a store in this process could ('settleNow').
         const value = Reflect.get(target, name) as unknown;
-        if (name === failing) {
-          const settle = (value as RoomStore['settleNow'] & {}).bind(target);
+        if (name === 'settle') {
+          const settle = (value as RoomStore['settle']).bind(target);
           const once = (...args: Parameters<typeof settle>) => {
             if (failSettles-- > 0) throw new StoreUnavailableError('Redis is not reachable: Command timed out');
             return settle(...args);
