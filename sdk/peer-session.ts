@@ -3,6 +3,7 @@
 // the colliding offer. Remote ICE candidates wait until the remote description is set. It keeps
 // one sender per kind (audio, video) for its whole life, so tracks change by replaceTrack, and
 // opens the call's data channels before the first offer.
+import type { CandidatePayload } from './protocol/index.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import { randomId } from './url.js';
@@ -28,7 +29,7 @@ const KEY_FRAME_SERVES_MS = 500;
 export type OutgoingSignal = { to: string | null } & (
   | { kind: 'offer'; description: { type: 'offer'; sdp: string } }
   | { kind: 'answer'; description: { type: 'answer'; sdp: string } }
-  | { kind: 'candidate'; candidate: RTCIceCandidateInit }
+  | { kind: 'candidate'; candidate: CandidatePayload['candidate'] }
   /** Asks the other side, which opened the connection, for an ICE restart offer. */
   | { kind: 'restartIce'; ufrag: string | undefined }
 );
@@ -116,7 +117,7 @@ export class PeerSession {
       this.#sawLocalCandidate = true;
       clearTimeout(this.#stallTimer);
       this.#noteAddress(candidate);
-      this.#send({ kind: 'candidate', candidate: candidate.toJSON() });
+      this.#send({ kind: 'candidate', candidate: { ...candidate.toJSON(), candidate: candidate.candidate } });
     };
     pc.onicegatheringstatechange = () => {
       // Only the first gathering: an ICE restart during an outage finds no candidate for as long
