@@ -3,14 +3,13 @@
 // stream across them; it owns the current connection's data channel and network monitor. Its
 // signals go out through the engine (`CallSignals`), and what happens to it is told as events;
 // it ends when the engine aborts its signal, after which it tells nothing more.
-import type { ClientToServerEvents } from './protocol/index.js';
 import { DataChannel, type PeerFrame } from './data-channel.js';
 import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Messenger } from './messenger.js';
 import { watchFlow, type FlowWatch } from './media-flow.js';
-import { PeerSession, ufrag, type OutgoingSignal, type TrackKind, type TrackSource } from './peer-session.js';
+import { PeerSession, ufrag, type SendSignal, type TrackKind, type TrackSource } from './peer-session.js';
 import { Recovery, type RecoveryOptions } from './recovery.js';
 import { NetworkMonitor, selectedPairBytes, type NetworkStatus } from './stats.js';
 import { watchTurn } from './turn.js';
@@ -19,13 +18,9 @@ import { verificationCode } from './verify.js';
 
 const MAX_REBUILDS = 3;
 
-/** The signals a call sends, and their payloads as the protocol defines them. */
-export type SignalEvent = 'offer' | 'answer' | 'candidate' | 'restartIce';
-export type SignalPayload<E extends SignalEvent> = Parameters<ClientToServerEvents[E]>[0];
-
 /** The way a call's signals reach the other side (the engine, over the signalling connection). */
 export interface CallSignals {
-  send<E extends SignalEvent>(event: E, payload: SignalPayload<E>): void;
+  send: SendSignal;
   /** Whether signals can reach the other side now (the signalling connection is up). */
   canSignal(): boolean;
 }
@@ -451,7 +446,7 @@ export class Call extends Emitter<CallEvents> {
       media: options.media,
       logger: this.#log,
       createPeerConnection: options.createPeerConnection,
-      send: (signal) => current() && this.#send(session, signal),
+      send: (event, payload) => current() && options.signals.send(event, payload),
       onTrack: (track) => current() && this.#onTrack(track),
       onConnectionState: (state) => current() && this.#onConnectionState(state),
       onIceConnectionState: (state) => current() && this.#onIceConnectionState(session, state),
@@ -491,23 +486,15 @@ export class Call extends Emitter<CallEvents> {
     else this.#options.messenger.receiveFrame(frame);
   }
 
-  /** A signal of `session`'s, as the protocol carries it: from that connection, to the other side's it answers. */
-  #send(session: PeerSession, signal: OutgoingSignal) {
-    const { signals } = this.#options;
-    const route = { connection: session.id, ...(signal.to ? { to: signal.to } : {}) };
-    if (signal.kind === 'candidate') signals.send('candidate', { ...route, candidate: signal.candidate });
-    else if (signal.kind === 'restartIce') signals.send('restartIce', { ...route, ...(signal.ufrag ? { ufrag: signal.ufrag } : {}) });
-    else if (signal.kind === 'offer') signals.send('offer', { ...route, description: signal.description });
-    else signals.send('answer', { ...route, description: signal.description });
-  }
-
   /**
    * Asks the other side for an ICE restart offer: through the server when it can be reached (the
    * path is most likely what failed), else over the call's data channel.
    */
   #requestRestart(session: PeerSession) {
     const replace = ufrag(session.pc.currentRemoteDescription);
-    if (this.#options.signals.canSignal()) this.#send(session, { kind: 'restartIce', to: session.remoteConnection, ufrag: replace });
+    const { signals } = this.#options;
+    const to = session.remoteConnection;
+    if (signals.canSignal()) signals.send('restartIce', { connection: session.id, ...(to ? { to } : {}), ...(replace ? { ufrag: replace } : {}) });
     else if (!this.#channel?.send({ t: 'restart-ice', ufrag: replace })) this.#log.debug('no way to ask for an ICE restart now');
   }
 

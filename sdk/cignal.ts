@@ -7,6 +7,7 @@ import { iceServersProblem, informDataProblem, toIceServers } from './protocol/c
 import { ServerErrorCode } from './protocol/errors.js';
 import { outgoing, type Payload } from './data-channel.js';
 import { Emitter } from './emitter.js';
+import type { Call } from './call.js';
 import { CallEngine, forwardedEvents } from './engine.js';
 import { CignalError, ClientErrorCode, errorDetail, invalid } from './errors.js';
 import type { CallState, CignalEvents, Result } from './events.js';
@@ -81,14 +82,14 @@ export class Cignal extends Emitter<CignalEvents> {
       getUserMedia: options.getUserMedia,
       getDisplayMedia: options.getDisplayMedia,
       logger: log,
-      onOutgoing: (kind, track) =>
-        this.#engine.replaceTrack(kind, track).catch((error) => this.#fail('clientError', new CignalError(ClientErrorCode.NegotiationFailed, 'Could not send the new track', { cause: error }))),
+      onOutgoing: async (kind, track) =>
+        this.#engine.call?.replaceTrack(kind, track).catch((error) => this.#fail('clientError', new CignalError(ClientErrorCode.NegotiationFailed, 'Could not send the new track', { cause: error }))),
       onStateChange: () => this.#mediaChanged(),
       onActiveDevice: (change) => this.emit('activeDeviceChanged', change),
       onDevices: (devices) => this.emit('devicesChanged', devices),
       onError: (error) => this.#fail('clientError', error),
     });
-    const engine = (this.#engine = new CallEngine({ roomId: this.#roomId, url: this.#url, timeoutMs: this.#timeoutMs, data: this.#data, media: this.#media, logger: log, room: options }));
+    const engine = (this.#engine = new CallEngine({ ...resolved, media: this.#media, logger: log, room: options }));
     // Before `remoteStream` reaches the page: the elements it attached show the stream already.
     engine.on('remoteStream', (stream) => this.#view.show(stream));
     for (const event of forwardedEvents) engine.on(event, (...args) => this.emit(event, ...args));
@@ -105,16 +106,16 @@ export class Cignal extends Emitter<CignalEvents> {
       this.#setState('calling');
       if (offerReceived) this.emit('offerReceived');
     });
-    engine.on('callMedia', (detail) => this.#callMedia(detail));
-    engine.on('callEnded', ({ error }) => {
+    engine.on('callMedia', (call) => this.#callMedia(call));
+    engine.on('callEnded', (error) => {
       this.#view.show(null);
       if (!error) return;
       this.#setState(this.#data.remotePeerId ? 'ready' : 'waiting');
       // After the state: a page (the element) that shows errors until the state moves on shows this one.
       this.#fail('clientError', error);
     });
-    engine.on('failure', ({ event, error }) => this.#fail(event, error));
-    engine.on('closed', ({ error }) => {
+    engine.on('failure', (event, error) => this.#fail(event, error));
+    engine.on('closed', (error) => {
       if (error) {
         this.#fail('serverError', error);
         this.#release('error');
@@ -282,8 +283,8 @@ export class Cignal extends Emitter<CignalEvents> {
   }
 
   /** The call's network status now; null when there is no connected call. */
-  getNetworkStatus(): Promise<NetworkStatus | null> {
-    return this.#engine.networkStatus();
+  async getNetworkStatus(): Promise<NetworkStatus | null> {
+    return (await this.#engine.call?.networkStatus()) ?? null;
   }
 
   /**
@@ -296,9 +297,9 @@ export class Cignal extends Emitter<CignalEvents> {
 
   /** Restarts ICE (new network paths) within the same call; resolves once it is connected again. */
   async restartIce(): Promise<Result> {
-    const restart = this.#engine.restartIce(this.#timeoutMs);
-    if (!restart) return this.#notConnected('There is no call to restart');
-    const outcome = await restart;
+    const call = this.#engine.call;
+    if (!call) return this.#notConnected('There is no call to restart');
+    const outcome = await call.restartIce(this.#timeoutMs);
     // A call that ended meanwhile (null) has not failed to restart: it moved on.
     if (outcome === false) this.#fail('clientError', new CignalError(ClientErrorCode.ConnectionFailed, 'ICE could not be restarted'));
     return { success: outcome === true };
@@ -369,7 +370,8 @@ export class Cignal extends Emitter<CignalEvents> {
    * noticed yet) until it arrives again on a connected path. An ICE restart while media still
    * flows changes nothing the user sees.
    */
-  #callMedia({ flowing, connection }: { flowing: boolean; connection: RTCPeerConnectionState }) {
+  #callMedia({ flowing, pc }: Call) {
+    const connection = pc.connectionState;
     // Back from `reconnecting` as soon as media arrives: Firefox's connection state can lag seconds behind.
     const live = flowing && (connection === 'connected' || (this.#state === 'reconnecting' && connection === 'disconnected'));
     if (live && (this.#state === 'calling' || this.#state === 'reconnecting')) this.#setState('in-call');

@@ -7,7 +7,7 @@
 import { ServerErrorCode } from './protocol/errors.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
 import type { AckResponse, JoinedPayload, LeaveReason, PeerInfo } from './protocol/index.js';
-import { Call, type SignalEvent, type SignalPayload } from './call.js';
+import { Call } from './call.js';
 import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { CignalEvents } from './events.js';
@@ -16,8 +16,8 @@ import type { Logger } from './logger.js';
 import { Messenger } from './messenger.js';
 import type { CignalData, CreateRoomOptions } from './options.js';
 import { MAX_OUTAGE_MS, turnExpired } from './recovery.js';
+import type { SignalEvent, SignalPayload } from './peer-session.js';
 import { SignalClient } from './signal-client.js';
-import type { NetworkStatus } from './stats.js';
 import { randomId } from './url.js';
 
 const nothingOn = (): MediaState => ({ microphone: false, camera: false, screenShare: false });
@@ -46,14 +46,14 @@ export type EngineEvents = Pick<CignalEvents, Forwarded> & {
   alone: [];
   /** A call began: this side called, or answered an offer (`offerReceived`). */
   callStarted: [detail: { offerReceived: boolean }];
-  /** Whether the other person can be seen may have changed: the connection's state, and whether media arrives. */
-  callMedia: [detail: { flowing: boolean; connection: RTCPeerConnectionState }];
+  /** Whether the other person can be seen may have changed: the call's connection state, or whether media arrives (`Call.flowing`). */
+  callMedia: [call: Call];
   /** The call ended: with `error` when it could not be made to work (the room stays, calling again is possible). */
-  callEnded: [detail: { error: CignalError | null }];
+  callEnded: [error: CignalError | null];
   /** A failure to report, which ends nothing by itself. */
-  failure: [detail: { event: 'clientError' | 'serverError'; error: CignalError }];
+  failure: [event: 'clientError' | 'serverError', error: CignalError];
   /** The server ended this presence: refused it (`error`), or another page took the seat. */
-  closed: [detail: { error: CignalError | null }];
+  closed: [error: CignalError | null];
 };
 
 export interface EngineOptions {
@@ -169,8 +169,8 @@ export class CallEngine extends Emitter<EngineEvents> {
             this.emit('reconnected');
           }
         },
-        refused: (error) => this.emit('closed', { error }),
-        ended: () => this.emit('closed', { error: null }),
+        refused: (error) => this.emit('closed', error),
+        ended: () => this.emit('closed', null),
         dropped: (reason) => this.emit('reconnecting', { reason }),
         replaced: (message) => this.#fail('serverError', new CignalError(ClientErrorCode.Replaced, message)),
         // A resume can announce the same partner twice: in `joined` and in what was kept for us;
@@ -206,19 +206,6 @@ export class CallEngine extends Emitter<EngineEvents> {
   /** Starts a call from this side, unless one is on; false (with `relay-unavailable`) when it is to be relay-only and there is no TURN server to relay it. */
   startCall(): boolean {
     return !!(this.#call ?? this.#beginCall({ initiator: true }));
-  }
-
-  replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
-    return this.#call?.replaceTrack(kind, track) ?? Promise.resolve();
-  }
-
-  /** See `Call.restartIce`; null without a call. */
-  restartIce(timeoutMs: number): Promise<boolean | null> | null {
-    return this.#call?.restartIce(timeoutMs) ?? null;
-  }
-
-  networkStatus(): Promise<NetworkStatus | null> {
-    return this.#call?.networkStatus() ?? Promise.resolve(null);
   }
 
   /** This client's own ICE servers, in place of the server's, from the next connection on (and the current one's next restart). */
@@ -365,7 +352,7 @@ export class CallEngine extends Emitter<EngineEvents> {
       remoteSends: () => this.#remoteMedia.microphone || this.#remoteMedia.camera || this.#remoteMedia.screenShare,
       recovery: room.recovery,
     });
-    const media = () => this.emit('callMedia', { flowing: call.flowing, connection: call.pc.connectionState });
+    const media = () => this.emit('callMedia', call);
     call.on('remoteStream', (stream) => this.emit('remoteStream', stream));
     call.on('media', media);
     call.on('reconnecting', () => {
@@ -424,7 +411,7 @@ export class CallEngine extends Emitter<EngineEvents> {
     this.#call = this.#callLife = null;
     this.#closed = true;
     this.#setCode(null);
-    this.emit('callEnded', { error });
+    this.emit('callEnded', error);
   }
 
   #setCode(code: string | null) {
@@ -434,6 +421,6 @@ export class CallEngine extends Emitter<EngineEvents> {
   }
 
   #fail(event: 'clientError' | 'serverError', error: CignalError) {
-    this.emit('failure', { event, error });
+    this.emit('failure', event, error);
   }
 }

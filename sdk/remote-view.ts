@@ -25,9 +25,11 @@ export class RemoteView {
 
   /** Stops showing the stream on `element`, or on every element when none is given; returns those detached. */
   detach(element?: HTMLMediaElement): HTMLMediaElement[] {
-    const detached = element ? (this.#elements.delete(element) ? [element] : []) : [...this.#elements];
-    if (!element) this.#elements.clear();
-    for (const each of detached) if (each.srcObject === this.#stream) each.srcObject = null;
+    const detached = [...this.#elements].filter((each) => !element || each === element);
+    for (const each of detached) {
+      this.#elements.delete(each);
+      if (each.srcObject === this.#stream) each.srcObject = null;
+    }
     return detached;
   }
 
@@ -52,8 +54,6 @@ export class RemoteView {
   }
 
   #sink(element: HTMLMediaElement, deviceId: string) {
-    const media = element as HTMLMediaElement & { setSinkId?(id: string): Promise<void>; sinkId?: string };
-    if (media.sinkId === deviceId) return;
-    void media.setSinkId?.(deviceId).catch((error: unknown) => this.#log.warn('setSinkId: %o', error));
+    void (element as HTMLMediaElement & { setSinkId?(id: string): Promise<void> }).setSinkId?.(deviceId).catch((error: unknown) => this.#log.warn('setSinkId: %o', error));
   }
 }
