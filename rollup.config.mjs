@@ -50,6 +50,27 @@ const fetchPolling = {
 };
 
 /**
+ * socket.io-parser without its binary attachments (about 0.5 KB gzip less): every message the SDK
+ * and the server exchange is JSON (the protocol's schemas; `sendData` goes over the call's data
+ * channel), so socket.io never has a Blob or an ArrayBuffer to carry. Anything else is sent as
+ * JSON, as over the data channel.
+ */
+const withoutSocketBinary = {
+  name: 'without-socket-binary',
+  resolveId(source, importer) {
+    if (!importer?.includes('socket.io-parser')) return null;
+    if (source === './is-binary.js') return '\0sio-is-binary';
+    if (source === './binary.js') return '\0sio-binary';
+    return null;
+  },
+  load(id) {
+    if (id === '\0sio-is-binary') return 'export const isBinary = () => false;\nexport const hasBinary = () => false;';
+    if (id === '\0sio-binary') return 'export const deconstructPacket = (packet) => ({ packet, buffers: [] });\nexport const reconstructPacket = (packet) => packet;';
+    return null;
+  },
+};
+
+/**
  * The element's styles without comments and indentation (Lit's css`` templates in our widget
  * modules). Their CSS has no quoted strings with spaces and no interpolations (checked here), so
  * collapsing whitespace changes nothing but the size. Line breaks stay, so the source maps hold.
@@ -73,7 +94,7 @@ const compactStyles = {
 };
 
 // The "browser" condition picks socket.io-client's build without the debug module.
-const plugins = [withoutWebTransport, fetchPolling, compactStyles, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
+const plugins = [withoutWebTransport, fetchPolling, withoutSocketBinary, compactStyles, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
 const minify = (module) => terser({ ecma: 2020, module, compress: { passes: 3 }, format: { comments: false } });
 
 export default [

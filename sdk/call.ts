@@ -1,12 +1,15 @@
 // One call, from its start until it ends. It outlives the peer connections rebuilt within it (a
 // connection whose ICE gathering stalled, or one the other side replaced) and keeps one remote
-// stream across them; it owns the current connection's data channel and network monitor.
+// stream across them; it owns the current connection's data channel and network monitor. Its
+// signals go out through the engine (`CallSignals`), and what happens to it is told as events;
+// it ends when the engine aborts its signal, after which it tells nothing more.
 import { DataChannel, type PeerFrame } from './data-channel.js';
+import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Messenger } from './messenger.js';
 import { watchFlow, type FlowWatch } from './media-flow.js';
-import { PeerSession, ufrag, type OutgoingSignal, type TrackKind, type TrackSource } from './peer-session.js';
+import { PeerSession, ufrag, type SendSignal, type TrackKind, type TrackSource } from './peer-session.js';
 import { Recovery, type RecoveryOptions } from './recovery.js';
 import { NetworkMonitor, selectedPairBytes, type NetworkStatus } from './stats.js';
 import { watchTurn } from './turn.js';
@@ -15,7 +18,40 @@ import { verificationCode } from './verify.js';
 
 const MAX_REBUILDS = 3;
 
+/** The way a call's signals reach the other side (the engine, over the signalling connection). */
+export interface CallSignals {
+  send: SendSignal;
+  /** Whether signals can reach the other side now (the signalling connection is up). */
+  canSignal(): boolean;
+}
+
+/** What a call tells its owner. */
+export interface CallEvents {
+  [event: string]: unknown[];
+  /** Once per call, with the stream that carries the other side's audio and video. */
+  remoteStream: [stream: MediaStream];
+  /** The connection came up, or media stopped or came back (see `flowing`): what the person sees may have changed. */
+  media: [];
+  /** A call that was connected lost its network path; it is being restored. */
+  reconnecting: [];
+  /**
+   * A new local address appeared: the device moved to another network. The owner makes the
+   * signalling connection afresh and calls `networkChanged()`.
+   */
+  networkChange: [];
+  /** The call cannot be made to work; the owner ends it. */
+  failed: [error: CignalError];
+  error: [error: CignalError];
+  networkStatus: [status: NetworkStatus];
+  /** The verification code of the connection now (see verify.ts): null while none is negotiated. */
+  verificationCode: [code: string | null];
+}
+
 export interface CallOptions {
+  /** Ends the call when aborted: its connection closes, and it tells nothing more. */
+  signal: AbortSignal;
+  /** This side starts the negotiation at once (it calls); else it answers the other side's offer. */
+  initiator: boolean;
   polite: boolean;
   iceServers(): RTCIceServer[];
   /** `relay`: the call may use relayed candidates only. */
@@ -24,30 +60,10 @@ export interface CallOptions {
   messenger: Messenger;
   logger: Logger;
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
-  send(signal: OutgoingSignal, connection: string): void;
-  /** Whether signals can reach the other side now (the signalling connection is up). */
-  canSignal(): boolean;
+  signals: CallSignals;
   /** Whether the other side says it sends anything (microphone, camera or screen). */
   remoteSends(): boolean;
   recovery?: RecoveryOptions;
-  onRemoteStream(stream: MediaStream): void;
-  /** The peer connection is connected (the first time, or again). */
-  onConnected(): void;
-  /**
-   * A new local address appeared: the device moved to another network. The owner makes the
-   * signalling connection afresh and calls `networkChanged()`.
-   */
-  onNetworkChange(): void;
-  /** A call that was connected lost its network path; it is being restored. */
-  onReconnecting(): void;
-  /** Media stopped arriving, or arrives again, in a call that was connected (see `flowing`). */
-  onMediaFlowing(): void;
-  /** The call cannot be made to work; the owner ends it. */
-  onFailed(error: CignalError): void;
-  onError(error: CignalError): void;
-  onNetworkStatus(status: NetworkStatus): void;
-  /** The verification code of the connection now (see verify.ts): null while none is negotiated. */
-  onVerificationCode(code: string | null): void;
 }
 
 /** How long ICE must stay `disconnected` to count as a loss of media. */
@@ -62,21 +78,20 @@ const PATH_CHECK_WINDOWS = 5;
 /** How often a ping goes out while `restartIce` waits for the other side to answer one. */
 const PING_MS = 500;
 
-export class Call {
+export class Call extends Emitter<CallEvents> {
   /** One stream for the whole call: a rebuilt connection's tracks are swapped into it. */
   readonly remoteStream = new MediaStream();
   session!: PeerSession;
-  /** Set once the server refused a signal of this call, so that it is reported once. */
-  signalRefused = false;
   readonly #options: CallOptions;
   readonly #log: Logger;
   #channel: DataChannel | null = null;
   #monitor: NetworkMonitor | null = null;
+  /** Aborted when the current peer connection is replaced or the call ends: what it still reports is dropped. */
+  #connection = new AbortController();
   #announced = false;
   #rebuilds = 0;
   /** True once this call has been connected: a later outage is "connection lost", not "failed". */
   #wasConnected = false;
-  #closed = false;
   /** ICE lost its path since it was last connected: video frames were lost on the way. */
   #interrupted = false;
   /** Whether media reaches this side, as far as it can tell; false from a loss until anything arrives again. */
@@ -94,7 +109,9 @@ export class Call {
   /** How often bytes were seen arriving on a new path (after an ICE restart, a rebuild, a loss). */
   #confirmations = 0;
 
-  constructor(options: CallOptions, initiator: boolean) {
+  constructor(options: CallOptions) {
+    super();
+    this.release(); // nothing to hold: the owner listens before anything happens
     this.#options = options;
     this.#log = options.logger;
     this.#recovery = new Recovery(
@@ -105,13 +122,14 @@ export class Call {
         },
         rebuild: () => {
           this.#log.warn('rebuilding the peer connection: its path carries nothing');
-          this.#open(true);
+          this.#open({ initiator: true });
         },
-        canSignal: () => options.canSignal(),
-        onReconnecting: () => this.#wasConnected && options.onReconnecting(),
+        canSignal: () => options.signals.canSignal(),
+        onReconnecting: () => this.#wasConnected && this.emit('reconnecting'),
         onRecovered: (attempts) => this.#log.debug('connection restored after %d ICE restart(s)', attempts),
         onGiveUp: () =>
-          options.onFailed(
+          this.emit(
+            'failed',
             this.#wasConnected
               ? new CignalError(ClientErrorCode.ConnectionLost, 'The connection to the other person was lost and could not be restored')
               : new CignalError(ClientErrorCode.ConnectionFailed, 'The connection to the other person failed; a TURN server may be needed'),
@@ -119,7 +137,17 @@ export class Call {
       },
       options.recovery,
     );
-    this.#open(initiator);
+    options.signal.addEventListener('abort', () => this.#close(), { once: true });
+    this.#open({ initiator: options.initiator });
+  }
+
+  /** Tells the owner, for as long as the call lasts. */
+  protected override emit<E extends keyof CallEvents>(event: E, ...args: CallEvents[E]): void {
+    if (!this.#closed) super.emit(event, ...args);
+  }
+
+  get #closed(): boolean {
+    return this.#options.signal.aborted;
   }
 
   /** Whether media reaches this side, as far as it can tell (true until a loss is noticed). */
@@ -137,7 +165,7 @@ export class Call {
     if (session.isStale(to)) return this.#log.debug('dropped a %s for a connection we replaced', description.type);
     if (description.type === 'offer' && session.remoteConnection && session.remoteConnection !== connection && session.pc.remoteDescription) {
       this.#log.debug('remote peer connection was rebuilt; rebuilding ours');
-      this.#open(false);
+      this.#open({ initiator: false });
     }
     const current = this.session;
     const remote = ufrag(current.pc.remoteDescription);
@@ -308,7 +336,7 @@ export class Call {
    */
   online(): void {
     if (this.#closed || !this.#wasConnected) return;
-    this.#recovery.online(this.#flowing);
+    this.#recovery.online({ flowing: this.#flowing });
   }
 
   /** The device went offline: nothing gets through until it is back. */
@@ -337,8 +365,7 @@ export class Call {
     else this.#interrupted = true;
   }
 
-  close(): void {
-    this.#closed = true;
+  #close(): void {
     this.#recovery.stop();
     this.#lossWatch?.stop();
     this.#pathWatch?.stop();
@@ -356,7 +383,7 @@ export class Call {
     if (!this.#flowing || !this.#wasConnected || this.#closed) return;
     this.#log.debug('media lost');
     this.#flowing = false;
-    this.#options.onMediaFlowing();
+    this.emit('media');
     // Whatever ICE says next, only bytes arriving end the loss for the recovery ladder.
     if (this.#expectsTraffic()) this.#recovery.silent();
     this.#lossWatch?.stop();
@@ -380,10 +407,11 @@ export class Call {
     // own video, most likely cut by the same outage, restarts from a key frame without asking.
     this.#channel?.send({ t: 'refresh' });
     this.refreshVideo();
-    this.#options.onMediaFlowing();
+    this.emit('media');
   }
 
   #teardown() {
+    this.#connection.abort();
     this.#wake();
     this.#monitor?.stop();
     this.#monitor = null;
@@ -396,7 +424,7 @@ export class Call {
   }
 
   /** Gives the call a new peer connection (its first, or one replacing a connection that stalled). */
-  #open(initiator: boolean) {
+  #open({ initiator }: { initiator: boolean }) {
     this.#teardown();
     // What watched the old connection has nothing to say of the new one.
     this.#pathWatch?.stop();
@@ -406,9 +434,11 @@ export class Call {
     for (const track of this.remoteStream.getTracks()) this.remoteStream.removeTrack(track);
     const options = this.#options;
     const messenger = options.messenger;
-    const current = () => !this.#closed && this.session === session;
+    // What this connection reports once it was replaced, or the call ended, is dropped.
+    const connection = (this.#connection = new AbortController()).signal;
+    const current = () => !connection.aborted;
     // A new connection has new certificates: no code until it is negotiated.
-    if (this.session) options.onVerificationCode(null);
+    if (this.session) this.emit('verificationCode', null);
     const session: PeerSession = new PeerSession({
       iceServers: options.iceServers(),
       iceTransportPolicy: options.iceTransportPolicy,
@@ -416,26 +446,26 @@ export class Call {
       media: options.media,
       logger: this.#log,
       createPeerConnection: options.createPeerConnection,
-      send: (signal) => current() && options.send(signal, session.id),
+      send: (event, payload) => current() && options.signals.send(event, payload),
       onTrack: (track) => current() && this.#onTrack(track),
       onConnectionState: (state) => current() && this.#onConnectionState(state),
       onIceConnectionState: (state) => current() && this.#onIceConnectionState(session, state),
-      onNewAddress: () => current() && options.onNetworkChange(),
+      onNewAddress: () => current() && this.emit('networkChange'),
       requestRestart: () => current() && this.#requestRestart(session),
-      onError: (error) => options.onError(error),
+      onError: (error) => this.emit('error', error),
       onStall: () => {
         if (!current()) return;
-        if (++this.#rebuilds > MAX_REBUILDS) return options.onFailed(new CignalError(ClientErrorCode.ConnectionFailed, 'The browser could not gather network candidates for the call'));
+        if (++this.#rebuilds > MAX_REBUILDS) return this.emit('failed', new CignalError(ClientErrorCode.ConnectionFailed, 'The browser could not gather network candidates for the call'));
         this.#log.warn('rebuilding the peer connection (attempt %d)', this.#rebuilds);
-        this.#open(true);
+        this.#open({ initiator: true });
       },
     });
     this.session = session;
     const pc = session.pc;
-    watchTurn(pc, options.iceTransportPolicy === 'relay', (error, fatal) => current() && (fatal ? options.onFailed : options.onError)(error));
+    watchTurn(pc, options.iceTransportPolicy === 'relay', (error, fatal) => current() && this.emit(fatal ? 'failed' : 'error', error));
     // The descriptions settle in `stable`; an ICE restart keeps the certificates, and so the code.
     pc.addEventListener('signalingstatechange', () => {
-      if (pc.signalingState === 'stable') void verificationCode(pc).then((code) => current() && code && options.onVerificationCode(code));
+      if (pc.signalingState === 'stable') void verificationCode(pc).then((code) => current() && code && this.emit('verificationCode', code));
     });
     const channel: DataChannel = new DataChannel(...session.channels, session.pc, {
       open: () => current() && messenger.attach(channel),
@@ -462,7 +492,9 @@ export class Call {
    */
   #requestRestart(session: PeerSession) {
     const replace = ufrag(session.pc.currentRemoteDescription);
-    if (this.#options.canSignal()) this.#options.send({ kind: 'restartIce', to: session.remoteConnection, ufrag: replace }, session.id);
+    const { signals } = this.#options;
+    const to = session.remoteConnection;
+    if (signals.canSignal()) signals.send('restartIce', { connection: session.id, ...(to ? { to } : {}), ...(replace ? { ufrag: replace } : {}) });
     else if (!this.#channel?.send({ t: 'restart-ice', ufrag: replace })) this.#log.debug('no way to ask for an ICE restart now');
   }
 
@@ -472,7 +504,7 @@ export class Call {
     stream.addTrack(track);
     if (!this.#announced) {
       this.#announced = true;
-      this.#options.onRemoteStream(stream);
+      this.emit('remoteStream', stream);
     }
   }
 
@@ -518,9 +550,9 @@ export class Call {
         const ice = this.session.pc.iceConnectionState;
         const silent = status.quality === 'lost' && ice !== 'disconnected' && ice !== 'failed';
         if (silent && (this.#options.media.outgoing('audio') || this.#options.media.outgoing('video'))) this.#mediaLost();
-        this.#options.onNetworkStatus(status);
+        this.emit('networkStatus', status);
       });
-      this.#options.onConnected();
+      this.emit('media');
     }
   }
 }

@@ -23,9 +23,9 @@ export interface ActiveDeviceChange {
 
 const inputKind = { audio: 'audioinput', video: 'videoinput' } as const;
 
-/** A screen asked for: the picker's answer, the release count when it was asked, and whether a share took it. */
+/** A screen asked for: the picker's answer, the media's life when it was asked, and whether a share took it. */
 interface ScreenRequest {
-  generation: number;
+  life: AbortSignal;
   stream: Promise<MediaStream>;
   taken: boolean;
 }
@@ -71,8 +71,8 @@ export class LocalMedia {
   readonly #onDeviceChange = () => void this.#listDevices();
   /** Changes run one at a time: two quick "camera on" must not open two cameras. */
   #queue: Promise<unknown> = Promise.resolve();
-  /** Counts releases: a device that opens after a release is closed again at once. */
-  #generation = 0;
+  /** Aborted by a release: a device that opens after it is closed again at once. */
+  #life = new AbortController();
   /** The screen asked for and not yet shared (see `setScreenShare`). */
   #screenRequest: ScreenRequest | null = null;
 
@@ -93,7 +93,8 @@ export class LocalMedia {
 
   /** Stops every track (they stay in `stream`, ended) and stops listening for devices. */
   release(): void {
-    this.#generation++;
+    this.#life.abort();
+    this.#life = new AbortController();
     mediaDevices()?.removeEventListener?.('devicechange', this.#onDeviceChange);
     for (const track of this.stream?.getTracks() ?? []) track.stop();
     this.#screen?.stop();
@@ -172,7 +173,7 @@ export class LocalMedia {
     }
     // Read in turn, maybe after other changes: no unhandled rejection meanwhile.
     stream.catch(() => {});
-    return { generation: this.#generation, stream, taken: false };
+    return { life: this.#life.signal, stream, taken: false };
   }
 
   async #share(on: boolean, request: ScreenRequest | null): Promise<void> {
@@ -185,11 +186,11 @@ export class LocalMedia {
       return;
     }
     // Asked while a share was on, which ended meanwhile: the picker is opened now.
-    const { generation, stream } = request ?? this.#requestScreen();
+    const { life, stream } = request ?? this.#requestScreen();
     if (request) request.taken = true;
     let track: MediaStreamTrack | undefined;
     try {
-      [track] = this.#current(generation, await stream).getVideoTracks();
+      [track] = this.#current(life, await stream).getVideoTracks();
     } catch (error) {
       throw mediaError(error, 'screen');
     }
@@ -243,8 +244,8 @@ export class LocalMedia {
   async #open(kind: TrackKind, previous: MediaStreamTrack | null, device: string | undefined): Promise<MediaStreamTrack> {
     const base = this.#options.constraints[kind];
     const constraints = { ...(typeof base === 'object' ? base : {}), ...(device ? { deviceId: { exact: device } } : {}) };
-    const generation = this.#generation;
-    const [track] = this.#current(generation, await this.#getUserMedia({ [kind]: constraints })).getTracks();
+    const life = this.#life.signal;
+    const [track] = this.#current(life, await this.#getUserMedia({ [kind]: constraints })).getTracks();
     if (!track) throw new CignalError(ClientErrorCode.MediaUnavailable, `No ${kind === 'audio' ? 'microphone' : 'camera'} was found`);
     if (previous) track.enabled = previous.enabled;
     this.stream ??= new MediaStream();
@@ -281,8 +282,8 @@ export class LocalMedia {
   }
 
   /** `stream`, unless a release came while it was opening: then its tracks are stopped. */
-  #current(generation: number, stream: MediaStream): MediaStream {
-    if (generation === this.#generation) return stream;
+  #current(life: AbortSignal, stream: MediaStream): MediaStream {
+    if (!life.aborted) return stream;
     for (const track of stream.getTracks()) track.stop();
     throw new CignalError(ClientErrorCode.NotConnected, 'The room was left while the device was opening');
   }

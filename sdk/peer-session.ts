@@ -3,6 +3,7 @@
 // the colliding offer. Remote ICE candidates wait until the remote description is set. It keeps
 // one sender per kind (audio, video) for its whole life, so tracks change by replaceTrack, and
 // opens the call's data channels before the first offer.
+import type { ClientToServerEvents } from './protocol/index.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import { randomId } from './url.js';
@@ -24,15 +25,10 @@ const origin = (description: RTCSessionDescriptionInit) => /^o=.*/m.exec(descrip
 /** A key frame asked for this soon after the last one went out is served by that one. */
 const KEY_FRAME_SERVES_MS = 500;
 
-/** A signal to send, with the other side's connection it is meant for (`to`), once known. */
-export type OutgoingSignal = { to: string | null } & (
-  | { kind: 'offer'; description: { type: 'offer'; sdp: string } }
-  | { kind: 'answer'; description: { type: 'answer'; sdp: string } }
-  | { kind: 'candidate'; candidate: RTCIceCandidateInit }
-  /** Asks the other side, which opened the connection, for an ICE restart offer. */
-  | { kind: 'restartIce'; ufrag: string | undefined }
-);
-type Signal = OutgoingSignal extends infer S ? (S extends unknown ? Omit<S, 'to'> : never) : never;
+/** The signals of a peer connection, with their payloads as the protocol defines them. */
+export type SignalEvent = 'offer' | 'answer' | 'candidate' | 'restartIce';
+export type SignalPayload<E extends SignalEvent> = Parameters<ClientToServerEvents[E]>[0];
+export type SendSignal = <E extends SignalEvent>(event: E, payload: SignalPayload<E>) => void;
 
 export type TrackKind = 'audio' | 'video';
 
@@ -48,7 +44,8 @@ export interface PeerSessionOptions {
   iceTransportPolicy?: RTCIceTransportPolicy;
   polite: boolean;
   media: TrackSource;
-  send: (signal: OutgoingSignal) => void;
+  /** Sends a signal of this connection to the other side. */
+  send: SendSignal;
   onTrack: (track: MediaStreamTrack) => void;
   onConnectionState: (state: RTCPeerConnectionState) => void;
   onIceConnectionState: (state: RTCIceConnectionState) => void;
@@ -116,7 +113,7 @@ export class PeerSession {
       this.#sawLocalCandidate = true;
       clearTimeout(this.#stallTimer);
       this.#noteAddress(candidate);
-      this.#send({ kind: 'candidate', candidate: candidate.toJSON() });
+      this.#send('candidate', { ...this.#route(), candidate: { ...candidate.toJSON(), candidate: candidate.candidate } });
     };
     pc.onicegatheringstatechange = () => {
       // Only the first gathering: an ICE restart during an outage finds no candidate for as long
@@ -189,7 +186,7 @@ export class PeerSession {
     const pending = this.pc.localDescription;
     if (this.#makingOffer || this.pc.signalingState !== 'have-local-offer' || pending?.type !== 'offer') return;
     this.#log.debug('offer sent again');
-    this.#send({ kind: 'offer', description: { type: 'offer', sdp: pending.sdp } });
+    this.#send('offer', { ...this.#route(), description: { type: 'offer', sdp: pending.sdp } });
   }
 
   /**
@@ -249,7 +246,7 @@ export class PeerSession {
       const local = pc.currentLocalDescription;
       if (pc.signalingState !== 'stable' || this.#makingOffer || local?.type !== 'answer') return drop('a copy, answered');
       this.#log.debug('answering a copy again');
-      return this.#send({ kind: 'answer', description: { type: 'answer', sdp: local.sdp } });
+      return this.#send('answer', { ...this.#route(), description: { type: 'answer', sdp: local.sdp } });
     }
     if (pc.signalingState === 'stable' && description.type === 'answer') return drop('no offer waiting');
     try {
@@ -278,7 +275,7 @@ export class PeerSession {
         this.#attachMedia();
         await pc.setLocalDescription();
         const local = pc.localDescription;
-        if (local?.type === 'answer') this.#send({ kind: 'answer', description: { type: 'answer', sdp: local.sdp } });
+        if (local?.type === 'answer') this.#send('answer', { ...this.#route(), description: { type: 'answer', sdp: local.sdp } });
       }
     } catch (error) {
       if (this.#closed) return;
@@ -325,7 +322,7 @@ export class PeerSession {
       const local = this.pc.localDescription;
       // A polite rollback may have undone this offer before we got here.
       if (!this.#closed && local?.type === 'offer' && this.pc.signalingState === 'have-local-offer') {
-        this.#send({ kind: 'offer', description: { type: 'offer', sdp: local.sdp } });
+        this.#send('offer', { ...this.#route(), description: { type: 'offer', sdp: local.sdp } });
       }
     } catch (error) {
       if (!this.#closed) this.#options.onError(new CignalError(ClientErrorCode.NegotiationFailed, 'Could not create an offer', { cause: error }));
@@ -334,9 +331,14 @@ export class PeerSession {
     }
   }
 
-  #send(signal: Signal) {
-    if (signal.kind !== 'candidate') this.#log.debug('%s sent', signal.kind);
-    this.#options.send({ ...signal, to: this.remoteConnection } as OutgoingSignal);
+  readonly #send: SendSignal = (event, payload) => {
+    if (event !== 'candidate') this.#log.debug('%s sent', event);
+    this.#options.send(event, payload);
+  };
+
+  /** Where a signal goes: from this connection, to the other side's once it is known. */
+  #route() {
+    return { connection: this.id, ...(this.remoteConnection ? { to: this.remoteConnection } : {}) };
   }
 
   /**

@@ -179,7 +179,7 @@ export class Recovery {
    * gets the path grace to carry media again (`flowing`), and only then is the restart of a
    * network change made.
    */
-  online(flowing: boolean): void {
+  online({ flowing }: { flowing: boolean }): void {
     if (this.#stopped || this.#recovering || flowing) return;
     clearTimeout(this.#onlineCheck);
     this.#onlineCheck = setTimeout(() => {

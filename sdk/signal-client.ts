@@ -18,7 +18,7 @@ type PeerHandlers = { [E in PeerEvent]: ServerToClientEvents[E] };
 
 export interface SignalHandlers extends PeerHandlers {
   /** Every (re)join; `afterDrop` when it ends an outage that `dropped` announced. */
-  joined(payload: JoinedPayload, afterDrop: boolean): void;
+  joined(payload: JoinedPayload, detail: { afterDrop: boolean }): void;
   /** The server refused the join, or could not be reached at first: final, nothing retries. */
   refused(error: CignalError): void;
   /** The server ended this connection (another page took the seat): nothing resumes it. */
@@ -128,7 +128,7 @@ export class SignalClient {
       this.#away = false;
       this.#downSince = null;
       try {
-        handlers.joined(payload, afterDrop);
+        handlers.joined(payload, { afterDrop });
       } finally {
         // What was asked for during the outage goes out now, in order, after the join is handled.
         for (const resume of this.#waiting.splice(0)) resume(true);

@@ -79,9 +79,9 @@ export class NetworkMonitor {
     this.#pc = pc;
     this.#now = options.now ?? (() => performance.now());
     // The first interval starts now, so that the first status measures it whole.
-    this.#started = this.#read(true).catch(() => {});
+    this.#started = this.#read({ advance: true }).catch(() => {});
     this.#timer = setInterval(
-      () => void this.#read(true).then((status) => status && onStatus(status), () => {}), // a connection closing meanwhile
+      () => void this.#read({ advance: true }).then((status) => status && onStatus(status), () => {}), // a connection closing meanwhile
       options.intervalMs ?? NETWORK_STATUS_INTERVAL_MS,
     );
   }
@@ -97,7 +97,7 @@ export class NetworkMonitor {
     await this.#started;
     const since = this.#previous ? this.#now() - this.#previous.at : 0;
     if (!this.#interval && since < MIN_WINDOW_MS) await new Promise((resolve) => setTimeout(resolve, MIN_WINDOW_MS - since));
-    return this.#read(false);
+    return this.#read({ advance: false });
   }
 
   stop(): void {
@@ -105,7 +105,7 @@ export class NetworkMonitor {
   }
 
   /** Reads the statistics; `advance` ends the current interval there (periodic samples only). */
-  async #read(advance: boolean): Promise<NetworkStatus | null> {
+  async #read({ advance }: { advance: boolean }): Promise<NetworkStatus | null> {
     const pc = this.#pc;
     const closed = () => pc.connectionState === 'closed';
     if (closed()) return null;

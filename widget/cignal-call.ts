@@ -209,8 +209,9 @@ export class CignalCall extends LitElement {
   /** Where the self-view sits: `top-left`, `top-right`, `bottom-left` or `bottom-right`. */
   #corner = 'bottom-right';
   readonly #onFullscreen = () => this.requestUpdate();
-  /** The speaker last asked of the remote video: `setSinkId` settles later, and is asked once per choice. */
-  #sink = '';
+  /** The SDK instance the remote video is attached to (see `attachRemote`), and the stream last played in it. */
+  #attached: Cignal | null = null;
+  #played: MediaStream | null = null;
   /**
    * True while the browser refuses to play the other person with sound: Safari does without a
    * click when the page captures no camera or microphone. They play muted until the next press.
@@ -311,13 +312,9 @@ export class CignalCall extends LitElement {
     // Streams are set here, only when they change: a .srcObject binding would set them on every
     // render (Lit sets object values each time), and setting srcObject again, even to the same
     // stream, restarts the video: a blink whenever anything updates.
-    for (const [part, stream] of [['remote-video', this.#call.remote], ['local-video', this.#call.local]] as const) {
-      if (video(part).srcObject === stream) continue;
-      video(part).srcObject = stream;
-      if (part === 'remote-video' && stream) this.#play(video(part));
-    }
-    // The speaker chosen with switchActiveDevice('audiooutput') plays the other person here too.
-    this.#useSpeaker(this.#call.activeDevice('audiooutput'));
+    const local = this.#call.local;
+    if (video('local-video').srcObject !== local) video('local-video').srcObject = local;
+    this.#attachRemote(video('remote-video'));
     // A button that turned off under the keyboard (Call once calling, Hang up once ended) hands
     // focus to the action that is now available, instead of dropping it on the page.
     if (this.renderRoot.querySelector('button:focus:disabled')) {
@@ -340,8 +337,26 @@ export class CignalCall extends LitElement {
     this.#scrolledTo = count;
   }
 
-  get #remoteVideo(): (HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> }) | null {
+  get #remoteVideo(): HTMLVideoElement | null {
     return this.renderRoot.querySelector('[part=remote-video]');
+  }
+
+  /**
+   * The SDK shows the other person in the remote video (`attachRemote`): their stream during a
+   * call, through the speaker chosen with `switchActiveDevice('audiooutput')`, which Safari takes
+   * only within the click that chose it (the device menu's change event calls the SDK at once).
+   */
+  #attachRemote(video: HTMLVideoElement): void {
+    const cignal = this.#call.cignal;
+    if (cignal !== this.#attached) {
+      this.#attached?.detachRemote(video);
+      cignal?.attachRemote(video);
+      this.#attached = cignal;
+    }
+    const remote = this.#call.remote;
+    if (remote === this.#played) return;
+    this.#played = remote;
+    if (remote) this.#play(video);
   }
 
   /**
@@ -371,17 +386,6 @@ export class CignalCall extends LitElement {
       this.#soundBlocked = true;
     });
   };
-
-  /**
-   * Plays the other person through `deviceId`, once per choice. Safari takes a speaker only within
-   * a user gesture: the device menu calls this from its change event, before the SDK records it.
-   */
-  #useSpeaker(deviceId: string | undefined): void {
-    const video = this.#remoteVideo;
-    if (!deviceId || deviceId === this.#sink || !video?.setSinkId) return;
-    this.#sink = deviceId;
-    video.setSinkId(deviceId).catch((error: unknown) => log.warn('could not use the chosen speaker: %o', error));
-  }
 
   #toggle(panel: 'chat' | 'devices'): void {
     this.open = this.open === panel ? null : panel;
@@ -474,10 +478,7 @@ export class CignalCall extends LitElement {
             ? deviceMenu(l, {
                 devices: call.devices,
                 active: (kind) => call.activeDevice(kind),
-                choose: (kind, deviceId) => {
-                  if (kind === 'audiooutput') this.#useSpeaker(deviceId);
-                  void call.switchDevice(kind, deviceId);
-                },
+                choose: (kind, deviceId) => void call.switchDevice(kind, deviceId),
                 close: () => (this.open = null),
               })
             : nothing}

@@ -184,3 +184,46 @@ describe('devices', () => {
     expect((await senderTracks(a)).video).toMatchObject({ readyState: 'live' });
   });
 });
+
+describe('the remote video', () => {
+  it('attachRemote shows the other person from call to call, plays inline, and takes the chosen speaker within the call that chose it', async () => {
+    const [a, b] = await callBetween(page, uniqueRoom());
+    const attached = await run<{ same: boolean; autoplay: boolean; inline: boolean }>(
+      b,
+      `const video = T.attached = room.attachRemote();
+       video.muted = true;
+       document.body.append(video);
+       return { same: video.srcObject === room.remoteMedia && !!room.remoteMedia, autoplay: video.autoplay, inline: video.playsInline };`,
+    );
+    expect(attached).toEqual({ same: true, autoplay: true, inline: true });
+    await b.waitForFunction(() => (window as any).T.attached.videoWidth > 0, null, { timeout: 20_000 });
+
+    // Safari takes a speaker only within the click that chose it: set before anything is awaited.
+    const asked = await run<string[][]>(
+      b,
+      `const asked = [];
+       T.attached.setSinkId = async (id) => void asked.push(id);
+       const late = document.createElement('audio');
+       late.setSinkId = async (id) => void asked.push('late:' + id);
+       const result = room.switchActiveDevice('audiooutput', 'speaker-2');
+       const within = [...asked];
+       await result;
+       room.attachRemote(late);
+       return [within, asked];`,
+    );
+    expect(asked).toEqual([['speaker-2'], ['speaker-2', 'late:speaker-2']]);
+
+    // The call ends: nothing shown; the next call's stream is shown in the same element.
+    await run(a, 'await room.leaveRoom();');
+    await b.waitForFunction(() => (window as any).T.attached.srcObject === null, null, { timeout: 10_000 });
+    // Entering the room again, A calls B at once.
+    expect(await run(a, 'return room.joinRoom();')).toEqual({ success: true });
+    await b.waitForFunction(() => {
+      const { attached, room } = (window as any).T;
+      return attached.srcObject === room.remoteMedia && !!room.remoteMedia && attached.videoWidth > 0;
+    }, null, { timeout: 20_000 });
+
+    expect(await run(b, 'return room.detachRemote(T.attached).length === 1 && T.attached.srcObject === null;')).toBe(true);
+    expect(await run(b, 'try { room.attachRemote(document.body); } catch (error) { return error.code; }')).toBe('invalid-argument');
+  });
+});

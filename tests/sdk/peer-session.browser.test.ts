@@ -6,7 +6,7 @@
 import { expect } from '@esm-bundle/chai';
 import type { CignalError } from '../../sdk/errors.js';
 import { Logger } from '../../sdk/logger.js';
-import { PeerSession, ufrag, type OutgoingSignal } from '../../sdk/peer-session.js';
+import { PeerSession, ufrag, type SignalEvent, type SignalPayload } from '../../sdk/peer-session.js';
 
 type Description = RTCSessionDescriptionInit & { type: 'offer' | 'answer' };
 
@@ -33,10 +33,10 @@ function pair(): [impolite: Side, polite: Side] {
       polite,
       media: { stream: null, outgoing: () => null },
       logger: new Logger(polite ? 'polite' : 'impolite'),
-      send: (signal: OutgoingSignal) => {
+      send: (_event: SignalEvent, payload: SignalPayload<SignalEvent>) => {
         const other = sides[polite ? 0 : 1].session;
-        if (signal.kind === 'candidate') void other.handleCandidate(signal.candidate, side.session.id);
-        else if (signal.kind !== 'restartIce') side.sent.push(signal.description);
+        if ('candidate' in payload) void other.handleCandidate(payload.candidate, side.session.id);
+        else if ('description' in payload) side.sent.push(payload.description);
       },
       onTrack: () => {},
       onConnectionState: () => {},

@@ -194,7 +194,7 @@ describe('back online', () => {
   test('the path in use gets a moment: media arriving meanwhile makes no restart', () => {
     const { recovery, log } = watch();
     recovery.observe('connected');
-    recovery.online(false);
+    recovery.online({ flowing: false });
     vi.advanceTimersByTime(400);
     recovery.flowing();
     vi.advanceTimersByTime(60_000);
@@ -204,7 +204,7 @@ describe('back online', () => {
   test('no media within the path grace: the restart of a network change', () => {
     const { recovery, log } = watch();
     recovery.observe('connected');
-    recovery.online(false);
+    recovery.online({ flowing: false });
     vi.advanceTimersByTime(999);
     expect(log).toEqual([]);
     vi.advanceTimersByTime(1);
@@ -215,7 +215,7 @@ describe('back online', () => {
     const { recovery, log, signalling } = watch();
     recovery.observe('connected');
     signalling.up = false;
-    recovery.online(false);
+    recovery.online({ flowing: false });
     vi.advanceTimersByTime(2_000);
     expect(log).toEqual([]);
     signalling.up = true;
@@ -226,7 +226,7 @@ describe('back online', () => {
   test('media that never stopped: nothing to do', () => {
     const { recovery, log } = watch();
     recovery.observe('connected');
-    recovery.online(true);
+    recovery.online({ flowing: true });
     vi.advanceTimersByTime(60_000);
     expect(log).toEqual([]);
   });

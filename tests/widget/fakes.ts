@@ -2,7 +2,8 @@
 // ways to read what a person sees inside the element.
 import { Emitter } from '../../sdk/emitter.js';
 import { errorDetail } from '../../sdk/errors.js';
-import { CignalError } from '../../sdk/index.js';
+import { CignalError, Logger } from '../../sdk/index.js';
+import { RemoteView } from '../../sdk/remote-view.js';
 import type { CallState, Cignal, CignalData, CignalEvents, CreateRoomOptions, MediaState, Result } from '../../sdk/index.js';
 import type { CignalCall } from '../../widget/index.js';
 import '../../widget/index.js';
@@ -21,6 +22,8 @@ export class FakeCignal extends Emitter<CignalEvents> {
   /** Resolves once the events held while `createRoom` ran have been delivered (see `releaseHeld`). */
   readonly released: Promise<void>;
   #markReleased!: () => void;
+  /** The elements showing the other person, kept as the SDK keeps them (`attachRemote`). */
+  readonly #view = new RemoteView(new Logger('fake'));
 
   constructor(
     readonly options: CreateRoomOptions,
@@ -44,13 +47,24 @@ export class FakeCignal extends Emitter<CignalEvents> {
   }
 
   fire<E extends keyof CignalEvents>(event: E, ...args: CignalEvents[E]): void {
+    if (event === 'remoteStream') this.#view.show(args[0] as MediaStream);
     this.emit(event, ...args);
   }
 
   setState(state: CallState): void {
     const previous = this.state;
     this.state = state;
+    // As the SDK: the other person's stream is shown during a call only.
+    if (state !== 'calling' && state !== 'in-call' && state !== 'reconnecting') this.#view.show(null);
     this.emit('stateChange', { state, previous });
+  }
+
+  attachRemote<T extends HTMLMediaElement>(element: T): T {
+    return this.#view.attach(element);
+  }
+
+  detachRemote(element?: HTMLMediaElement): HTMLMediaElement[] {
+    return this.#view.detach(element);
   }
 
   /** The other person enters the room, as the SDK reports it. */
@@ -112,7 +126,8 @@ export class FakeCignal extends Emitter<CignalEvents> {
   async switchActiveDevice(kind: string, deviceId: string): Promise<Result> {
     this.calls.push(`switch:${kind}`);
     this.active[kind] = deviceId;
-    if (kind === 'audiooutput') this.speaker = deviceId;
+    // As the SDK: the speaker is set on the attached elements before anything is awaited.
+    if (kind === 'audiooutput') this.#view.setSpeaker((this.speaker = deviceId));
     this.emit('activeDeviceChanged', { kind: kind as 'audioinput', deviceId, reason: 'switched' });
     return { success: true };
   }
