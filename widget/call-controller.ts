@@ -125,10 +125,13 @@ export class CallController implements ReactiveController {
     const { audio = true, video = true } = this.#settings().options.mediaConstraints ?? {};
     let stream: MediaStream | null;
     try {
+      const update = () => this.#host.requestUpdate();
       stream = await this.prejoin.open({ audio, video }, {
-        onChange: (devices) => {
-          if (devices) this.devices = devices;
-          this.#host.requestUpdate();
+        onStateChange: update,
+        onActiveDevice: update,
+        onDevices: (devices) => {
+          this.devices = devices;
+          update();
         },
         onError: (error) => this.#emit('clientError', errorDetail(error)),
       });
@@ -164,7 +167,6 @@ export class CallController implements ReactiveController {
     void this.cignal?.leaveRoom();
     this.#run.abort();
     this.prejoin.close();
-    this.prejoin.joined = null;
     this.chat.clear();
     this.cignal = this.local = this.remote = this.network = this.code = null;
     this.starting = false;

@@ -45,10 +45,9 @@ export class Chat {
     if (!seen) this.unread = Math.min(this.unread + 1, MAX_MESSAGES);
   }
 
-  /** The chat was opened: what came is read. */
+  /** The chat was opened (which renders the element again): what came is read. */
   read(): void {
     this.unread = 0;
-    this.#host.requestUpdate();
   }
 
   /** The session ended: its lines go. */

@@ -6,9 +6,12 @@ import type { Cignal, CignalError, CreateRoomOptions, DeviceKind, Result } from 
 
 const log = new Logger('cignal-call:prejoin');
 
-/** What the preview tells the element: something changed, or failed. */
+/** What the preview tells the element, as LocalMedia tells the SDK: something changed, or failed. */
 export interface PreviewHandlers {
-  onChange(devices?: MediaDeviceInfo[]): void;
+  /** The microphone or camera changed without being asked (a device went away). */
+  onStateChange(): void;
+  onActiveDevice(): void;
+  onDevices(devices: MediaDeviceInfo[]): void;
   onError(error: CignalError): void;
 }
 
@@ -50,16 +53,12 @@ export class Prejoin {
    * tracks that opened after the release are stopped now); rejects when the devices failed.
    */
   async open(constraints: MediaStreamConstraints, handlers: PreviewHandlers): Promise<MediaStream | null> {
-    const changed = () => handlers.onChange();
     const preview = (this.preview = new LocalMedia({
       constraints,
       logger: log,
       // Nothing is sent before joining: there is no sender to move.
       onOutgoing: async () => {},
-      onStateChange: changed,
-      onActiveDevice: changed,
-      onDevices: (devices) => handlers.onChange(devices),
-      onError: handlers.onError,
+      ...handlers,
     }));
     try {
       const stream = await (this.#started = preview.acquire());
@@ -85,10 +84,10 @@ export class Prejoin {
       await this.#started.catch(() => {});
       await preview.idle();
       if (this.preview !== preview) return { success: false };
-      this.joined = { mediaConstraints: joinConstraints(preview) };
+      const mediaConstraints = joinConstraints(preview);
       const chosen = deviceKinds.map((kind) => [kind, preview.activeDevice(kind)] as const);
       this.close();
-      const cignal = await enter(this.joined);
+      const cignal = await enter((this.joined = { mediaConstraints }));
       // A speaker chosen, or a camera chosen while it was off, applies in the room too.
       for (const [kind, deviceId] of chosen) {
         if (cignal && deviceId && cignal.getActiveDevice(kind) !== deviceId) void cignal.switchActiveDevice(kind, deviceId);
@@ -98,9 +97,9 @@ export class Prejoin {
     return this.#joining;
   }
 
-  /** Leaves the pre-join screen: the preview's camera and microphone are turned off. */
+  /** Leaves the pre-join screen: the preview's camera and microphone are turned off, and what Join chose is forgotten. */
   close(): void {
     this.preview?.release();
-    this.preview = null;
+    this.preview = this.joined = null;
   }
 }
