@@ -13,3 +13,8 @@ export type { NetworkQuality, NetworkStatus } from './stats.js';
 export { ServerErrorCode } from './protocol/errors.js';
 export { Logger } from './logger.js';
 export { getUrlParam } from './url.js';
+// The building blocks <cignal-call> shares with the SDK: the payload of an error event, the error
+// for a failed camera or microphone, and the local media its pre-join screen opens before a room
+// is entered (with the device kinds, and whether the speaker can be chosen here).
+export { errorDetail } from './errors.js';
+export { LocalMedia, canChooseSpeaker, deviceKinds, mediaError } from './local-media.js';

@@ -2,7 +2,7 @@
 // next to the message box, opened and closed from the chat button (which counts what arrived while
 // it was closed). New lines are added at the end, so the live region announces only them.
 import { css, html, type TemplateResult } from 'lit';
-import type { Message } from './call-controller.js';
+import type { Message } from './chat.js';
 import { icon } from './icons.js';
 import type { CignalLabels } from './labels.js';
 

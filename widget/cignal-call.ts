@@ -20,6 +20,44 @@ const onUnlessOff = {
   fromAttribute: (value: string | null) => value === null || !/^(false|off|no|0)$/i.test(value.trim()),
 };
 
+/** What the pieces of the template share, worked out once per render. */
+interface View {
+  l: CignalLabels;
+  /** The other person's name, or the label that stands for it. */
+  peer: string;
+  /** On the pre-join screen. */
+  previewing: boolean;
+  /** A call is being set up, on, or being restored. */
+  active: boolean;
+  /** The chat (its button and panel) is offered: not on the pre-join screen, nor under `no-chat`. */
+  chat: boolean;
+}
+
+type Panel = 'chat' | 'devices';
+
+interface IconButton {
+  part: string;
+  icon: IconName;
+  /** The accessible name, and the tooltip. */
+  label: string;
+  /** Default: true. */
+  enabled?: boolean;
+  click(): void;
+  /** For toggles: `aria-pressed`. */
+  pressed?: boolean | typeof nothing;
+  /** Crosses the icon out (a muted microphone, a stopped camera). */
+  off?: boolean;
+}
+
+interface PanelButton {
+  enabled: boolean;
+  /** How many things wait in the panel (unread messages). */
+  badge?: number;
+}
+
+const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = nothing, off }: IconButton) =>
+  html`<button part=${part} class="icon" aria-label=${label} data-tip=${label} aria-pressed=${pressed} ?disabled=${!enabled} @click=${click}>${icon(name, { off })}</button>`;
+
 /**
  * A 1:1 video call: remote video large with the other person's microphone, camera and screen-share
  * state on it, local video picture-in-picture (drag it to any corner), network-quality bars, and one
@@ -308,6 +346,14 @@ export class CignalCall extends LitElement {
   }
 
   override updated(changed: PropertyValues<this>): void {
+    this.#showStreams();
+    showActive(this.renderRoot, (kind) => this.#call.activeDevice(kind));
+    this.#keepFocus(changed);
+    this.#scrollChat();
+  }
+
+  /** The streams on the videos, and the speaker chosen for the other person. */
+  #showStreams(): void {
     const video = (part: string) => this.renderRoot.querySelector<HTMLVideoElement>(`[part=${part}]`)!;
     // Streams are set here, only when they change: a .srcObject binding would set them on every
     // render (Lit sets object values each time), and setting srcObject again, even to the same
@@ -315,24 +361,28 @@ export class CignalCall extends LitElement {
     const local = this.#call.local;
     if (video('local-video').srcObject !== local) video('local-video').srcObject = local;
     this.#attachRemote(video('remote-video'));
+  }
+
+  /** The keyboard focus follows what changed, instead of dropping on the page. */
+  #keepFocus(changed: PropertyValues<this>): void {
+    const find = (selector: string) => this.renderRoot.querySelector<HTMLElement>(selector);
     // A button that turned off under the keyboard (Call once calling, Hang up once ended) hands
-    // focus to the action that is now available, instead of dropping it on the page.
-    if (this.renderRoot.querySelector('button:focus:disabled')) {
-      this.renderRoot.querySelector<HTMLElement>('.primary:enabled,[part=retry-button]')?.focus();
-    }
-    showActive(this.renderRoot, (kind) => this.#call.activeDevice(kind));
+    // focus to the action that is now available.
+    if (find('button:focus:disabled')) find('.primary:enabled,[part=retry-button]')?.focus();
     // A panel that opened takes the focus; one that closed gives it back to its button. The
     // device list comes a moment after the menu: the focus moves on to it if still on the menu.
-    const find = (selector: string) => this.renderRoot.querySelector<HTMLElement>(selector);
     const was = changed.get('open' as keyof CignalCall) as CignalCall['open'] | undefined;
     const menu = find('[part=device-menu]');
     if (was !== undefined && this.open === 'devices') (find('[part=device-menu] select') ?? menu)?.focus();
     else if (menu && this.shadowRoot?.activeElement === menu) find('[part=device-menu] select')?.focus();
     if (was !== undefined && this.open === 'chat') find('[part=message-input]')?.focus();
     if (was && !this.open) find(`[part=${was === 'devices' ? 'settings' : 'chat'}-button]`)?.focus();
-    // The newest message stays in view, next to the message box.
-    const messages = find('[part=messages]');
-    const count = messages ? this.#call.messages.length : -1;
+  }
+
+  /** The newest message stays in view, next to the message box. */
+  #scrollChat(): void {
+    const messages = this.renderRoot.querySelector<HTMLElement>('[part=messages]');
+    const count = messages ? this.#call.chat.messages.length : -1;
     if (messages && count !== this.#scrolledTo) messages.scrollTop = messages.scrollHeight;
     this.#scrolledTo = count;
   }
@@ -387,10 +437,10 @@ export class CignalCall extends LitElement {
     });
   };
 
-  #toggle(panel: 'chat' | 'devices'): void {
+  #togglePanel(panel: Panel): void {
     this.open = this.open === panel ? null : panel;
     if (this.open === 'devices') void this.#call.listDevices();
-    if (this.open === 'chat') this.#call.readMessages();
+    if (this.open === 'chat') this.#call.chat.read();
   }
 
   get #isFullscreen(): boolean {
@@ -424,99 +474,144 @@ export class CignalCall extends LitElement {
   };
 
   override render() {
+    const view = this.#view();
+    const chat = this.open === 'chat' && view.chat;
+    const present = view.active || this.state === 'ready';
+    return html`
+      <div class="call ${chat ? 'with-chat' : ''}">
+        ${this.#stage(view)}
+        ${chat ? chatPanel(view.l, { messages: this.#call.chat.messages, enabled: present, submit: this.#submit, close: () => (this.open = null) }) : nothing}
+      </div>
+      ${this.#errorMessage(view.l)} ${this.#shareLink(view.l)} ${this.#controls(view)}
+    `;
+  }
+
+  /** What the pieces of the template share, worked out once per render. */
+  #view(): View {
+    const custom = this.labels ?? {};
+    const labels: CignalLabels = { ...defaultLabels, ...custom, errors: { ...defaultLabels.errors, ...custom.errors } };
+    const state = this.state;
+    const onPreview = !!this.#call.prejoin.preview;
+    return {
+      l: labels,
+      peer: this.#call.cignal?.data.remoteDisplayName || labels.peer,
+      previewing: onPreview,
+      active: state === 'calling' || state === 'in-call' || state === 'reconnecting',
+      chat: !this.noChat && !onPreview,
+    };
+  }
+
+  /** The videos, and over them the other person's state, the status, the network and verify controls, the device menu. */
+  #stage({ l, peer, previewing, active }: View) {
     const call = this.#call;
     const cignal = call.cignal;
+    const status = previewing ? l.prejoin : call.starting ? l.starting : call.reconnecting ? l.reconnecting : l[this.state];
+    return html`<div part="stage" class=${previewing ? 'preview' : ''}>
+      <video part="remote-video" aria-label=${peer} autoplay playsinline></video>
+      ${call.remote && cignal ? remoteState(l, peer, cignal.remoteMediaState) : nothing}
+      <video part="local-video" class=${this.#corner} aria-label=${l.you} muted .muted=${true} autoplay playsinline @pointerdown=${previewing ? nothing : this.#drag}></video>
+      <p part="status" role="status" aria-live="polite">${status.replace('{name}', peer)} ${call.copied ? l.copied : ''}</p>
+      ${active ? this.#callIndicators(l) : nothing}
+      ${this.open === 'devices' && !this.noSettings
+        ? deviceMenu(l, {
+            devices: call.devices,
+            active: (kind) => call.activeDevice(kind),
+            choose: (kind, deviceId) => void call.switchDevice(kind, deviceId),
+            close: () => (this.open = null),
+          })
+        : nothing}
+    </div>`;
+  }
+
+  /** During a call: the network bars and the verify control. */
+  #callIndicators(l: CignalLabels) {
     const state = this.state;
-    const custom = this.labels ?? {};
-    const l: CignalLabels = { ...defaultLabels, ...custom, errors: { ...defaultLabels.errors, ...custom.errors } };
-    const peer = cignal?.data.remoteDisplayName || l.peer;
-    const previewing = !!call.preview;
-    const active = state === 'calling' || state === 'in-call' || state === 'reconnecting';
-    const present = active || state === 'ready';
+    const network = (state === 'in-call' || state === 'reconnecting') && !this.noNetworkQuality ? this.#call.network : null;
+    const code = this.#call.code;
+    if (!network && !code) return nothing;
+    return html`<div class="network">
+      ${network ? networkQuality(l, network, { open: this.details, toggle: () => (this.details = !this.details) }) : nothing}
+      ${code ? verifyControl(l, code, { open: this.verifying, toggle: () => (this.verifying = !this.verifying) }) : nothing}
+    </div>`;
+  }
+
+  /** The error in plain words, with Retry when the call could not start. */
+  #errorMessage(l: CignalLabels) {
+    const error = this.#call.error;
+    return error
+      ? html`<p part="error" role="alert">
+          ${l.errors[error.code] ?? String(error.reason)}
+          ${this.state === 'error' ? html`<button part="retry-button" @click=${() => this.#call.retry()}>${l.retry}</button>` : nothing}
+        </p>`
+      : nothing;
+  }
+
+  /** The room link while waiting alone. */
+  #shareLink(l: CignalLabels) {
+    const link = this.#call.cignal?.shareLink;
+    return link && this.state === 'waiting'
+      ? html`<p part="share-link">
+          ${l.shareLink} <a href=${link}>${link}</a>
+          <button part="copy-link-button" @click=${() => this.#call.copyLink()}>${l.copyLink}</button>
+        </p>`
+      : nothing;
+  }
+
+  /** The row of buttons: microphone, camera, screen share, settings, chat, full screen, then Join, Call or Hang up, then the slot. */
+  #controls(view: View) {
+    const { l, previewing, chat } = view;
+    const call = this.#call;
     const media = call.media;
-    const open = this.open;
-    const button = (part: string, name: IconName, label: string, enabled: boolean, click: () => void, pressed?: boolean | typeof nothing, off = false) =>
-      html`<button part=${part} class="icon" aria-label=${label} data-tip=${label} aria-pressed=${pressed ?? nothing} ?disabled=${!enabled} @click=${click}>${icon(name, off)}</button>`;
-    const toggle = (kind: keyof MediaState, part: string, name: IconName, label: string) => {
+    const mediaToggle = (kind: keyof MediaState, part: string, name: IconName, label: string) => {
       // Neither on nor off while there is nothing to send (starting, ended, error).
       const on = !!media?.[kind];
-      return button(part, name, label, !!media, () => void call.setMedia(kind, !on), media ? on : nothing, !!media && kind !== 'screenShare' && !on);
+      const off = !!media && kind !== 'screenShare' && !on;
+      return iconButton({ part, icon: name, label, enabled: !!media, click: () => void call.setMedia(kind, !on), pressed: media ? on : nothing, off });
     };
-    const panel = (part: string, name: IconName, label: string, which: 'chat' | 'devices', enabled: boolean, badge = 0) =>
-      html`<button part=${part} class="icon" aria-label=${badge ? `${label}, ${l.unread.replace('{count}', String(badge))}` : label} data-tip=${label}
-        aria-expanded=${open === which} aria-controls=${open === which ? (which === 'chat' ? 'chat' : 'device-menu') : nothing} ?disabled=${!enabled} @click=${() => this.#toggle(which)}>
-        ${icon(name)}${badge ? html`<span class="badge" aria-hidden="true">${badge}</span>` : nothing}
-      </button>`;
     const canShare = !this.noScreenShare && !previewing && !!navigator.mediaDevices?.getDisplayMedia;
     const canFullscreen = !this.noFullscreen && document.fullscreenEnabled;
-    const chat = !this.noChat && !previewing;
-    const showNetwork = !!call.network && (state === 'in-call' || state === 'reconnecting') && !this.noNetworkQuality;
-    const status = previewing ? l.prejoin : call.starting ? l.starting : call.reconnecting ? l.reconnecting : l[state];
-    const error = call.error;
-    const link = cignal?.shareLink;
-    // One button, so that focus stays on it as it turns from Call into Hang up and back.
-    const [primaryPart, primaryLabel, primaryEnabled, primaryClick] = previewing
+    const fullscreen = this.#isFullscreen;
+    return html`<div part="controls">
+      ${mediaToggle('microphone', 'mic-button', 'microphone', l.microphone)} ${mediaToggle('camera', 'camera-button', 'camera', l.camera)}
+      ${canShare ? mediaToggle('screenShare', 'screen-share-button', 'screen', l.screenShare) : nothing}
+      ${this.noSettings ? nothing : this.#panelButton(l, 'devices', { enabled: !!media })}
+      ${chat ? this.#panelButton(l, 'chat', { enabled: !!call.cignal, badge: call.chat.unread }) : nothing}
+      ${canFullscreen
+        ? iconButton({ part: 'fullscreen-button', icon: fullscreen ? 'exitFullscreen' : 'fullscreen', label: l.fullscreen, click: () => this.#fullscreen(), pressed: fullscreen })
+        : nothing}
+      ${this.#primaryButton(view)}
+      <slot></slot>
+    </div>`;
+  }
+
+  /** The settings or chat button: it opens and closes its panel (`aria-expanded`); its badge counts what waits there. */
+  #panelButton(l: CignalLabels, panel: Panel, { enabled, badge = 0 }: PanelButton) {
+    const open = this.open === panel;
+    const name = panel === 'chat' ? 'chat' : 'settings';
+    const label = l[name];
+    return html`<button part="${name}-button" class="icon" aria-label=${badge ? `${label}, ${l.unread.replace('{count}', String(badge))}` : label} data-tip=${label}
+      aria-expanded=${open} aria-controls=${open ? (panel === 'chat' ? 'chat' : 'device-menu') : nothing} ?disabled=${!enabled} @click=${() => this.#togglePanel(panel)}>
+      ${icon(name)}${badge ? html`<span class="badge" aria-hidden="true">${badge}</span>` : nothing}
+    </button>`;
+  }
+
+  /** One button, so that focus stays on it as it turns from Call into Hang up and back; Join on the pre-join screen. */
+  #primaryButton({ l, previewing, active }: View) {
+    const call = this.#call;
+    const [part, label, enabled, click] = previewing
       ? ['join-button', l.join, !call.starting, () => this.join()]
       : active
         ? ['hangup-button', l.hangUp, true, () => this.hangUp()]
-        : ['call-button', l.call, !!cignal && Cignal.isSupported() && (state === 'ready' || state === 'ended'), () => this.call()];
-
-    return html`
-      <div class="call ${open === 'chat' && chat ? 'with-chat' : ''}">
-        <div part="stage" class=${previewing ? 'preview' : ''}>
-          <video part="remote-video" aria-label=${peer} autoplay playsinline></video>
-          ${call.remote && cignal ? remoteState(l, peer, cignal.remoteMediaState) : nothing}
-          <video part="local-video" class=${this.#corner} aria-label=${l.you} muted .muted=${true} autoplay playsinline @pointerdown=${previewing ? nothing : this.#drag}></video>
-          <p part="status" role="status" aria-live="polite">${status.replace('{name}', peer)} ${call.copied ? l.copied : ''}</p>
-          ${(showNetwork || call.code) && active
-            ? html`<div class="network">
-                ${showNetwork ? networkQuality(l, call.network!, this.details, () => (this.details = !this.details)) : nothing}
-                ${call.code ? verifyControl(l, call.code, this.verifying, () => (this.verifying = !this.verifying)) : nothing}
-              </div>`
-            : nothing}
-          ${open === 'devices' && !this.noSettings
-            ? deviceMenu(l, {
-                devices: call.devices,
-                active: (kind) => call.activeDevice(kind),
-                choose: (kind, deviceId) => void call.switchDevice(kind, deviceId),
-                close: () => (this.open = null),
-              })
-            : nothing}
-        </div>
-        ${open === 'chat' && chat
-          ? chatPanel(l, { messages: call.messages, enabled: present, submit: this.#submit, close: () => (this.open = null) })
-          : nothing}
-      </div>
-      ${error
-        ? html`<p part="error" role="alert">
-            ${l.errors[error.code] ?? String(error.reason)}
-            ${state === 'error' ? html`<button part="retry-button" @click=${() => call.retry()}>${l.retry}</button>` : nothing}
-          </p>`
-        : nothing}
-      ${link && state === 'waiting'
-        ? html`<p part="share-link">
-            ${l.shareLink} <a href=${link}>${link}</a>
-            <button part="copy-link-button" @click=${() => call.copyLink()}>${l.copyLink}</button>
-          </p>`
-        : nothing}
-      <div part="controls">
-        ${toggle('microphone', 'mic-button', 'microphone', l.microphone)} ${toggle('camera', 'camera-button', 'camera', l.camera)}
-        ${canShare ? toggle('screenShare', 'screen-share-button', 'screen', l.screenShare) : nothing}
-        ${this.noSettings ? nothing : panel('settings-button', 'settings', l.settings, 'devices', !!media)}
-        ${chat ? panel('chat-button', 'chat', l.chat, 'chat', !!cignal, call.unread) : nothing}
-        ${canFullscreen ? button('fullscreen-button', this.#isFullscreen ? 'exitFullscreen' : 'fullscreen', l.fullscreen, true, () => this.#fullscreen(), this.#isFullscreen) : nothing}
-        <button part=${primaryPart} class="wide primary" aria-label=${primaryLabel} data-tip=${primaryLabel} ?disabled=${!primaryEnabled} @click=${primaryClick}>
-          ${previewing ? primaryLabel : icon('phone')}
-        </button>
-        <slot></slot>
-      </div>
-    `;
+        : ['call-button', l.call, !!call.cignal && Cignal.isSupported() && (this.state === 'ready' || this.state === 'ended'), () => this.call()];
+    return html`<button part=${part} class="wide primary" aria-label=${label} data-tip=${label} ?disabled=${!enabled} @click=${click}>
+      ${previewing ? label : icon('phone')}
+    </button>`;
   }
 
   #submit = async (event: SubmitEvent) => {
     event.preventDefault();
     const form = event.target as HTMLFormElement;
-    if (await this.#call.send(form.message.value)) form.reset();
+    if (await this.#call.chat.send(form.message.value)) form.reset();
   };
 }
 

@@ -1,8 +1,7 @@
 // The device menu of <cignal-call>: the camera, microphone and (where the browser can choose one)
 // speaker in use, each a native select, so it works from the keyboard and with screen readers as is.
 import { css, html, nothing, type TemplateResult } from 'lit';
-import type { DeviceKind } from '../sdk/index.js';
-import { canChooseSpeaker } from '../sdk/local-media.js';
+import { canChooseSpeaker, type DeviceKind } from '../sdk/index.js';
 import { escapeCloses } from './chat-panel.js';
 import type { CignalLabels } from './labels.js';
 

@@ -22,13 +22,12 @@ export type CignalEventMap = { [E in SdkEvent as CignalEventName<E>]: CustomEven
 export const eventName = <E extends SdkEvent>(event: E): CignalEventName<E> =>
   `cignal-${event.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` as CignalEventName<E>;
 
-/** One factory per event: `cignalEvents.remoteStream(stream)` makes a `cignal-remote-stream` event. */
-export const cignalEvents = Object.fromEntries(
-  sdkEvents.map((event) => [
-    event,
-    (detail: unknown) => new CustomEvent(eventName(event), { detail, bubbles: true, composed: true }),
-  ]),
-) as { [E in SdkEvent]: (detail: CignalEventDetail<E>) => CignalEventMap[CignalEventName<E>] };
+/**
+ * The DOM event for an SDK event, made from the SDK listener's arguments: the first is the
+ * `detail` (null for events that have none).
+ */
+export const cignalEvent = <E extends SdkEvent>(event: E, ...[detail = null]: CignalEvents[E]): CustomEvent =>
+  new CustomEvent(eventName(event), { detail, bubbles: true, composed: true });
 
 declare global {
   interface GlobalEventHandlersEventMap extends CignalEventMap {}

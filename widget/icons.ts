@@ -18,7 +18,7 @@ const paths = {
 export type IconName = keyof typeof paths;
 
 /** `off` crosses the icon out: microphone muted, camera stopped. */
-export const icon = (name: IconName, off = false): SVGTemplateResult =>
+export const icon = (name: IconName, { off }: { off?: boolean } = {}): SVGTemplateResult =>
   svg`<svg viewBox="0 0 24 24" aria-hidden="true"><path d=${off ? `${paths[name]}M3 3l18 18` : paths[name]} /></svg>`;
 
 /** Signal bars: three for good, two for fair, one for poor, none (crossed out) when lost. */

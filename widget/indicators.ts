@@ -29,15 +29,21 @@ export function remoteState(l: CignalLabels, name: string, media: MediaState): T
     ${media.camera || media.screenShare ? nothing : html`<div class="avatar" aria-hidden="true">${initials(name)}</div>`}
     ${media.screenShare ? html`<p class="sharing">${say(l.sharing)}</p>` : nothing}
     <p class="name">
-      ${media.microphone ? nothing : html`<span role="img" aria-label=${say(l.muted)}>${icon('microphone', true)}</span>`}${name}
+      ${media.microphone ? nothing : html`<span role="img" aria-label=${say(l.muted)}>${icon('microphone', { off: true })}</span>`}${name}
     </p>
   </div>`;
 }
 
 const bars: Record<NetworkQuality, number> = { good: 3, fair: 2, poor: 1, lost: 0 };
 
+/** A control that shows and hides its details: whether they are shown, and what pressing it does. */
+export interface Disclosure {
+  open: boolean;
+  toggle(): void;
+}
+
 /** Signal bars for the call's network quality; pressing them shows the measured details. */
-export function networkQuality(l: CignalLabels, status: NetworkStatus, open: boolean, toggle: () => void): TemplateResult {
+export function networkQuality(l: CignalLabels, status: NetworkStatus, { open, toggle }: Disclosure): TemplateResult {
   const details = l.networkDetails
     .replace('{rtt}', status.rttMs === null ? '–' : String(Math.round(status.rttMs)))
     .replace('{loss}', (status.packetLoss * 100).toFixed(1))
@@ -51,7 +57,7 @@ export function networkQuality(l: CignalLabels, status: NetworkStatus, open: boo
 }
 
 /** The verify control: a shield that shows the call's verification code, and what to do with it. */
-export function verifyControl(l: CignalLabels, code: string, open: boolean, toggle: () => void): TemplateResult {
+export function verifyControl(l: CignalLabels, code: string, { open, toggle }: Disclosure): TemplateResult {
   return html`<button part="verify-button" class="icon" aria-expanded=${open} aria-controls=${open ? 'verification' : nothing} aria-label=${l.verify} data-tip=${l.verify} @click=${toggle}>
       ${icon('shield')}
     </button>
