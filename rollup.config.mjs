@@ -71,6 +71,47 @@ const withoutSocketBinary = {
 };
 
 /**
+ * engine.io-parser's packets as text only (about 0.3 KB gzip less): with socket.io-parser's
+ * binary attachments left out (above), engine.io is never handed a Blob or an ArrayBuffer to
+ * send, so the Blob and base64 encoders and the base64 table go. Received binary is still read
+ * (an ArrayBuffer over WebSocket, base64 over polling, decoded with atob), should a server send it.
+ */
+const textOnlyEngineParser = {
+  name: 'text-only-engine-parser',
+  resolveId(source, importer) {
+    if (!importer?.includes('engine.io-parser')) return null;
+    if (source === './encodePacket.js') return `\0eio-encode:${dirname(importer)}/`;
+    if (source === './decodePacket.js') return `\0eio-decode:${dirname(importer)}/`;
+    return null;
+  },
+  load(id) {
+    const at = id.indexOf(':');
+    const [kind, dir] = [id.slice(0, at), id.slice(at + 1)];
+    if (kind === '\0eio-encode') {
+      return [
+        `import { PACKET_TYPES } from '${dir}commons.js';`,
+        "export const encodePacket = ({ type, data }, _supportsBinary, callback) => callback(PACKET_TYPES[type] + (data || ''));",
+        "export const encodePacketToBinary = (packet, callback) => encodePacket(packet, false, (text) => callback(new TextEncoder().encode(text)));",
+      ].join('\n');
+    }
+    if (kind === '\0eio-decode') {
+      return [
+        `import { ERROR_PACKET, PACKET_TYPES_REVERSE } from '${dir}commons.js';`,
+        "const binary = (data, binaryType) => (binaryType === 'blob' ? (data instanceof Blob ? data : new Blob([data])) : data instanceof ArrayBuffer ? data : data.buffer);",
+        'export const decodePacket = (encoded, binaryType) => {',
+        "  if (typeof encoded !== 'string') return { type: 'message', data: binary(encoded, binaryType) };",
+        "  if (encoded[0] === 'b') return { type: 'message', data: binary(Uint8Array.from(atob(encoded.slice(1)), (c) => c.charCodeAt(0)), binaryType) };",
+        '  const type = PACKET_TYPES_REVERSE[encoded[0]];',
+        '  if (!type) return ERROR_PACKET;',
+        '  return encoded.length > 1 ? { type, data: encoded.slice(1) } : { type };',
+        '};',
+      ].join('\n');
+    }
+    return null;
+  },
+};
+
+/**
  * The element's styles without comments and indentation (Lit's css`` templates in our widget
  * modules). Their CSS has no quoted strings with spaces and no interpolations (checked here), so
  * collapsing whitespace changes nothing but the size. Line breaks stay, so the source maps hold.
@@ -94,7 +135,7 @@ const compactStyles = {
 };
 
 // The "browser" condition picks socket.io-client's build without the debug module.
-const plugins = [withoutWebTransport, fetchPolling, withoutSocketBinary, compactStyles, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
+const plugins = [withoutWebTransport, fetchPolling, withoutSocketBinary, textOnlyEngineParser, compactStyles, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
 const minify = (module) => terser({ ecma: 2020, module, compress: { passes: 3 }, format: { comments: false } });
 
 export default [

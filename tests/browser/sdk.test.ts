@@ -292,6 +292,33 @@ describe('leaving versus dropping', () => {
     await waitForEvent(b, 'information');
   });
 
+  it('where WebSocket fails, the bundle joins and calls over HTTP long-polling, and messages with any text arrive intact', async () => {
+    // A network where WebSocket connections fail (here: sent to a closed port), as behind a proxy
+    // that refuses upgrades: socket.io's fallback carries the room and the call.
+    const open = async () => {
+      const p = await suite.open(`${suite.server.url}/healthz`);
+      await p.evaluate(() => {
+        const Real = WebSocket;
+        (window as any).WebSocket = class extends Real {
+          constructor(url: string | URL, protocols?: string | string[]) {
+            super(String(url).replace(/^(wss?:\/\/)[^/]+/, '$1127.0.0.1:9'), protocols);
+          }
+        };
+      });
+      await installHarness(p, packageVersion);
+      return p;
+    };
+    const [a, b] = await call(open, uniqueRoom());
+    expect(await a.evaluate(() => (window as any).T.room.socket.io.engine.transport.name)).toBe('polling');
+    expect(await b.evaluate(() => (window as any).T.room.socket.io.engine.transport.name)).toBe('polling');
+    // Through the server, not the call's channel: its text crosses the polling payloads' packet separator and non-ASCII.
+    await a.evaluate(() => (window as any).T.room.pc.close());
+    const text = { note: 'b\u001e4 héllo 📞', list: [1, 'two'] };
+    expect(await a.evaluate((text) => (window as any).T.room.inform(text), text)).toEqual({ success: true });
+    await waitForEvent(b, 'information');
+    expect((await events(b, 'information'))[0]!.arg).toEqual(text);
+  });
+
   it('closing the page ends the presence at once: the other side hears peerHangUp long before any grace period', async () => {
     const [a, b] = await callBetween(uniqueRoom());
     const started = Date.now();
