@@ -112,6 +112,31 @@ const textOnlyEngineParser = {
 };
 
 /**
+ * engine.io-client's URI parser on the browser's URL (about 0.3 KB gzip less) instead of a
+ * regular expression written for browsers without it. socket.io-client and engine.io-client
+ * read `protocol` (without its colon), `host` (the hostname, an IPv6 address without brackets),
+ * `port`, `path` and `query` of it; what they do with them is unchanged. An address without a
+ * scheme (engine.io's `host` option) is read as http.
+ */
+const urlParse = {
+  name: 'url-parse',
+  resolveId(source, importer) {
+    return source === './contrib/parseuri.js' && importer?.includes('engine.io-client') ? '\0eio-parseuri' : null;
+  },
+  load(id) {
+    if (id !== '\0eio-parseuri') return null;
+    return [
+      'export function parse(source) {',
+      "  if (source.length > 8000) throw 'URI too long';",
+      "  const url = new URL(/^[a-z][a-z\\d+.-]*:\\/\\//i.test(source) ? source : `http://${source}`);",
+      "  const host = url.hostname.replace(/^\\[(.*)\\]$/, '$1');",
+      "  return { source, protocol: url.protocol.slice(0, -1), host, port: url.port, path: url.pathname, query: url.search.slice(1), ipv6uri: host.includes(':') };",
+      '}',
+    ].join('\n');
+  },
+};
+
+/**
  * The element's styles without comments and indentation (Lit's css`` templates in our widget
  * modules). Their CSS has no quoted strings with spaces and no interpolations (checked here), so
  * collapsing whitespace changes nothing but the size. Line breaks stay, so the source maps hold.
@@ -135,7 +160,7 @@ const compactStyles = {
 };
 
 // The "browser" condition picks socket.io-client's build without the debug module.
-const plugins = [withoutWebTransport, fetchPolling, withoutSocketBinary, textOnlyEngineParser, compactStyles, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
+const plugins = [withoutWebTransport, fetchPolling, withoutSocketBinary, textOnlyEngineParser, urlParse, compactStyles, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
 const minify = (module) => terser({ ecma: 2020, module, compress: { passes: 3 }, format: { comments: false } });
 
 export default [

@@ -13,7 +13,6 @@ import { PeerSession, ufrag, type SendSignal, type TrackKind, type TrackSource }
 import { Recovery, type RecoveryOptions } from './recovery.js';
 import { NetworkMonitor, selectedPairBytes, type NetworkStatus } from './stats.js';
 import { watchTurn } from './turn.js';
-import { randomId } from './url.js';
 import { verificationCode } from './verify.js';
 
 const MAX_REBUILDS = 3;
@@ -75,7 +74,7 @@ const ICE_BLIP_MS = 250;
 export const PATH_CHECK_MS = 2_000;
 /** How many such windows the browser gets to move to the new path while the old one still carries the call. */
 const PATH_CHECK_WINDOWS = 5;
-/** How often a ping goes out while `restartIce` waits for the other side to answer one. */
+/** How long `restartIce` waits before it pings again after a ping went unanswered. */
 const PING_MS = 500;
 
 export class Call extends Emitter<CallEvents> {
@@ -100,8 +99,6 @@ export class Call extends Emitter<CallEvents> {
   #lossWatch: FlowWatch | null = null;
   /** Watches the path an ICE restart moved to. */
   #pathWatch: FlowWatch | null = null;
-  /** Pings sent by `restartIce`, and what to call when one is answered. */
-  readonly #pings = new Map<string, () => void>();
   #blip: ReturnType<typeof setTimeout> | undefined;
   readonly #recovery: Recovery;
   /** Woken when the connection is rebuilt, a path is confirmed, or the call ends (see `#until`). */
@@ -222,8 +219,8 @@ export class Call extends Emitter<CallEvents> {
     };
     this.session.restart();
     while (await this.#until(restarted, deadline)) {
-      // A channel that cannot ask (null): what arrives here is all there is to go by.
-      if ((await this.#ping(Math.min(deadline, performance.now() + PATH_CHECK_MS))) !== false) return true;
+      // No channel open to ask on: what arrives here is all there is to go by.
+      if ((await this.#channel?.ping(Math.min(deadline, performance.now() + PATH_CHECK_MS))) !== false) return true;
       // Not answered (or no channel to ask on just now): another try a moment later, within the deadline.
       await new Promise((resolve) => setTimeout(resolve, Math.min(PING_MS, Math.max(0, deadline - performance.now()))));
     }
@@ -243,30 +240,6 @@ export class Call extends Emitter<CallEvents> {
       this.#waiters.add(check);
       check();
     });
-  }
-
-  /** Sends pings over the call's data channel until one is answered (true) or `deadline` (false); null with no channel open to ask on. */
-  async #ping(deadline: number): Promise<boolean | null> {
-    if (!this.#channel?.open) return null;
-    const ids: string[] = [];
-    const answered = await new Promise<boolean>((resolve) => {
-      const finish = (outcome: boolean) => {
-        clearInterval(timer);
-        clearTimeout(end);
-        resolve(outcome);
-      };
-      const send = () => {
-        const id = randomId(9);
-        ids.push(id);
-        this.#pings.set(id, () => finish(true));
-        if (!this.#channel?.send({ t: 'ping', id })) finish(false);
-      };
-      const timer = setInterval(send, PING_MS);
-      const end = setTimeout(() => finish(false), Math.max(0, deadline - performance.now()));
-      send();
-    });
-    for (const id of ids) this.#pings.delete(id);
-    return answered;
   }
 
   /**
@@ -470,7 +443,7 @@ export class Call extends Emitter<CallEvents> {
     const channel: DataChannel = new DataChannel(...session.channels, session.pc, {
       open: () => current() && messenger.attach(channel),
       close: () => messenger.detach(channel),
-      frame: (frame) => current() && this.#onFrame(channel, session, frame),
+      frame: (frame) => current() && this.#onFrame(session, frame),
       payload: (id, data) => current() && messenger.receivePayload(id, data),
     }, this.#log);
     this.#channel = channel;
@@ -478,10 +451,8 @@ export class Call extends Emitter<CallEvents> {
   }
 
   /** A control frame from the other side's SDK. */
-  #onFrame(channel: DataChannel, session: PeerSession, frame: PeerFrame) {
+  #onFrame(session: PeerSession, frame: PeerFrame) {
     if (frame.t === 'refresh') this.refreshVideo();
-    else if (frame.t === 'ping') channel.send({ t: 'pong', id: frame.id });
-    else if (frame.t === 'pong') this.#pings.get(frame.id)?.();
     else if (frame.t === 'restart-ice') this.handleRestartRequest(session.remoteConnection, undefined, frame.ufrag);
     else this.#options.messenger.receiveFrame(frame);
   }

@@ -7,6 +7,7 @@
 import { icePattern, idProblem, informDataProblem, Limits, mediaStateProblem, toMediaState, type MediaStateMessage } from './protocol/checks.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
+import { randomId } from './url.js';
 
 /** The largest payload `sendData` takes. */
 export const MAX_DATA_BYTES = 64 * 1024 * 1024;
@@ -16,6 +17,8 @@ const HIGH_WATER = 8 * 1024 * 1024;
 const LOW_WATER = 2 * 1024 * 1024;
 /** Control frames are small; anything longer is refused unread. */
 const FRAME_MAX_CHARS = Limits.informMaxBytes + 1024;
+/** How often `ping` asks again while no pong has come. */
+const PING_MS = 500;
 
 /** The text frames of the control channel. */
 export type PeerFrame =
@@ -105,6 +108,8 @@ export class DataChannel {
   #sending: Promise<unknown> = Promise.resolve();
   /** Woken when the send buffer drains or the channels close. */
   readonly #drainWaiters = new Set<() => void>();
+  /** Pings sent (`ping`), and what to call when one is answered. */
+  readonly #pings = new Map<string, () => void>();
   /** The payload being received: its chunks, kept as they come, so memory follows what arrived. */
   #incoming: { id: string; text: boolean; size: number; chunks: ArrayBuffer[]; received: number } | null = null;
 
@@ -125,7 +130,10 @@ export class DataChannel {
     };
     control.onmessage = ({ data }) => {
       const frame = typeof data === 'string' ? parse(data, logger) : null;
-      if (frame && frame.t !== 'data') handlers.frame(frame.t === 'media' ? { t: 'media', ...toMediaState(frame as unknown as MediaStateMessage) } : (frame as PeerFrame));
+      if (!frame || frame.t === 'data') return;
+      if (frame.t === 'ping') this.send({ t: 'pong', id: frame.id as string });
+      else if (frame.t === 'pong') this.#pings.get(frame.id as string)?.();
+      else handlers.frame(frame.t === 'media' ? { t: 'media', ...toMediaState(frame as unknown as MediaStateMessage) } : (frame as PeerFrame));
     };
     bulk.onmessage = ({ data }) => (typeof data === 'string' ? this.#onHeader(data) : this.#onChunk(data as ArrayBuffer));
   }
@@ -139,6 +147,33 @@ export class DataChannel {
     if (!this.open) return false;
     this.#control.send(JSON.stringify(frame));
     return true;
+  }
+
+  /**
+   * Sends pings until one is answered (true: the path carries data both ways) or `deadline`, a
+   * `performance.now()` time, passes (false); null when the channel is not open to ask on.
+   */
+  async ping(deadline: number): Promise<boolean | null> {
+    if (!this.open) return null;
+    const ids: string[] = [];
+    const answered = await new Promise<boolean>((resolve) => {
+      const finish = (outcome: boolean) => {
+        clearInterval(timer);
+        clearTimeout(end);
+        resolve(outcome);
+      };
+      const send = () => {
+        const id = randomId(9);
+        ids.push(id);
+        this.#pings.set(id, () => finish(true));
+        if (!this.send({ t: 'ping', id })) finish(false);
+      };
+      const timer = setInterval(send, PING_MS);
+      const end = setTimeout(() => finish(false), Math.max(0, deadline - performance.now()));
+      send();
+    });
+    for (const id of ids) this.#pings.delete(id);
+    return answered;
   }
 
   /** Sends a payload after any transfer already under way; rejects if the channels close first. */
