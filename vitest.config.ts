@@ -3,7 +3,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['tests/server/**/*.test.ts', 'tests/cluster/**/*.test.ts', 'tests/sdk/**/*.test.ts', 'tests/browser/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/network/**/*.test.ts', 'tests/firefox/**/*.test.ts'],
+    include: ['tests/server/**/*.test.ts', 'tests/cluster/**/*.test.ts', 'tests/sdk/**/*.test.ts', 'tests/browser/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/network/**/*.test.ts', 'tests/firefox/**/*.test.ts', 'tests/package/**/*.test.ts', 'tests/react/**/*.test.ts'],
     // Those run inside Chromium by web-test-runner.
     exclude: [...configDefaults.exclude, 'tests/**/*.browser.test.ts'],
     testTimeout: 30_000,
