@@ -9,7 +9,8 @@
 // BENCH_WORKLOADS (pair-setup,relay-acked,relay,idle), BENCH_PAIRS (1000), BENCH_CONCURRENCY (20),
 // BENCH_RELAY_PAIRS (100), BENCH_ROUND_TRIPS (200), BENCH_IDLE_PEERS (10000), BENCH_IDLE_ROUNDS (3),
 // BENCH_WRITE (1; 0 leaves docs/benchmarks.md alone), BENCH_CPU_PROF (a directory: run the servers
-// with node --cpu-prof into it, and note there when each measured part ran; see bench/profile.ts).
+// with node --cpu-prof into it, and note there when each measured part ran; see bench/profile.ts),
+// BENCH_COMPARE_DIST and BENCH_COMPARE_LABEL (target `compare`: another build's dist/, in memory).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,6 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Protocol } from './drivers.js';
 import { nodeCommand } from './proc.js';
@@ -235,6 +236,15 @@ export const targets: Target[] = [
   },
   cignalWithRedis(1),
   cignalWithRedis(2),
+  {
+    // Another build of ours (BENCH_COMPARE_DIST: its dist/ directory), in memory, to compare a
+    // change with the code before it in the same run: BENCH_TARGETS=bare,memory,compare.
+    id: 'compare',
+    label: `ours, in memory, ${process.env.BENCH_COMPARE_LABEL ?? 'the build compared'}`,
+    protocol: 'cignal',
+    unavailable: async () => (process.env.BENCH_COMPARE_DIST ? null : 'BENCH_COMPARE_DIST names no build to compare with'),
+    start: async () => running([await startNode(serverScript('cignal'), { ...cignalEnv, BENCH_SERVER_DIST: resolve(process.env.BENCH_COMPARE_DIST!) })]),
+  },
 ];
 
 export const BASELINE = 'bare';
