@@ -66,8 +66,8 @@ export interface CallOptions {
   recovery?: RecoveryOptions;
 }
 
-/** How long `restartIce` waits before it pings again after a ping went unanswered. */
-const PING_MS = 500;
+/** How long `restartIce` pauses, after a ping went unanswered, before it asks again. */
+const RETRY_PAUSE_MS = 500;
 
 export class Call extends Emitter<CallEvents> {
   /** One stream for the whole call: a rebuilt connection's tracks are swapped into it. */
@@ -141,16 +141,18 @@ export class Call extends Emitter<CallEvents> {
       this.#open({ initiator: false });
     }
     const current = this.session;
+    // Aborted if this connection is replaced while its description is applied.
+    const replaced = this.#connection.signal;
     const remote = ufrag(current.pc.remoteDescription);
     // The pair in use before a restart, read without holding up the description (and the
     // candidates right behind it): ICE cannot have moved by the time the reading is taken.
     const before = remote ? selectedPairBytes(current.pc).then((p) => p?.pair ?? null, () => null) : null;
     await current.handleDescription(description, connection, to);
     this.#health.wake(); // the signalling state may be stable again
-    if (!before || current !== this.session || ufrag(current.pc.remoteDescription) === remote) return;
+    if (!before || replaced.aborted || ufrag(current.pc.remoteDescription) === remote) return;
     // An ICE restart was applied. The other side restarted: its network failed or changed, and it
     // lost what we sent.
-    if (description.type === 'offer') this.refreshVideo();
+    if (description.type === 'offer') this.#health.refreshVideo();
     this.#health.checkNewPath(await before);
   }
 
@@ -199,7 +201,7 @@ export class Call extends Emitter<CallEvents> {
       // No channel open to ask on: what arrives here is all there is to go by.
       if ((await this.#channel?.ping(Math.min(deadline, performance.now() + PATH_CHECK_MS))) !== false) return true;
       // Not answered (or no channel to ask on just now): another try a moment later, within the deadline.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(PING_MS, Math.max(0, deadline - performance.now()))));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_PAUSE_MS, Math.max(0, deadline - performance.now()))));
     }
     return this.#closed ? null : false;
   }
@@ -238,21 +240,18 @@ export class Call extends Emitter<CallEvents> {
   }
 
   /**
-   * Our network may have lost what we sent (the device went offline or changed networks, or the
-   * other side restarted ICE after its own outage): our video starts again from a key frame.
-   */
-  refreshVideo(): void {
-    this.#health.refreshVideo();
-  }
-
-  /**
    * Whether bytes should arrive all the time: while we send media the other side's feedback on it
    * comes back, and while they send, their media comes. A call where neither side sends anything
    * (data only, everything off) is quiet, and only ICE can tell.
    */
   #expectsTraffic(): boolean {
+    return this.#sending() || this.#options.remoteSends();
+  }
+
+  /** Whether this side sends media (microphone or camera; a screen share goes as video). */
+  #sending(): boolean {
     const { media } = this.#options;
-    return !!(media.outgoing('audio') || media.outgoing('video')) || this.#options.remoteSends();
+    return !!(media.outgoing('audio') || media.outgoing('video'));
   }
 
   #teardown() {
@@ -319,7 +318,7 @@ export class Call extends Emitter<CallEvents> {
 
   /** A control frame from the other side's SDK. */
   #onFrame(session: PeerSession, frame: PeerFrame) {
-    if (frame.t === 'refresh') this.refreshVideo();
+    if (frame.t === 'refresh') this.#health.refreshVideo();
     else if (frame.t === 'restart-ice') this.handleRestartRequest(session.remoteConnection, undefined, frame.ufrag);
     else this.#options.messenger.receiveFrame(frame);
   }
@@ -358,7 +357,7 @@ export class Call extends Emitter<CallEvents> {
       // because ICE still says so (Firefox, for seconds after the path came back) is not silence.
       const ice = this.session.pc.iceConnectionState;
       const silent = status.quality === 'lost' && ice !== 'disconnected' && ice !== 'failed';
-      if (silent && (this.#options.media.outgoing('audio') || this.#options.media.outgoing('video'))) this.#health.lost();
+      if (silent && this.#sending()) this.#health.lost();
       this.emit('networkStatus', status);
     });
     this.#health.connected();

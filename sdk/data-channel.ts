@@ -48,7 +48,8 @@ export interface Outgoing {
 export interface DataChannelHandlers {
   open(): void;
   close(): void;
-  frame(frame: PeerFrame): void;
+  /** A control frame for the call (pings are answered by the channel itself). */
+  frame(frame: Exclude<PeerFrame, { t: 'ping' | 'pong' }>): void;
   payload(id: string, data: string | ArrayBuffer): void;
 }
 
@@ -133,7 +134,7 @@ export class DataChannel {
       if (!frame || frame.t === 'data') return;
       if (frame.t === 'ping') this.send({ t: 'pong', id: frame.id as string });
       else if (frame.t === 'pong') this.#pings.get(frame.id as string)?.();
-      else handlers.frame(frame.t === 'media' ? { t: 'media', ...toMediaState(frame as unknown as MediaStateMessage) } : (frame as PeerFrame));
+      else handlers.frame(frame.t === 'media' ? { t: 'media', ...toMediaState(frame as unknown as MediaStateMessage) } : (frame as Parameters<DataChannelHandlers['frame']>[0]));
     };
     bulk.onmessage = ({ data }) => (typeof data === 'string' ? this.#onHeader(data) : this.#onChunk(data as ArrayBuffer));
   }

@@ -21,6 +21,7 @@ import { SignalClient } from './signal-client.js';
 import { randomId } from './url.js';
 
 const nothingOn = (): MediaState => ({ microphone: false, camera: false, screenShare: false });
+const anyOn = ({ microphone, camera, screenShare }: MediaState): boolean => microphone || camera || screenShare;
 
 /** The public events the engine's owner passes on as they are. */
 export const forwardedEvents = [
@@ -133,8 +134,8 @@ export class CallEngine extends Emitter<EngineEvents> {
 
   /**
    * Joins the room for the presence that `presence` stands for; resolves true once joined, false
-   * when the presence ended first. Aborting it leaves the room: the call, the socket, the messages
-   * waiting, the page's listeners.
+   * when the presence ended first. Aborting it leaves the room: the messages waiting, the call,
+   * the socket, and the engine's `online`/`offline` listeners.
    */
   enter(presence: AbortSignal): Promise<boolean> {
     const { roomId, url, timeoutMs, room, logger } = this.#options;
@@ -219,7 +220,7 @@ export class CallEngine extends Emitter<EngineEvents> {
     if (pc && pc.signalingState !== 'closed') pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
   }
 
-  /** The presence ended: the call, what waits to be sent, and the socket go, in that order. */
+  /** The presence ended: what waits to be sent, the call and the socket go, in that order. */
   #leave(signal: SignalClient) {
     this.#stopWaitingForPartner();
     // First, so that closing the call's channel sends nothing it had pending through the server.
@@ -294,7 +295,7 @@ export class CallEngine extends Emitter<EngineEvents> {
     this.messenger.resetPartner();
     const before = this.#remoteMedia;
     this.#remoteMedia = nothingOn();
-    if (before.microphone || before.camera || before.screenShare) this.emit('remoteMediaChanged', nothingOn());
+    if (anyOn(before)) this.emit('remoteMediaChanged', nothingOn());
   }
 
   // --- the call ------------------------------------------------------------------------------
@@ -349,7 +350,7 @@ export class CallEngine extends Emitter<EngineEvents> {
           }),
         canSignal: () => this.#readyToRestart(),
       },
-      remoteSends: () => this.#remoteMedia.microphone || this.#remoteMedia.camera || this.#remoteMedia.screenShare,
+      remoteSends: () => anyOn(this.#remoteMedia),
       recovery: room.recovery,
     });
     const media = () => this.emit('callMedia', call);

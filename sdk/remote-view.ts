@@ -53,7 +53,9 @@ export class RemoteView {
     if (element.srcObject !== this.#stream) element.srcObject = this.#stream;
   }
 
+  /** Not again on an element that plays there already (the page set it within the click): Safari refuses it outside one. */
   #sink(element: HTMLMediaElement, deviceId: string) {
-    void (element as HTMLMediaElement & { setSinkId?(id: string): Promise<void> }).setSinkId?.(deviceId).catch((error: unknown) => this.#log.warn('setSinkId: %o', error));
+    const media = element as HTMLMediaElement & { sinkId?: string; setSinkId?(id: string): Promise<void> };
+    if (media.sinkId !== deviceId) void media.setSinkId?.(deviceId).catch((error: unknown) => this.#log.warn('setSinkId: %o', error));
   }
 }

@@ -516,7 +516,12 @@ export class CignalCall extends LitElement {
         ? deviceMenu(l, {
             devices: call.devices,
             active: (kind) => call.activeDevice(kind),
-            choose: (kind, deviceId) => void call.switchDevice(kind, deviceId),
+            choose: (kind, deviceId) => {
+              // Before Join there is no call to set the speaker: the remote video takes it now,
+              // within the click (Safari refuses it later), and keeps it into the call.
+              if (previewing && kind === 'audiooutput') void (this.#remoteVideo as HTMLVideoElement & { setSinkId?(id: string): Promise<void> })?.setSinkId?.(deviceId).catch(() => {});
+              void call.switchDevice(kind, deviceId);
+            },
             close: () => (this.open = null),
           })
         : nothing}
