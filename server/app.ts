@@ -3,12 +3,11 @@ import Router from '@koa/router';
 import createDebug from 'debug';
 import Koa from 'koa';
 import { STATUS_CODES } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { cdnRouter, type Asset } from './cdn.js';
-import { setPageHeaders, setSecurityHeaders, type SecurityHeaderOptions } from './headers.js';
+import { frontPage } from './front-page.js';
+import { setSecurityHeaders, type SecurityHeaderOptions } from './headers.js';
 import { StoreUnavailableError } from './rooms/store.js';
-import { demoDir, packageVersion } from './paths.js';
+import { packageVersion } from './paths.js';
 import { describeError } from './signalling/log.js';
 
 const log = createDebug('cignal:http');
@@ -26,6 +25,8 @@ export interface AppOptions {
   frameAncestors?: string;
   /** The server speaks HTTPS: responses carry Strict-Transport-Security. */
   tls?: boolean;
+  /** The origin the front page's snippets name (config `publicUrl`). Default: the request's origin. */
+  publicUrl?: string | null;
 }
 
 /** What an error response says: one sentence, never a stack trace or a path of this machine. */
@@ -49,12 +50,6 @@ export async function createApp(options: AppOptions): Promise<Koa> {
   const version = options.version ?? packageVersion;
   const app = new Koa({ proxy: options.trustProxy ?? false });
   const headers: SecurityHeaderOptions = { frameAncestors: options.frameAncestors ?? "'self'", tls: options.tls ?? false };
-  const demo = (await readFile(join(demoDir, 'index.html'), 'utf8')).replaceAll('__CIGNAL_VERSION__', version);
-  // The page's script and styles are files of their own, so its policy needs no 'unsafe-inline'.
-  const demoFiles = new Map([
-    ['/demo.js', { type: 'text/javascript; charset=utf-8', body: await readFile(join(demoDir, 'demo.js')) }],
-    ['/demo.css', { type: 'text/css; charset=utf-8', body: await readFile(join(demoDir, 'demo.css')) }],
-  ]);
 
   app.on('error', (error: Error & { status?: number; expose?: boolean; code?: unknown }, ctx?: Koa.Context) => {
     if (error.status && error.status < 500) return;
@@ -97,20 +92,11 @@ export async function createApp(options: AppOptions): Promise<Koa> {
     }
   });
 
+  // The front page (`/`, its script and styles, /docs/): server/front-page.ts.
+  const front = await frontPage({ version, assets: options.assets, headers, publicUrl: options.publicUrl });
+  app.use(front.routes()).use(front.allowedMethods());
+
   const pages = new Router();
-  pages.get('/', (ctx) => {
-    ctx.type = 'html';
-    ctx.set('Cache-Control', 'no-cache');
-    setPageHeaders(ctx, headers);
-    ctx.body = demo;
-  });
-  for (const [path, file] of demoFiles) {
-    pages.get(path, (ctx) => {
-      ctx.type = file.type;
-      ctx.set('Cache-Control', 'no-cache');
-      ctx.body = file.body;
-    });
-  }
   pages.get('/healthz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     try {

@@ -30,6 +30,11 @@ export interface ServerConfig {
   frameAncestors: string;
   /** The secret join tokens are signed with (HS256); when set, every join needs a token. Null leaves rooms open. */
   joinSecret: string | null;
+  /**
+   * The origin people reach this server at (`https://calls.example.com`), shown in the front page's
+   * embed snippet. Null: the origin each request for the page was made to.
+   */
+  publicUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -77,6 +82,20 @@ function frameAncestors(env: Env): string {
   });
   if (normalised.includes("'none'") && normalised.length > 1) throw new ConfigError("CIGNAL_FRAME_ANCESTORS: 'none' cannot be combined with other sources");
   return [...new Set(normalised)].join(' ');
+}
+
+/** CIGNAL_PUBLIC_URL as an origin: http or https, a host and an optional port; a trailing slash at most. */
+function publicUrl(env: Env): string | null {
+  const raw = (env.CIGNAL_PUBLIC_URL ?? '').trim();
+  if (raw === '') return null;
+  const invalid = new ConfigError("CIGNAL_PUBLIC_URL must be the server's public origin, such as https://calls.example.com (http or https, no path)");
+  // No path, query or credentials: the snippets put their own path after the origin.
+  if (!/^https?:\/\/[^/\\?#@\s]+\/?$/i.test(raw)) throw invalid;
+  try {
+    return new URL(raw).origin;
+  } catch {
+    throw invalid;
+  }
 }
 
 /** Reads the configuration; throws ConfigError with the variable's name when a value is wrong. */
@@ -144,6 +163,7 @@ export function readConfig(env: Env = process.env): ServerConfig {
     nodeTtlMs: integer(env, 'CIGNAL_NODE_TTL_MS', 10_000, 300, 600_000),
     frameAncestors: frameAncestors(env),
     joinSecret,
+    publicUrl: publicUrl(env),
   };
 }
 

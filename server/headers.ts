@@ -30,8 +30,8 @@ const demoPermissions = [
   'midi=()',
 ].join(', ');
 
-// A host as a browser may send it: a DNS name or an IP address, with an optional port.
-const plainHost = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+/** A host as a browser may send it: a DNS name or an IP address, with an optional port. */
+export const plainHost = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
 /**
  * The demo page's policy: scripts, styles and sockets from this server only, no inline script,

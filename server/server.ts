@@ -100,6 +100,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
     trustProxy: config.trustProxy,
     frameAncestors: config.frameAncestors,
     tls: config.tls !== null,
+    publicUrl: config.publicUrl,
     rooms: () => signalling!.totalRoomsRunning(),
   });
 
