@@ -358,7 +358,9 @@ export class CignalCall extends LitElement {
     // Streams are set here, only when they change: a .srcObject binding would set them on every
     // render (Lit sets object values each time), and setting srcObject again, even to the same
     // stream, restarts the video: a blink whenever anything updates.
-    const local = this.#call.local;
+    // A stream without a track (camera and microphone off) is not played: Chromium would hold up
+    // the page's load event for a first frame that never comes.
+    const local = this.#call.local?.getTracks().length ? this.#call.local : null;
     if (video('local-video').srcObject !== local) video('local-video').srcObject = local;
     this.#attachRemote(video('remote-video'));
   }

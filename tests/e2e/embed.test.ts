@@ -86,4 +86,13 @@ describe('<cignal-call> embedded on another origin', () => {
     await expect.poll(() => stateOf(alice), { timeout: 10_000 }).toBe('waiting');
     expect(await seen(alice, 'cignal-peer-hang-up')).toHaveLength(1);
   }, 120_000);
+
+  it('a pre-join screen with camera and microphone off lets the page finish loading', async () => {
+    // A self-view with no track to play must not hold up the page's load event (Chromium waits
+    // for the first frame of a media element's stream).
+    const page = await suite.open();
+    await page.goto(`${siteUrl}/module.html?room=${uniqueRoom('embed')}&attr=prejoin&attr=audio=false&attr=video=false`, { waitUntil: 'commit' });
+    await page.waitForFunction(() => document.readyState === 'complete', null, { timeout: 10_000 });
+    await page.locator('cignal-call [part~="join-button"]').waitFor();
+  });
 });
