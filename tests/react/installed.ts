@@ -33,6 +33,13 @@ export async function bundleForNode(entry: string, dir: string): Promise<string>
   return outfile;
 }
 
+/** Bundles TSX source (README's React example with a line that renders it) for plain `node` into `dir`. */
+export async function bundleTsxForNode(source: string, dir: string): Promise<string> {
+  const outfile = join(dir, 'tsx-script.mjs');
+  await build({ stdin: { contents: source, loader: 'tsx', resolveDir: dir }, outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', jsx: 'automatic', packages: 'external', logLevel: 'error' });
+  return outfile;
+}
+
 /**
  * Bundles a test page's script for the browser as a web developer's bundler would: `cignal/react`
  * resolved through the package's `exports` to dist/, React in production mode. Returns the code.

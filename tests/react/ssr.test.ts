@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventName, sdkEvents } from '../../widget/events.js';
-import { bundleForNode, installPackage, runNode, type InstalledPackage } from './installed.js';
+import { snippet } from '../helpers/embed-site.js';
+import { bundleForNode, bundleTsxForNode, installPackage, runNode, type InstalledPackage } from './installed.js';
 
 let installed: InstalledPackage;
 let script: string;
@@ -64,6 +65,15 @@ describe('in Node, without a DOM', () => {
     // exited by itself); what remains is the output being written.
     expect(connections).toBe(0);
     expect(out.resources.filter((resource) => !['PipeWrap', 'TTYWrap', 'CloseReq', 'FSReqCallback'].includes(resource))).toEqual([]);
+  });
+
+  it('README’s React example, copied as it is, renders on the server', async () => {
+    const example = snippet('react');
+    const render = "\nimport { renderToString } from 'react-dom/server';\nconsole.log(renderToString(<Standup name=\"Ada\" />));\n";
+    const script = await bundleTsxForNode(example + render, installed.dir);
+    const run = await runNode(script, [], installed.dir);
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('<cignal-call defer-hydration=""></cignal-call>');
   });
 
   it('cignal/react has an on… prop for every event in the element’s table', async () => {
