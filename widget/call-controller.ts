@@ -70,6 +70,8 @@ export class CallController implements ReactiveController {
   /** Aborted when its start is over (stopped, or another start): what it was waiting for is let go. */
   #run = new AbortController();
   #autoCallTimer?: ReturnType<typeof setTimeout>;
+  /** In the page, its session not started yet: it starts at the next update (see hostUpdate). */
+  #startPending = false;
   /** The partner's browser declined a call: auto-call leaves it alone until a partner joins again. */
   #declined = false;
   /** True while a screen share is being asked for: a picker the person cancelled is no error to show. */
@@ -100,6 +102,19 @@ export class CallController implements ReactiveController {
 
   hostConnected(): void {
     if (this.cignal || this.starting || this.prejoin.preview) return;
+    this.#startPending = true;
+    this.#host.requestUpdate();
+  }
+
+  /**
+   * Starts the session at the element's first update once it is in the page, not when it is
+   * connected: frameworks (@lit/react, Angular) set its properties after inserting it, in the same
+   * task. Server-rendered markup carries `defer-hydration` until the framework has set them
+   * (@lit/react removes it then); the session waits for that too.
+   */
+  hostUpdate(): void {
+    if (!this.#startPending || !this.#host.isConnected || this.#host.hasAttribute('defer-hydration')) return;
+    this.#startPending = false;
     if (this.#settings().prejoin) void this.startPreview();
     else this.start();
   }
@@ -162,6 +177,7 @@ export class CallController implements ReactiveController {
   /** Leaves the room, stops every local track and stops listening to the SDK. */
   stop(): void {
     clearTimeout(this.#autoCallTimer);
+    this.#startPending = false;
     // leaveRoom (which turns camera and microphone off) announces `ended` synchronously, so it is
     // still re-dispatched before the listeners go.
     void this.cignal?.leaveRoom();

@@ -64,7 +64,8 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * row of icon buttons: microphone, camera, screen share, devices, chat, full screen, call / hang up.
  *
  * Starting: the element enters the room (camera and microphone, then the signalling server) as soon
- * as it is connected to the page; no click is needed before the Call button. With `prejoin` it first
+ * as it is in the page, at its first update, so that properties set right after inserting it (as
+ * frameworks do) count; no click is needed before the Call button. With `prejoin` it first
  * shows a pre-join screen instead: a self-view, device choice, microphone and camera toggles and a
  * Join button; the room is entered (and the other person sees someone there) only on Join. To avoid
  * a camera prompt on page load, add the element when the person asks for the call. While it starts,
@@ -97,6 +98,7 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @attr no-settings - Hide the settings button and its device menu.
  * @attr no-fullscreen - Hide the full-screen button. It is hidden anyway where the page may not go full screen.
  * @attr no-network-quality - Hide the network-quality bars.
+ * @attr defer-hydration - Set on server-rendered markup (as `cignal/react` renders it): the session waits until it is removed, so that a framework hydrating the page sets the properties first (`@lit/react` removes it then).
  * @attr state - Reflects the call state: `waiting`, `ready`, `calling`, `in-call`, `reconnecting` (a call in progress being restored), `ended` or `error`. Read-only.
  *
  * @fires {CustomEvent<MediaStream>} cignal-local-stream - The camera and microphone stream is available.
@@ -182,6 +184,7 @@ export class CignalCall extends LitElement {
     noFullscreen: { type: Boolean, attribute: 'no-fullscreen' },
     noNetworkQuality: { type: Boolean, attribute: 'no-network-quality' },
     labels: { attribute: false },
+    deferHydration: { type: Boolean, attribute: 'defer-hydration' },
     state: { reflect: true },
     open: { state: true },
     details: { state: true },
@@ -224,6 +227,8 @@ export class CignalCall extends LitElement {
   declare noNetworkQuality: boolean;
   /** Texts to replace, e.g. `{ call: 'Appeler' }`; the rest stay English. */
   declare labels: Partial<CignalLabels>;
+  /** Mirrors `defer-hydration`: its removal is an update, at which the waiting session starts. */
+  declare private deferHydration: boolean;
   /** Where the call stands, as reported by the SDK. Read-only. */
   declare state: CallState;
   /** The panel open over or beside the call, if any. */
@@ -289,6 +294,8 @@ export class CignalCall extends LitElement {
 
   /** Starts the call (SDK `joinRoom`); waits for the room to be entered first. */
   async call(): Promise<Result> {
+    // Just added to the page, the element enters the room at its first update.
+    await this.updateComplete;
     const cignal = await this.#call.session;
     return cignal ? cignal.joinRoom() : { success: false };
   }

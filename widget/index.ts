@@ -6,4 +6,7 @@ export { CignalCall } from './cignal-call.js';
 export { defaultLabels, type CignalLabels } from './labels.js';
 export { eventName, type CignalEventDetail, type CignalEventMap, type CignalEventName, type SdkEvent } from './events.js';
 
-if (!customElements.get('cignal-call')) customElements.define('cignal-call', CignalCall);
+// Guarded, as Lit guards the browser's globals: in Node the registry is the stand-in Lit's "node"
+// build installs (server rendering), and a runtime without any gets no definition, not an error.
+const registry = globalThis.customElements;
+if (registry && !registry.get('cignal-call')) registry.define('cignal-call', CignalCall);

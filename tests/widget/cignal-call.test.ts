@@ -283,6 +283,42 @@ describe('<cignal-call> attributes become SDK options', () => {
     }
   });
 
+  it('takes properties set just after it was added, as frameworks set them (@lit/react, Angular)', async () => {
+    const rooms = new FakeRooms();
+    const el = document.createElement('cignal-call');
+    el.createRoom = rooms.createRoom;
+    document.body.append(el);
+    try {
+      el.roomId = 'set-after-insert';
+      el.peerName = 'Grace';
+      el.audio = false;
+      await waitFor(() => rooms.options.length);
+      expect(rooms.options[0]).to.deep.include({ roomId: 'set-after-insert', peerName: 'Grace', mediaConstraints: { audio: false, video: true } });
+    } finally {
+      el.remove();
+    }
+  });
+
+  it('server-rendered with defer-hydration: enters no room until the attribute is removed, then with the properties set meanwhile', async () => {
+    const rooms = new FakeRooms();
+    const el = document.createElement('cignal-call');
+    el.setAttribute('defer-hydration', '');
+    el.createRoom = rooms.createRoom;
+    document.body.append(el);
+    try {
+      await el.updateComplete;
+      expect(rooms.options).to.deep.equal([]);
+      el.roomId = 'hydrated';
+      await el.updateComplete;
+      expect(rooms.options).to.deep.equal([]);
+      el.removeAttribute('defer-hydration');
+      await waitFor(() => rooms.options.length);
+      expect(rooms.options.map((options) => options.roomId)).to.deep.equal(['hydrated']);
+    } finally {
+      el.remove();
+    }
+  });
+
   it('reads audio and video as properties too, with "no" and "0" meaning off', async () => {
     const { el } = await mount({ audio: 'no', video: '0' });
     expect([el.audio, el.video]).to.deep.equal([false, false]);
