@@ -12,4 +12,4 @@ export type { RedisRoomStoreOptions } from './rooms/redis.js';
 export { connectCluster } from './cluster.js';
 export type { Cluster, ClusterOptions } from './cluster.js';
 export { StoreUnavailableError } from './rooms/store.js';
-export type { RoomStore, RoomSnapshot, Seat, JoinOutcome, Route, Departure, Settled, KeptMessage, KeepOptions, KeepOutcome, MaybePromise } from './rooms/store.js';
+export type { RoomStore, RoomSnapshot, RoomPage, Seat, JoinOutcome, Route, Departure, Settled, KeptMessage, KeepOptions, KeepOutcome, MaybePromise } from './rooms/store.js';
