@@ -5,15 +5,18 @@ import { createServer as createHttpServer, type RequestListener, type Server as 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server, type ServerOptions } from 'socket.io';
-import { Limits } from '../sdk/protocol/index.js';
-import { createApp } from './app.js';
+import type { DestinationStream } from 'pino';
+import { Limits, ServerErrorCode } from '../sdk/protocol/index.js';
+import { createActivityLog, sharedRoomIdKey } from './activity-log.js';
+import { createApp, isServerFault } from './app.js';
 import { loadAssets } from './cdn.js';
 import { readConfig, type ServerConfig } from './config.js';
 import { strictTransportSecurity } from './headers.js';
 import { cdnDir } from './paths.js';
 import { connectCluster, type Cluster } from './cluster.js';
 import type { RoomStore } from './rooms/store.js';
-import { initSocketServer, type Signalling } from './signalling/index.js';
+import { initSocketServer, type ActivityLog, type Signalling } from './signalling/index.js';
+import { describeError } from './signalling/log.js';
 
 /** socket.io options sized for signalling: SDP-sized messages, any embedding origin by default. */
 export function socketServerOptions(config: Pick<ServerConfig, 'allowedOrigins'> = { allowedOrigins: '*' }): Partial<ServerOptions> {
@@ -89,6 +92,8 @@ export interface CreateServerOptions {
   store?: RoomStore;
   /** Where the browser bundles are read from. Default: dist/cdn of this package. */
   assetsDir?: string;
+  /** Where the activity log's lines go (config `logFormat`), one `write` each. Default: standard output. */
+  logDestination?: DestinationStream;
 }
 
 export async function createServer(options: CreateServerOptions = {}): Promise<CignalServer> {
@@ -117,6 +122,17 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
     headers['X-Content-Type-Options'] = 'nosniff';
     if (config.tls) headers['Strict-Transport-Security'] = strictTransportSecurity;
   });
+  let activityLog: ActivityLog | null = null;
+  if (config.logFormat !== 'off') {
+    // With Redis, one room has one hash in the logs of every server of the cluster.
+    const roomIdKey = cluster && !config.logRoomIds ? await sharedRoomIdKey(cluster.redis) : undefined;
+    activityLog = createActivityLog({ format: config.logFormat, level: config.logLevel, plainRoomIds: config.logRoomIds, roomIdKey, destination: options.logDestination });
+    const log = activityLog;
+    app.on('error', (error: Error, ctx?: { method: string; path: string }) => {
+      if (!isServerFault(error)) return;
+      log.failed({ code: ServerErrorCode.Internal, what: `answering ${ctx?.method} ${ctx?.path.slice(0, 200)}`, error: describeError(error) });
+    });
+  }
   signalling = initSocketServer(io, {
     store: options.store ?? cluster?.store,
     iceServers: config.iceServers,
@@ -126,6 +142,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
     ipLimits: { ...config.ipLimits, redis: cluster?.redis, nodeTtlMs: config.nodeTtlMs },
     trustProxy: config.trustProxy,
     joinSecret: config.joinSecret,
+    activityLog,
   });
 
   return {
