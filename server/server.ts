@@ -12,10 +12,13 @@ import { createApp, isServerFault } from './app.js';
 import { loadAssets } from './cdn.js';
 import { readConfig, type ServerConfig } from './config.js';
 import { strictTransportSecurity } from './headers.js';
-import { cdnDir } from './paths.js';
+import { cdnDir, packageVersion } from './paths.js';
 import { connectCluster, type Cluster } from './cluster.js';
+import { Metrics } from './metrics.js';
+import { operationsRouter } from './ops.js';
 import type { RoomStore } from './rooms/store.js';
 import { initSocketServer, type ActivityLog, type Signalling } from './signalling/index.js';
+import type { CignalServer as CignalSocketServer } from './signalling/types.js';
 import { describeError } from './signalling/log.js';
 
 /** socket.io options sized for signalling: SDP-sized messages, any embedding origin by default. */
@@ -100,6 +103,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
   const config = { ...readConfig(options.config ? {} : process.env), ...options.config };
   const assets = await loadAssets(options.assetsDir ?? cdnDir);
   let signalling: Signalling | undefined;
+  let metrics: Metrics | undefined;
+  let closing = false;
   const app = await createApp({
     assets,
     trustProxy: config.trustProxy,
@@ -107,6 +112,14 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
     tls: config.tls !== null,
     rooms: () => signalling!.totalRoomsRunning(),
   });
+  // Readiness, metrics and the admin API; mounted before the app starts serving.
+  const operations = operationsRouter({
+    store: () => signalling!.store,
+    closing: () => closing,
+    metrics: config.metricsToken ? { token: config.metricsToken, registry: () => metrics! } : null,
+    adminToken: config.adminToken,
+  });
+  app.use(operations.routes()).use(operations.allowedMethods());
 
   const http = config.tls
     ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, app.callback())
@@ -144,6 +157,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
     joinSecret: config.joinSecret,
     activityLog,
   });
+  if (config.metricsToken) metrics = new Metrics({ version: packageVersion, counts: signalling.counts, io: io as CignalSocketServer, store: signalling.store });
 
   return {
     http,
@@ -161,6 +175,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
         });
       }),
     close: async () => {
+      closing = true;
       await signalling!.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await cluster?.close();
