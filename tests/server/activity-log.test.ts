@@ -84,6 +84,25 @@ describe('JSON lines', () => {
     expect(text).not.toContain('SDP-MARKER');
   });
 
+  test('a failure of the server behind an HTTP route is an error line too, and the client gets a sentence without it', async () => {
+    class Broken extends MemoryRoomStore {
+      override count(): number {
+        throw new Error('the index is corrupted');
+      }
+    }
+    const token = 'admin-token-of-at-least-32-characters!';
+    const log = await logged({ logFormat: 'json', adminToken: token }, { store: new Broken() });
+
+    const reply = await fetch(`${log.url}/admin/rooms/count?x=private`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(reply.status).toBe(500);
+    expect(await reply.text()).not.toContain('corrupted');
+    await log.until((line) => line.includes('"event":"error"'));
+    expect(log.entries()).toEqual([
+      expect.objectContaining({ level: 'error', event: 'error', code: 'internal', msg: 'answering GET /admin/rooms/count failed', error: 'Error: the index is corrupted' }),
+    ]);
+    expect(log.lines.join('')).not.toContain('private');
+  });
+
   test('with CIGNAL_LOG_ROOM_IDS=true, room ids appear as they are', async () => {
     const log = await logged({ logFormat: 'json', logRoomIds: true });
     const roomId = uniqueRoom('plain');
