@@ -46,16 +46,21 @@ function errorSentence(error: { status?: number; expose?: boolean; message?: str
   return sentences[status] ?? `${STATUS_CODES[status] ?? 'Error'}.`;
 }
 
+/** True when an error the app emits is a failure of the server, not of the request. */
+export function isServerFault(error: Error & { status?: number; code?: unknown }): boolean {
+  if (error.status && error.status < 500) return false;
+  // A request the client broke (a malformed body Node's parser refused, a connection cut midway)
+  // is the client's failure, answered 400 by Node or never read: not one of the server's.
+  return !(typeof error.code === 'string' && (error.code.startsWith('HPE_') || clientGone.has(error.code)));
+}
+
 export async function createApp(options: AppOptions): Promise<Koa> {
   const version = options.version ?? packageVersion;
   const app = new Koa({ proxy: options.trustProxy ?? false });
   const headers: SecurityHeaderOptions = { frameAncestors: options.frameAncestors ?? "'self'", tls: options.tls ?? false };
 
-  app.on('error', (error: Error & { status?: number; expose?: boolean; code?: unknown }, ctx?: Koa.Context) => {
-    if (error.status && error.status < 500) return;
-    // A request the client broke (a malformed body Node's parser refused, a connection cut midway)
-    // is the client's failure, answered 400 by Node or never read: not one of the server's.
-    if (typeof error.code === 'string' && (error.code.startsWith('HPE_') || clientGone.has(error.code))) return;
+  app.on('error', (error: Error, ctx?: Koa.Context) => {
+    if (!isServerFault(error)) return;
     // One line: the error object of a parse failure carries the raw bytes the client sent.
     log('%s %s failed: %s', ctx?.method, ctx?.path, describeError(error));
   });

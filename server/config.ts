@@ -35,7 +35,27 @@ export interface ServerConfig {
    * embed snippet. Null: the origin each request for the page was made to.
    */
   publicUrl: string | null;
+  /** The bearer token that `/metrics` asks for; null turns the endpoint off (404). */
+  metricsToken: string | null;
+  /** The bearer token that the admin API (`/admin/rooms`, `/admin/rooms/count`) asks for; null turns it off (404). */
+  adminToken: string | null;
+  /** The activity log (one line per join, leave, refusal and error): JSON lines, short text lines, or none. */
+  logFormat: LogFormat;
+  /** The least severe activity that is logged. */
+  logLevel: LogLevel;
+  /** Room ids appear in the activity log as they are; otherwise as a short keyed hash. */
+  logRoomIds: boolean;
 }
+
+/** How the activity log is written: `json` lines for a log pipeline, `text` lines for a terminal, or `off`. */
+export type LogFormat = 'json' | 'text' | 'off';
+export const LOG_FORMATS: readonly LogFormat[] = ['json', 'text', 'off'];
+/** pino's levels, from the most verbose; `silent` logs nothing. */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** The shortest bearer token accepted for /metrics and the admin API: 32 characters, as for the join secret. */
+export const BEARER_TOKEN_MIN_LENGTH = 32;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -98,6 +118,34 @@ function publicUrl(env: Env): string | null {
   }
 }
 
+/** A secret of at least `min` characters, or null when unset; said without echoing the value. */
+function secret(env: Env, name: string, min: number): string | null {
+  const value = env[name] || null;
+  if (value !== null && value.length < min) throw new ConfigError(`${name} must be at least ${min} characters long (it has ${value.length})`);
+  return value;
+}
+
+/** A token that clients send as `Authorization: Bearer <token>`: long enough, and one word of printable ASCII. */
+function bearerToken(env: Env, name: string): string | null {
+  const value = secret(env, name, BEARER_TOKEN_MIN_LENGTH);
+  if (value !== null && !/^[\x21-\x7e]+$/.test(value)) throw new ConfigError(`${name} must be printable ASCII without spaces (it is sent in an Authorization header)`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${env[name]}"`);
+  return raw as T;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
 /** Reads the configuration; throws ConfigError with the variable's name when a value is wrong. */
 export function readConfig(env: Env = process.env): ServerConfig {
   const iceRaw = json(env, 'CIGNAL_ICE_SERVERS');
@@ -134,11 +182,11 @@ export function readConfig(env: Env = process.env): ServerConfig {
     if (protocol !== 'redis:' && protocol !== 'rediss:') throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
   }
 
-  const joinSecret = env.CIGNAL_JOIN_SECRET || null;
-  // Said without echoing the value: it is a secret.
-  if (joinSecret !== null && joinSecret.length < JOIN_SECRET_MIN_LENGTH) {
-    throw new ConfigError(`CIGNAL_JOIN_SECRET must be at least ${JOIN_SECRET_MIN_LENGTH} characters long (it has ${joinSecret.length})`);
-  }
+  const joinSecret = secret(env, 'CIGNAL_JOIN_SECRET', JOIN_SECRET_MIN_LENGTH);
+  const metricsToken = bearerToken(env, 'CIGNAL_METRICS_TOKEN');
+  const adminToken = bearerToken(env, 'CIGNAL_ADMIN_TOKEN');
+  // A log pipeline reads JSON; a terminal reads a short line.
+  const logFormat = oneOf(env, 'CIGNAL_LOG_FORMAT', LOG_FORMATS, env.NODE_ENV === 'production' ? 'json' : 'text');
 
   const origins = (env.CIGNAL_ALLOWED_ORIGINS ?? '*').trim();
   return {
@@ -164,6 +212,11 @@ export function readConfig(env: Env = process.env): ServerConfig {
     frameAncestors: frameAncestors(env),
     joinSecret,
     publicUrl: publicUrl(env),
+    metricsToken,
+    adminToken,
+    logFormat,
+    logLevel: oneOf(env, 'CIGNAL_LOG_LEVEL', LOG_LEVELS, 'info'),
+    logRoomIds: flag(env, 'CIGNAL_LOG_ROOM_IDS'),
   };
 }
 

@@ -35,3 +35,15 @@ export function whenKnown<T>(value: MaybePromise<T>, onValue: (value: T) => void
 export function chain<T, R>(value: MaybePromise<T>, map: (value: T) => MaybePromise<R>): MaybePromise<R> {
   return isThenable(value) ? value.then(map) : map(value);
 }
+
+/**
+ * What `ask` answers, as a promise that rejects with `late()` when no answer came within `ms`.
+ * A throw of `ask` itself becomes a rejection.
+ */
+export function within<T>(ask: () => MaybePromise<T>, ms: number, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    Promise.resolve().then(ask),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(late()), ms))),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -5,15 +5,21 @@ import { createServer as createHttpServer, type RequestListener, type Server as 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server, type ServerOptions } from 'socket.io';
-import { Limits } from '../sdk/protocol/index.js';
-import { createApp } from './app.js';
+import type { DestinationStream } from 'pino';
+import { Limits, ServerErrorCode } from '../sdk/protocol/index.js';
+import { createActivityLog, sharedRoomIdKey } from './activity-log.js';
+import { createApp, isServerFault } from './app.js';
 import { loadAssets } from './cdn.js';
 import { readConfig, type ServerConfig } from './config.js';
 import { strictTransportSecurity } from './headers.js';
-import { cdnDir } from './paths.js';
+import { cdnDir, packageVersion } from './paths.js';
 import { connectCluster, type Cluster } from './cluster.js';
+import { Metrics } from './metrics.js';
+import { operationsRouter } from './ops.js';
 import type { RoomStore } from './rooms/store.js';
-import { initSocketServer, type Signalling } from './signalling/index.js';
+import { initSocketServer, type ActivityLog, type Signalling } from './signalling/index.js';
+import type { CignalServer as CignalSocketServer } from './signalling/types.js';
+import { describeError } from './signalling/log.js';
 
 /** socket.io options sized for signalling: SDP-sized messages, any embedding origin by default. */
 export function socketServerOptions(config: Pick<ServerConfig, 'allowedOrigins'> = { allowedOrigins: '*' }): Partial<ServerOptions> {
@@ -89,12 +95,16 @@ export interface CreateServerOptions {
   store?: RoomStore;
   /** Where the browser bundles are read from. Default: dist/cdn of this package. */
   assetsDir?: string;
+  /** Where the activity log's lines go (config `logFormat`), one `write` each. Default: standard output. */
+  logDestination?: DestinationStream;
 }
 
 export async function createServer(options: CreateServerOptions = {}): Promise<CignalServer> {
   const config = { ...readConfig(options.config ? {} : process.env), ...options.config };
   const assets = await loadAssets(options.assetsDir ?? cdnDir);
   let signalling: Signalling | undefined;
+  let metrics: Metrics | undefined;
+  let closing = false;
   const app = await createApp({
     assets,
     trustProxy: config.trustProxy,
@@ -103,6 +113,14 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
     publicUrl: config.publicUrl,
     rooms: () => signalling!.totalRoomsRunning(),
   });
+  // Readiness, metrics and the admin API; mounted before the app starts serving.
+  const operations = operationsRouter({
+    store: () => signalling!.store,
+    closing: () => closing,
+    metrics: config.metricsToken ? { token: config.metricsToken, registry: () => metrics! } : null,
+    adminToken: config.adminToken,
+  });
+  app.use(operations.routes()).use(operations.allowedMethods());
 
   const http = config.tls
     ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, app.callback())
@@ -118,6 +136,17 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
     headers['X-Content-Type-Options'] = 'nosniff';
     if (config.tls) headers['Strict-Transport-Security'] = strictTransportSecurity;
   });
+  let activityLog: ActivityLog | null = null;
+  if (config.logFormat !== 'off') {
+    // With Redis, one room has one hash in the logs of every server of the cluster.
+    const roomIdKey = cluster && !config.logRoomIds ? await sharedRoomIdKey(cluster.redis) : undefined;
+    activityLog = createActivityLog({ format: config.logFormat, level: config.logLevel, plainRoomIds: config.logRoomIds, roomIdKey, destination: options.logDestination });
+    const log = activityLog;
+    app.on('error', (error: Error, ctx?: { method: string; path: string }) => {
+      if (!isServerFault(error)) return;
+      log.failed({ code: ServerErrorCode.Internal, what: `answering ${ctx?.method} ${ctx?.path.slice(0, 200)}`, error: describeError(error) });
+    });
+  }
   signalling = initSocketServer(io, {
     store: options.store ?? cluster?.store,
     iceServers: config.iceServers,
@@ -127,7 +156,9 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
     ipLimits: { ...config.ipLimits, redis: cluster?.redis, nodeTtlMs: config.nodeTtlMs },
     trustProxy: config.trustProxy,
     joinSecret: config.joinSecret,
+    activityLog,
   });
+  if (config.metricsToken) metrics = new Metrics({ version: packageVersion, counts: signalling.counts, io: io as CignalSocketServer, store: signalling.store });
 
   return {
     http,
@@ -145,6 +176,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
         });
       }),
     close: async () => {
+      closing = true;
       await signalling!.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await cluster?.close();

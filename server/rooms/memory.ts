@@ -9,6 +9,7 @@ import {
   type KeepOptions,
   type KeepOutcome,
   type KeptMessage,
+  type RoomPage,
   type RoomSnapshot,
   type RoomStore,
   type Route,
@@ -162,12 +163,18 @@ export class MemoryRoomStore implements RoomStore {
     return this.#rooms.size;
   }
 
-  list(): RoomSnapshot[] {
-    return [...this.#rooms].map(([id, room]) => ({
-      id,
-      createdAt: room.createdAt,
-      peers: [...room.seats.values()].map(snapshotPeer),
-    }));
+  list(page?: RoomPage): RoomSnapshot[] {
+    const start = page?.offset ?? 0;
+    const end = page ? start + page.limit : Infinity;
+    const snapshots: RoomSnapshot[] = [];
+    let index = 0;
+    // Rooms in the order they were made (a Map keeps it); only the page's are copied.
+    for (const [id, room] of this.#rooms) {
+      if (index >= end) break;
+      if (index++ < start) continue;
+      snapshots.push({ id, createdAt: room.createdAt, peers: [...room.seats.values()].map(snapshotPeer) });
+    }
+    return snapshots;
   }
 
   /** Every seat taken, settled or dropped passes here, every seat freed through #free. */

@@ -14,6 +14,7 @@ import {
   type KeepOptions,
   type KeepOutcome,
   type KeptMessage,
+  type RoomPage,
   type RoomSnapshot,
   type RoomStore,
   type Route,
@@ -136,8 +137,11 @@ export class RedisRoomStore implements RoomStore {
     return this.#call(() => this.#redis.zcard(`${this.#prefix}rooms`));
   }
 
-  async list(): Promise<RoomSnapshot[]> {
-    const flat = await this.#call(() => this.#redis.zrange(`${this.#prefix}rooms`, '0', '-1', 'WITHSCORES'));
+  async list(page?: RoomPage): Promise<RoomSnapshot[]> {
+    // By creation time (the score), oldest first.
+    if (page && page.limit <= 0) return [];
+    const [start, stop] = page ? [page.offset, page.offset + page.limit - 1] : [0, -1];
+    const flat = await this.#call(() => this.#redis.zrange(`${this.#prefix}rooms`, String(start), String(stop), 'WITHSCORES'));
     const ids = flat.filter((_, i) => i % 2 === 0);
     const pipeline = this.#redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.#roomKey(id));

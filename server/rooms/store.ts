@@ -52,6 +52,12 @@ export interface RoomSnapshot {
   peers: Array<{ peerId: string; displayName: string; role: string | null; joinedAt: number }>;
 }
 
+/** A slice of the rooms, oldest first: `limit` rooms after the first `offset`. */
+export interface RoomPage {
+  offset: number;
+  limit: number;
+}
+
 export type JoinOutcome =
   /**
    * `previous` is the seat this peer id held before (a reconnect or a reload), if any. `freed` are
@@ -181,7 +187,8 @@ export interface RoomStore {
   /** The other seat in the room. */
   partner(roomId: string, peerId: string): MaybePromise<Seat | null>;
   count(): MaybePromise<number>;
-  list(): MaybePromise<RoomSnapshot[]>;
+  /** Snapshots of the rooms, oldest first; with `page`, only that slice of them. */
+  list(page?: RoomPage): MaybePromise<RoomSnapshot[]>;
   /** Shared stores: how often `expire` should run on every server (it is also the heartbeat). */
   readonly sweepEveryMs?: number;
   /**

@@ -12,15 +12,27 @@ import type { Context } from './context.js';
 import { tellDeparture } from './delivery.js';
 import type { JoinGrant } from './join-token.js';
 import type { Admission, ConnectionSlot } from './limits.js';
+import type { Subject } from './report.js';
 import { SignallingError, type CignalSocket } from './types.js';
 import { describeError, log } from './log.js';
 import { Refused, joinRequest } from './payloads.js';
 
-export function refusal(code: WireError['code'], message: string, retryAfterMs?: number): Error & { data: WireError } {
+export function refusal(code: WireError['code'], message: string, retryAfterMs?: number): Refusal {
   return Object.assign(new Error(message), { data: retryAfterMs === undefined ? { code, message } : { code, message, retryAfterMs } });
 }
 
+/** A refused join: `data` goes to the client in its `connect_error`; `cause` (the failure behind it) stays here. */
+type Refusal = Error & { data: WireError; cause?: unknown; abandoned?: true };
+
+/** The refusal of a join whose client went away before it completed: nobody hears it, and it counts as no refusal. */
+function abandoned(): Refusal {
+  return Object.assign(refusal(ServerErrorCode.Internal, 'The connection closed during the join'), { abandoned: true as const });
+}
+
 type Next = (error?: Error) => void;
+
+/** Who asks to join, as far as it is known so far: the address first, the room and peer id once the request was read. */
+type Applicant = Subject & { address: string };
 
 /** Who asks to join, checked: what the seat is made of, and what it brings to take a held seat. */
 interface Candidate {
@@ -44,27 +56,37 @@ interface Candidate {
 export function admission(ctx: Context) {
   return (socket: CignalSocket, next: Next): void => {
     // Every attempt counts against its address, valid or not, before anything else is looked at.
-    const address = limitKey(clientAddress(socket.handshake, { trustProxy: ctx.trustProxy }));
-    const failed = (error: unknown) => next(failure(error));
+    const applicant: Applicant = { address: limitKey(clientAddress(socket.handshake, { trustProxy: ctx.trustProxy })) };
+    const reported = reporting(ctx, applicant, next);
+    const failed = (error: unknown) => reported(failure(error));
     try {
-      whenKnown(ctx.limits.admit(address), (admitted) => counted(ctx, socket, address, admitted, next), failed);
+      whenKnown(ctx.limits.admit(applicant.address), (admitted) => counted(ctx, socket, applicant, admitted, reported), failed);
     } catch (error) {
       failed(error);
     }
   };
 }
 
+/** Reports each refusal (counted by code, and to the activity log) before the client is given it. */
+function reporting(ctx: Context, applicant: Applicant, next: Next): Next {
+  return (error) => {
+    const refused = error as Refusal | undefined;
+    if (refused?.data && !refused.abandoned) ctx.report.refused(refused.data, applicant, refused.cause);
+    next(error);
+  };
+}
+
 /** Goes on with a join its address may make: the slot it took is given back however the socket ends. */
-function counted(ctx: Context, socket: CignalSocket, address: string, admitted: Admission, next: Next): void {
+function counted(ctx: Context, socket: CignalSocket, applicant: Applicant, admitted: Admission, next: Next): void {
   if (!admitted.ok) {
-    log('refused a join from %s: %s', address, admitted.message);
+    log('refused a join from %s: %s', applicant.address, admitted.message);
     return next(refusal(ServerErrorCode.RateLimited, admitted.message, admitted.retryAfterMs));
   }
   const { slot } = admitted;
   const done: Next = slot ? holding(ctx, socket, slot, next) : next;
   // Closed while its address was counted: no seat is taken for it.
-  if (socket.conn.readyState !== 'open') return done(refusal(ServerErrorCode.Internal, 'The connection closed during the join'));
-  check(ctx, socket, address, done);
+  if (socket.conn.readyState !== 'open') return done(abandoned());
+  check(ctx, socket, applicant, done);
 }
 
 /**
@@ -82,19 +104,22 @@ function holding(ctx: Context, socket: CignalSocket, slot: ConnectionSlot, next:
 }
 
 /** Checks the join request and its token, then who may make it. */
-function check(ctx: Context, socket: CignalSocket, address: string, next: Next): void {
+function check(ctx: Context, socket: CignalSocket, applicant: Applicant, next: Next): void {
   try {
     const request = joinRequest.parse(socket.handshake.auth);
     if (request instanceof Refused) return next(refusal(ServerErrorCode.InvalidPayload, `Invalid join request: ${request.message}`));
     const { roomId, peerId, protocol } = request;
+    // Checked ids from here on: a refusal names them.
+    applicant.roomId = roomId;
+    applicant.peerId = peerId;
     if (protocol !== undefined && protocol > PROTOCOL_VERSION) {
       return next(refusal(ServerErrorCode.UnsupportedProtocol, `This server speaks protocol ${PROTOCOL_VERSION}; the client needs ${protocol}. Load the SDK from this server.`));
     }
     // Without a join secret, nothing here waits on a promise.
-    if (!ctx.joinTokens) return admit(ctx, socket, candidateFor(request, null), address, next);
+    if (!ctx.joinTokens) return admit(ctx, socket, candidateFor(request, null), applicant.address, next);
     whenKnown(
       ctx.joinTokens.verify(request.token, roomId, peerId),
-      (grant) => admit(ctx, socket, candidateFor(request, grant), address, next),
+      (grant) => admit(ctx, socket, candidateFor(request, grant), applicant.address, next),
       (error: unknown) => next(failure(error, peerId, roomId)),
     );
   } catch (error) {
@@ -172,7 +197,7 @@ function seated(
     log('%s closed before its join into room %s completed', peerId, roomId);
     return whenKnown(
       ctx.store.undoJoin(roomId, peerId, socket.id, outcome.previous),
-      () => next(refusal(ServerErrorCode.Internal, 'The connection closed during the join')),
+      () => next(abandoned()),
       (error: unknown) => next(failure(error)),
     );
   }
@@ -209,8 +234,8 @@ function failure(error: unknown, peerId?: string, roomId?: string): Error {
   }
   if (error instanceof StoreUnavailableError) {
     log('join refused: %s', error.message);
-    return refusal(ServerErrorCode.Unavailable, 'The server cannot reach its room store just now; try again shortly');
+    return Object.assign(refusal(ServerErrorCode.Unavailable, 'The server cannot reach its room store just now; try again shortly'), { cause: error });
   }
   log('join failed: %s', describeError(error));
-  return refusal(ServerErrorCode.Internal, 'The server could not complete the join');
+  return Object.assign(refusal(ServerErrorCode.Internal, 'The server could not complete the join'), { cause: error });
 }

@@ -10,6 +10,7 @@ import { AddressLimits, ipLimitsFrom } from './limits.js';
 import { JoinTokens } from './join-token.js';
 import type { Context } from './context.js';
 import { Presence } from './presence.js';
+import { Report } from './report.js';
 import { attachRelay } from './relay.js';
 import type { CignalServer, Signalling, SignallingOptions } from './types.js';
 import { describeError, log } from './log.js';
@@ -35,6 +36,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     turn: options.turn ?? null,
     authorize: options.authorize,
     joinTokens: options.joinSecret ? new JoinTokens(options.joinSecret) : null,
+    report: new Report(options.activityLog ?? null),
     closing: false,
   };
   const presence = new Presence(ctx);
@@ -48,6 +50,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
 
   const signalling: Signalling = {
     store: ctx.store,
+    counts: ctx.report.counts,
     totalRoomsRunning: async () => ctx.store.count(),
     allRooms: async () => ctx.store.list(),
     async close() {
@@ -64,6 +67,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
         await ctx.store.release?.(ctx.now(), ctx.graceMs);
       } catch (error) {
         log('could not hand over the seats of this server: %s', describeError(error));
+        ctx.report.failed('handing over the seats of this server', error);
       }
     },
   };

@@ -4,6 +4,7 @@ import type { TurnSecret } from '../ice.js';
 import type { RoomStore } from '../rooms/store.js';
 import type { AddressLimits } from './limits.js';
 import type { JoinTokens } from './join-token.js';
+import type { Report } from './report.js';
 import type { AuthorizeRequest, CignalServer } from './types.js';
 
 export interface Context {
@@ -20,6 +21,8 @@ export interface Context {
   authorize: ((request: AuthorizeRequest) => boolean | Promise<boolean>) | undefined;
   /** With a join secret: what checks every join's token. Null leaves rooms open to anyone with the room id. */
   joinTokens: JoinTokens | null;
+  /** Counts what happens, and tells the activity log (if any). */
+  report: Report;
   /** Set once the server is shutting down: from then on a disconnect frees no seat. */
   closing: boolean;
 }

@@ -61,7 +61,10 @@ export function deliver<E extends keyof ServerToClientEvents>(
   payload: Parameters<ServerToClientEvents[E]>[0],
 ): void {
   if (seat.awayUntil === null) return void sendTo(ctx, seat, event, payload);
-  const failed = (error: unknown) => log('could not keep a %s for %s: %s', event, seat.peerId, describeError(error));
+  const failed = (error: unknown) => {
+    log('could not keep a %s for %s: %s', event, seat.peerId, describeError(error));
+    ctx.report.failed(`keeping a ${event} for an away peer`, error, { roomId, peerId: seat.peerId });
+  };
   try {
     whenKnown(keepFor(ctx, roomId, seat, event, payload), () => {}, failed);
   } catch (error) {
@@ -80,5 +83,6 @@ export function emitTo(ctx: Context, socketId: string, message: QueuedMessage): 
 export function tellDeparture(ctx: Context, departure: Departure, reason: 'left' | 'dropped'): void {
   const { roomId, seat, partner } = departure;
   log('%s left room %s (%s)', seat.peerId, roomId, reason);
+  ctx.report.left(departure, reason);
   if (partner) deliver(ctx, roomId, partner, 'peerLeft', { peerId: seat.peerId, reason });
 }

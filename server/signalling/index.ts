@@ -4,3 +4,4 @@ export { SignallingError } from './types.js';
 export { DEFAULT_IP_LIMITS } from './limits.js';
 export type { IpLimits } from './limits.js';
 export type { Signalling, SignallingOptions, AuthorizeRequest } from './types.js';
+export type { ActivityLog, SignallingCounts, Subject } from './report.js';

@@ -73,6 +73,7 @@ export class Presence {
     const { partner, kept } = settled;
     const me = peerInfo(socket.data);
     log('%s %s room %s', peerId, resumed ? 'resumed in' : 'joined', roomId);
+    ctx.report.joined(roomId, peerId, resumed, previous !== null && !resumed);
     socket.emit('joined', {
       roomId,
       ...me,
@@ -93,6 +94,7 @@ export class Presence {
 
   #welcomeFailed(socket: CignalSocket, error: unknown): void {
     log('welcome failed: %s', describeError(error));
+    this.ctx.report.failed('welcoming a peer', error, { roomId: socket.data.roomId, peerId: socket.data.peerId });
     // A store out of reach is a passing failure: closing the transport makes the client take it
     // as a drop and join again (answered `unavailable`, which it asks again) instead of ending.
     if (error instanceof StoreUnavailableError) socket.conn.close();
@@ -107,7 +109,10 @@ export class Presence {
         (freed) => {
           for (const departure of freed) tellDeparture(this.ctx, departure, 'dropped');
         },
-        (error: unknown) => log('expiry failed: %s', describeError(error)),
+        (error: unknown) => {
+          log('expiry failed: %s', describeError(error));
+          this.ctx.report.failed('freeing the seats whose grace ended', error);
+        },
       );
   }
 
@@ -125,7 +130,10 @@ export class Presence {
       seats.push({ roomId, seat: { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: null, secretHash, welcomed } });
     }
     log('the store is back; reconciling %d seats', seats.length);
-    const failed = (error: unknown) => log('reconciling failed: %s', describeError(error));
+    const failed = (error: unknown) => {
+      log('reconciling failed: %s', describeError(error));
+      ctx.report.failed('reconciling the room store', error);
+    };
     try {
       whenKnown(ctx.store.reconcile(ctx.now(), ctx.graceMs, seats), () => this.expire(), failed);
     } catch (error) {
@@ -192,6 +200,7 @@ export class Presence {
       this.#wakeAt(until);
     } catch (error) {
       log('%s failed for %s in room %s, to be tried again: %s', kind, peerId, roomId, describeError(error));
+      ctx.report.failed(kind === 'leave' ? 'recording a leave (tried again later)' : 'recording a drop (tried again later)', error, { roomId, peerId });
       if (ctx.closing) return;
       this.#unfinished.set(socketId, departing);
       // A store without a sweep gets a timer of its own for the retry.

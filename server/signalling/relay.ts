@@ -24,18 +24,24 @@ import { SignallingError, type CignalSocket } from './types.js';
 const RELAYED: AckResponse<{ delivery: Delivery }> = { ok: true, delivery: 'relayed' };
 const KEPT: AckResponse<{ delivery: Delivery }> = { ok: true, delivery: 'kept' };
 // Mostly an away partner with too much kept for them already; rarely one whose seat was freed meanwhile.
-const DROPPED: AckResponse = fail({ code: ServerErrorCode.Dropped, message: 'The message could be neither delivered to the other person nor kept for them while they are away' });
-const RATE_LIMITED: AckResponse = fail({ code: ServerErrorCode.RateLimited, message: 'Too many messages; slow down' });
+const DROPPED = fail({ code: ServerErrorCode.Dropped, message: 'The message could be neither delivered to the other person nor kept for them while they are away' });
+const RATE_LIMITED = fail({ code: ServerErrorCode.RateLimited, message: 'Too many messages; slow down' });
 const ADDRESS_RATE_LIMITED = 'Too many messages from this address; slow down';
-const UNAVAILABLE: AckResponse = fail({ code: ServerErrorCode.Unavailable, message: 'The server cannot reach its room store just now; try again shortly' });
-const INTERNAL: AckResponse = fail({ code: ServerErrorCode.Internal, message: 'The server could not handle this message' });
+const UNAVAILABLE = fail({ code: ServerErrorCode.Unavailable, message: 'The server cannot reach its room store just now; try again shortly' });
+const INTERNAL = fail({ code: ServerErrorCode.Internal, message: 'The server could not handle this message' });
+const NO_ACK = fail({ code: ServerErrorCode.InvalidPayload, message: 'This event needs an acknowledgement' });
 
-function fail(error: WireError): AckResponse {
+/** The error half of an acknowledgement. */
+type Failure = Extract<AckResponse, { ok: false }>;
+
+function fail(error: WireError): Failure {
   return { ok: false, error };
 }
 
 /** What a client event is checked with, whether it must carry an ack, and what the partner gets. */
 interface Relay<T extends object = object> {
+  /** The event the client sent, as the metrics count it. */
+  type: ClientEventName;
   parser: PayloadParser<T>;
   ackRequired: boolean;
   /** The event the partner gets. */
@@ -45,6 +51,7 @@ interface Relay<T extends object = object> {
 }
 
 const signal = (event: 'offer' | 'answer' | 'candidate' | 'restartIce' | 'decline' | 'mediaState'): Relay => ({
+  type: event,
   parser: payloads[event] as PayloadParser<object>,
   ackRequired: false,
   event,
@@ -56,6 +63,7 @@ const signal = (event: 'offer' | 'answer' | 'candidate' | 'restartIce' | 'declin
 });
 
 const inform: Relay<InformPayload> = {
+  type: 'inform',
   parser: payloads.inform,
   ackRequired: true,
   event: 'information',
@@ -85,12 +93,15 @@ export function attachRelay(ctx: Context, socket: CignalSocket): void {
     if (ack && count === 2) payload = undefined;
     // Every incoming event costs a token, known or not; what the socket's own budget lets through
     // counts against its address's, shared with its other sockets.
-    if (!socket.data.bucket.take()) return reply(ack, RATE_LIMITED);
+    if (!socket.data.bucket.take()) return refuse(ctx, ack, RATE_LIMITED);
     const wait = ctx.limits.message(socket.data.address);
-    // (Built only when there is an ack to carry it: the refused flood is usually ack-less.)
-    if (wait > 0) return ack && reply(ack, fail({ code: ServerErrorCode.RateLimited, message: ADDRESS_RATE_LIMITED, retryAfterMs: wait }));
+    if (wait > 0) {
+      ctx.report.error(ServerErrorCode.RateLimited);
+      // (Built only when there is an ack to carry it: the refused flood is usually ack-less.)
+      return ack && reply(ack, fail({ code: ServerErrorCode.RateLimited, message: ADDRESS_RATE_LIMITED, retryAfterMs: wait }));
+    }
     const relay = relays.get(event);
-    if (!relay) return reply(ack, fail({ code: ServerErrorCode.UnknownEvent, message: `Unknown event "${String(event).slice(0, 64)}"` }));
+    if (!relay) return refuse(ctx, ack, fail({ code: ServerErrorCode.UnknownEvent, message: `Unknown event "${String(event).slice(0, 64)}"` }));
     relayMessage(ctx, socket, relay, payload, ack);
   });
 }
@@ -99,12 +110,12 @@ export function attachRelay(ctx: Context, socket: CignalSocket): void {
 function relayMessage(ctx: Context, socket: CignalSocket, relay: Relay, payload: unknown, ack: Ack | undefined): void {
   if (relay.ackRequired && !ack) {
     log('dropped a message from %s that had no ack', socket.data.peerId);
-    return;
+    return refuse(ctx, undefined, NO_ACK);
   }
   const parsed = relay.parser.parse(payload);
-  if (parsed instanceof Refused) return reply(ack, fail({ code: ServerErrorCode.InvalidPayload, message: parsed.message }));
+  if (parsed instanceof Refused) return refuse(ctx, ack, fail({ code: ServerErrorCode.InvalidPayload, message: parsed.message }));
   const { data } = socket;
-  if (data.unseated) return reply(ack, notInRoom());
+  if (data.unseated) return refuse(ctx, ack, notInRoom());
   const message = relay.stamp(parsed, data.peerId);
   try {
     // While no seat of the room has changed since the last message, to the same partner's socket
@@ -114,18 +125,19 @@ function relayMessage(ctx: Context, socket: CignalSocket, relay: Relay, payload:
       // Routed, sent and answered at once when the store answers at once (in memory).
       return whenKnown(
         ctx.store.route(data.roomId, data.peerId, socket.id),
-        (route) => routed(ctx, socket, relay.event, message, route, ack),
-        (error: unknown) => reply(ack, refusal(error)),
+        (route) => routed(ctx, socket, relay, message, route, ack),
+        (error: unknown) => failed(ctx, socket, ack, error),
       );
     }
   } catch (error) {
-    return reply(ack, refusal(error));
+    return failed(ctx, socket, ack, error);
   }
+  ctx.report.counts.relayed[relay.type]++;
   reply(ack, RELAYED);
 }
 
 /** Sends along the route the store gave, keeps the route while its stamp holds, and answers. */
-function routed(ctx: Context, socket: CignalSocket, event: keyof ServerToClientEvents, message: object, route: Route, ack: Ack | undefined): void {
+function routed(ctx: Context, socket: CignalSocket, relay: Relay, message: object, route: Route, ack: Ack | undefined): void {
   const partner = partnerOn(socket, route);
   const { data } = socket;
   if (partner.awayUntil !== null) {
@@ -133,17 +145,22 @@ function routed(ctx: Context, socket: CignalSocket, event: keyof ServerToClientE
     data.routedTo = data.routeStamp = null;
     data.routedAt = -1;
     return whenKnown(
-      keepFor(ctx, data.roomId, partner, event, message as never),
-      (delivery) => reply(ack, delivery === 'kept' ? KEPT : delivery === 'relayed' ? RELAYED : DROPPED),
-      (error: unknown) => reply(ack, refusal(error)),
+      keepFor(ctx, data.roomId, partner, relay.event, message as never),
+      (delivery) => {
+        if (delivery === 'dropped') return refuse(ctx, ack, DROPPED);
+        ctx.report.counts.relayed[relay.type]++;
+        reply(ack, delivery === 'kept' ? KEPT : RELAYED);
+      },
+      (error: unknown) => failed(ctx, socket, ack, error),
     );
   }
-  const sent = sendTo(ctx, partner, event, message as never);
+  const sent = sendTo(ctx, partner, relay.event, message as never);
   // Kept only with a stamp that says when it stops holding.
   const stamp = (route.seated && route.stamp) || null;
   data.routedTo = stamp && sent;
   data.routeStamp = stamp;
   data.routedAt = stamp?.changes ?? -1;
+  ctx.report.counts.relayed[relay.type]++;
   reply(ack, RELAYED);
 }
 
@@ -157,15 +174,23 @@ function partnerOn(socket: CignalSocket, route: Route): Readonly<Seat> {
   throw new SignallingError(ServerErrorCode.NotInRoom, 'This connection no longer holds a seat in the room');
 }
 
-function notInRoom(): AckResponse {
+function notInRoom(): Failure {
   return fail({ code: ServerErrorCode.NotInRoom, message: 'This connection no longer holds a seat in the room' });
 }
 
-function refusal(error: unknown): AckResponse {
-  if (error instanceof SignallingError) return fail(error.toWire());
-  if (error instanceof StoreUnavailableError) return UNAVAILABLE;
-  log('handler failed: %s', describeError(error));
-  return INTERNAL;
+/** Answers a message that failed: with its coded refusal, or as a failure of the server, reported (without the message). */
+function failed(ctx: Context, socket: CignalSocket, ack: Ack | undefined, error: unknown): void {
+  if (error instanceof SignallingError) return refuse(ctx, ack, fail(error.toWire()));
+  const unavailable = error instanceof StoreUnavailableError;
+  if (!unavailable) log('handler failed: %s', describeError(error));
+  ctx.report.failed('relaying a message', error, { roomId: socket.data.roomId, peerId: socket.data.peerId });
+  reply(ack, unavailable ? UNAVAILABLE : INTERNAL);
+}
+
+/** Answers a message with an error, counted by its code. */
+function refuse(ctx: Context, ack: Ack | undefined, response: Failure): void {
+  ctx.report.error(response.error.code);
+  reply(ack, response);
 }
 
 function reply(ack: Ack | undefined, response: AckResponse): void {

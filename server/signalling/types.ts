@@ -6,6 +6,7 @@ import type { TurnSecret } from '../ice.js';
 import type { TokenBucket } from '../rate-limit.js';
 import type { RoomSnapshot, RoomStore, RouteStamp, Seat } from '../rooms/store.js';
 import type { IpLimits } from './limits.js';
+import type { ActivityLog, SignallingCounts } from './report.js';
 
 export interface AuthorizeRequest {
   roomId: string;
@@ -44,12 +45,19 @@ export interface SignallingOptions {
   joinSecret?: string | null;
   /** Decides whether a join may proceed, after the join token; refusals reach the client as `unauthorized`. */
   authorize?: (request: AuthorizeRequest) => boolean | Promise<boolean>;
+  /**
+   * Told of every join, leave, refused join and failure, one call each (`cignal/server`'s own
+   * server writes them as JSON or text lines). Default: none; `DEBUG=cignal:*` logs them either way.
+   */
+  activityLog?: ActivityLog | null;
   now?: () => number;
 }
 
 /** A running signalling layer. */
 export interface Signalling {
   readonly store: RoomStore;
+  /** Running totals of what this server did since it started (what `/metrics` reports); live, read-only. */
+  readonly counts: Readonly<SignallingCounts>;
   totalRoomsRunning(): Promise<number>;
   allRooms(): Promise<RoomSnapshot[]>;
   /**

@@ -14,7 +14,7 @@ export interface TestServer {
 }
 
 export async function startServer(config: Partial<ServerConfig> = {}, options: Omit<CreateServerOptions, 'config'> = {}): Promise<TestServer> {
-  const server = await createServer({ ...options, config: { port: 0, host: '127.0.0.1', iceServers: [], reconnectGraceMs: 200, ...config } });
+  const server = await createServer({ ...options, config: { port: 0, host: '127.0.0.1', iceServers: [], reconnectGraceMs: 200, logFormat: 'off', ...config } });
   const url = await server.listen();
   return { url, server, close: () => server.close() };
 }

@@ -1,6 +1,6 @@
-// The debug logs, all of them on (`DEBUG=cignal:*` on the server, `cignal-client:*` in the SDK),
-// through a call's signalling with a join token, seat secrets, TURN credentials and an offer, and
-// through refusals: none of those values appears in what is logged.
+// The logs, all of them on (`DEBUG=cignal:*` on the server, `cignal-client:*` in the SDK, and the
+// server's JSON activity log), through a call's signalling with a join token, seat secrets, TURN
+// credentials and an offer, and through refusals: none of those values appears in what is logged.
 import createDebug from 'debug';
 import { format } from 'node:util';
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
@@ -11,6 +11,8 @@ import { SECRET, mint } from '../helpers/join-token.js';
 import { KEPT, RELAYED, ask, closeAll, dropConnection, join, next, refusal, startServer, uniqueRoom, type TestServer } from '../helpers/server.js';
 
 const lines: string[] = [];
+/** The activity log's JSON lines, as written. */
+const activity: string[] = [];
 let server: TestServer | undefined;
 const restore: Array<() => void> = [];
 
@@ -38,6 +40,7 @@ afterEach(async () => {
   await server?.close();
   for (const undo of restore.splice(0)) undo();
   lines.length = 0;
+  activity.length = 0;
 });
 
 const ignore = () => {};
@@ -56,9 +59,15 @@ const quiet: Omit<SignalHandlers, 'joined' | 'refused'> = {
   mediaState: ignore,
 };
 
-test('with every debug log on, no SDP, join token, seat secret or TURN credential is ever logged', async () => {
+test('with every log on, no SDP, join token, seat secret, TURN credential or operator token is ever logged', async () => {
   const turnSecret = 'turn-shared-secret-never-to-be-logged';
-  server = await startServer({ joinSecret: SECRET, reconnectGraceMs: 10_000, turn: { secret: turnSecret, urls: ['turn:turn.example.com:3478'], ttlSeconds: 3_600 } });
+  const metricsToken = 'metrics-token-never-to-be-logged-0123456789';
+  const adminToken = 'admin-token-never-to-be-logged-0123456789';
+  let written: (line: string) => void = () => {};
+  server = await startServer(
+    { joinSecret: SECRET, reconnectGraceMs: 10_000, turn: { secret: turnSecret, urls: ['turn:turn.example.com:3478'], ttlSeconds: 3_600 }, logFormat: 'json', logLevel: 'trace', metricsToken, adminToken },
+    { logDestination: { write: (line: string) => (activity.push(line), written(line)) } },
+  );
   const { url } = server;
   const roomId = uniqueRoom();
   const aliceToken = await mint({ room: roomId, sub: 'alice', name: 'Alice' });
@@ -94,6 +103,17 @@ test('with every debug log on, no SDP, join token, seat secret or TURN credentia
   expect(await refusal(url, { roomId, peerId: 'alice', session: 'intruder', token: forged })).toMatchObject({ code: 'unauthorized' });
   expect(await refusal(url, { roomId, peerId: 'carol', session: 'carol', token: await mint({ room: 'elsewhere' }) })).toMatchObject({ code: 'unauthorized' });
 
+  // An operator's tools, with their tokens and with wrong ones.
+  for (const [path, token] of [['/metrics', metricsToken], ['/admin/rooms', adminToken]] as const) {
+    expect((await fetch(`${url}${path}`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await fetch(`${url}${path}`, { headers: { Authorization: `Bearer ${token.toUpperCase()}` } })).status).toBe(401);
+  }
+
+  // Alice hangs up: her seat is freed at once, which the activity log says.
+  const left = new Promise<void>((resolve) => (written = (line) => JSON.parse(line).event === 'leave' && resolve()));
+  alice.close();
+  await left;
+
   const turn = joins[0]!.iceServers.find((server) => server.credential);
   expect(turn?.credential).toBeTruthy();
   const secrets = {
@@ -109,6 +129,8 @@ test('with every debug log on, no SDP, join token, seat secret or TURN credentia
     'a wrong seat secret': wrongSecret,
     'the TURN secret': turnSecret,
     'a TURN credential': String(turn!.credential),
+    'the metrics token': metricsToken,
+    'the admin token': adminToken,
   };
   const log = lines.join('\n');
   // The logs were on: joins, the drop and the refusals are there.
@@ -116,4 +138,19 @@ test('with every debug log on, no SDP, join token, seat secret or TURN credentia
   expect(log).toMatch(/cignal:signalling refused alice in room .*: its seat is held/);
   expect(log).toMatch(/cignal-client:Room socket disconnected/);
   for (const [what, value] of Object.entries(secrets)) expect(log.includes(value), `${what} appears in the log`).toBe(false);
+
+  // The activity log: one JSON line each for the joins, the resume, the refusals and the leave.
+  const entries = activity.map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(entries.map((entry) => [entry.event, entry.peer, entry.code ?? entry.reason ?? entry.resumed])).toEqual([
+    ['join', 'alice', false],
+    ['join', 'bob', false],
+    ['join', 'alice', true],
+    ['refusal', 'alice', 'seat-taken'],
+    ['refusal', 'alice', 'unauthorized'],
+    ['refusal', 'carol', 'unauthorized'],
+    ['leave', 'alice', 'left'],
+  ]);
+  const activityLog = activity.join('');
+  expect(activityLog).not.toContain(roomId);
+  for (const [what, value] of Object.entries(secrets)) expect(activityLog.includes(value), `${what} appears in the activity log`).toBe(false);
 });
