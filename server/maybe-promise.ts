@@ -5,7 +5,7 @@
 /** A value, or a promise of it. */
 export type MaybePromise<T> = T | PromiseLike<T>;
 
-export function isThenable<T>(value: MaybePromise<T>): value is PromiseLike<T> {
+function isThenable<T>(value: MaybePromise<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | null | undefined)?.then === 'function';
 }
 
@@ -26,6 +26,20 @@ export function whenKnown<T>(value: MaybePromise<T>, onValue: (value: T) => void
     return;
   }
   value.then(onValue).then(undefined, onError);
+}
+
+/**
+ * `whenKnown` of what `ask` answers; a throw of `ask` itself (a store that fails before it can
+ * answer) goes to `onError` too. For the steps whose failure has one answer however it comes.
+ */
+export function attempt<T>(ask: () => MaybePromise<T>, onValue: (value: T) => void, onError: (error: unknown) => void): void {
+  let value: MaybePromise<T>;
+  try {
+    value = ask();
+  } catch (error) {
+    return onError(error);
+  }
+  whenKnown(value, onValue, onError);
 }
 
 /**

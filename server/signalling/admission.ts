@@ -4,7 +4,7 @@
 // and admitted without waiting on anything outside it.
 import { PROTOCOL_VERSION, ServerErrorCode, displayNameFor, type JoinRequest, type WireError } from '../../sdk/protocol/index.js';
 import { TokenBucket } from '../rate-limit.js';
-import { whenKnown } from '../maybe-promise.js';
+import { attempt, whenKnown } from '../maybe-promise.js';
 import { hashSeatSecret, newSeatSecret } from '../rooms/seat-secret.js';
 import { StoreUnavailableError, type JoinOutcome, type SeatClaim } from '../rooms/store.js';
 import { clientAddress, limitKey } from './address.js';
@@ -58,12 +58,7 @@ export function admission(ctx: Context) {
     // Every attempt counts against its address, valid or not, before anything else is looked at.
     const applicant: Applicant = { address: limitKey(clientAddress(socket.handshake, { trustProxy: ctx.trustProxy })) };
     const reported = reporting(ctx, applicant, next);
-    const failed = (error: unknown) => reported(failure(error));
-    try {
-      whenKnown(ctx.limits.admit(applicant.address), (admitted) => counted(ctx, socket, applicant, admitted, reported), failed);
-    } catch (error) {
-      failed(error);
-    }
+    attempt(() => ctx.limits.admit(applicant.address), (admitted) => counted(ctx, socket, applicant, admitted, reported), (error) => reported(failure(error)));
   };
 }
 

@@ -1,7 +1,7 @@
 // Sending to a seat: straight to its socket (on this server or, through the adapter, another),
 // or into the store's away queue while its peer is away.
 import type { Delivery, ServerToClientEvents } from '../../sdk/protocol/index.js';
-import { chain, whenKnown, type MaybePromise } from '../maybe-promise.js';
+import { attempt, chain, type MaybePromise } from '../maybe-promise.js';
 import type { Departure, Seat } from '../rooms/store.js';
 import type { Context } from './context.js';
 import type { CignalSocket, QueuedMessage } from './types.js';
@@ -61,15 +61,14 @@ export function deliver<E extends keyof ServerToClientEvents>(
   payload: Parameters<ServerToClientEvents[E]>[0],
 ): void {
   if (seat.awayUntil === null) return void sendTo(ctx, seat, event, payload);
-  const failed = (error: unknown) => {
-    log('could not keep a %s for %s: %s', event, seat.peerId, describeError(error));
-    ctx.report.failed(`keeping a ${event} for an away peer`, error, { roomId, peerId: seat.peerId });
-  };
-  try {
-    whenKnown(keepFor(ctx, roomId, seat, event, payload), () => {}, failed);
-  } catch (error) {
-    failed(error);
-  }
+  attempt(
+    () => keepFor(ctx, roomId, seat, event, payload),
+    () => {},
+    (error) => {
+      log('could not keep a %s for %s: %s', event, seat.peerId, describeError(error));
+      ctx.report.failed(`keeping a ${event} for an away peer`, error, { roomId, peerId: seat.peerId });
+    },
+  );
 }
 
 /** A socket of this server directly; any other through the adapter (which reaches other servers). */

@@ -3,7 +3,7 @@
 // keeps the timers that wake it up.
 import { PROTOCOL_VERSION, type PeerInfo, type ServerToClientEvents } from '../../sdk/protocol/index.js';
 import { iceServersFor } from '../ice.js';
-import { whenKnown } from '../maybe-promise.js';
+import { attempt, whenKnown } from '../maybe-promise.js';
 import { StoreUnavailableError, type Seat, type Settled } from '../rooms/store.js';
 import type { Context } from './context.js';
 import { deliver, emitTo, tellDeparture } from './delivery.js';
@@ -130,15 +130,14 @@ export class Presence {
       seats.push({ roomId, seat: { peerId, displayName, role, session, socketId: socket.id, joinedAt, awayUntil: null, secretHash, welcomed } });
     }
     log('the store is back; reconciling %d seats', seats.length);
-    const failed = (error: unknown) => {
-      log('reconciling failed: %s', describeError(error));
-      ctx.report.failed('reconciling the room store', error);
-    };
-    try {
-      whenKnown(ctx.store.reconcile(ctx.now(), ctx.graceMs, seats), () => this.expire(), failed);
-    } catch (error) {
-      failed(error);
-    }
+    attempt(
+      () => ctx.store.reconcile!(ctx.now(), ctx.graceMs, seats), // present: checked above
+      () => this.expire(),
+      (error) => {
+        log('reconciling failed: %s', describeError(error));
+        ctx.report.failed('reconciling the room store', error);
+      },
+    );
   }
 
   /** Cancels every timer: the server is shutting down. */
