@@ -191,6 +191,15 @@ export async function runCommandLine(args: readonly string[]): Promise<void> {
     process.exit(ExitStatus.Config);
   }
 
+  // Before the URL is printed: whoever reads it may send a signal at once.
+  const stop = (signal: string) => {
+    console.log(`${signal}: closing`);
+    void server.close().then(() => process.exit(ExitStatus.Ok));
+    setTimeout(() => process.exit(ExitStatus.Ok), 5_000).unref();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
   let url: string;
   try {
     url = await server.listen();
@@ -202,12 +211,4 @@ export async function runCommandLine(args: readonly string[]): Promise<void> {
     process.exit(ExitStatus.CannotListen);
   }
   console.log(`Cignal is listening on ${url}`);
-
-  const stop = (signal: string) => {
-    console.log(`${signal}: closing`);
-    void server.close().then(() => process.exit(ExitStatus.Ok));
-    setTimeout(() => process.exit(ExitStatus.Ok), 5_000).unref();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }

@@ -217,10 +217,10 @@ describe('npx cignal', () => {
   test('the command npx runs stops on SIGTERM with exit status 0', async () => {
     // npx puts npm and a shell between the signal and the server, and reports how the shell ended;
     // this is the server's own exit status.
-    const { child } = await start(join(app, 'node_modules', '.bin', 'cignal'), ['--port', '0', '--host', '127.0.0.1']);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, output } = await start(join(app, 'node_modules', '.bin', 'cignal'), ['--port', '0', '--host', '127.0.0.1']);
+    const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(`${code ?? signal}`)));
     await stop(child);
-    expect(await exited).toBe(0);
+    expect({ exit: await exited, output: output() }).toEqual({ exit: '0', output: expect.stringContaining('SIGTERM: closing') });
   });
 });
 

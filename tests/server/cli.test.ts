@@ -134,6 +134,23 @@ describe('running the command', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
+  test('a SIGTERM sent the moment the URL is printed still stops it cleanly, with exit status 0', async () => {
+    // A supervisor or a script may signal as soon as it reads the URL; five times, since a handler
+    // set up only after the URL is printed loses that race about every other time.
+    for (let round = 0; round < 5; round++) {
+      child = spawn(process.execPath, [main, '--port', '0', '--host', '127.0.0.1'], { cwd: scratch, env: { PATH: process.env.PATH ?? '', CIGNAL_ICE_SERVERS: '[]' } });
+      const started = child;
+      let output = '';
+      const exited = new Promise<string>((resolve) => started.once('close', (code, signal) => resolve(`${code ?? signal}`)));
+      started.stdout!.on('data', (chunk: Buffer) => {
+        const before = output;
+        output += chunk;
+        if (!/listening on/.test(before) && /listening on/.test(output)) started.kill('SIGTERM');
+      });
+      expect({ exit: await exited, output }).toEqual({ exit: '0', output: expect.stringMatching(/listening on \S+\nSIGTERM: closing\n$/) });
+    }
+  });
+
   test('--dotenv reads the file it names instead of ./.env', async () => {
     const cwd = join(scratch, 'with-dotenv');
     mkdirSync(cwd);
