@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
-import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { options, parseCommandLine, usage, UsageError } from '../../server/cli.js';
 import { packageRoot, packageVersion } from '../../server/paths.js';
 
@@ -92,9 +92,12 @@ describe('parseCommandLine', () => {
 
 describe('running the command', () => {
   const main = join(packageRoot, 'dist', 'server', 'main.js');
-  const scratch = mkdtempSync(join(tmpdir(), 'cignal-cli-'));
+  let scratch = '';
   let child: ChildProcess | undefined;
 
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'cignal-cli-'));
+  });
   afterEach(() => {
     child?.kill('SIGKILL');
     child = undefined;
@@ -105,10 +108,10 @@ describe('running the command', () => {
    * Runs the command in `cwd` with only `env` set (`null` leaves a variable unset); resolves on its
    * URL, rejects with its exit code and output.
    */
-  function run(args: string[], env: Record<string, string | null>, cwd = scratch): Promise<{ url: string; output: () => string }> {
+  function run(args: string[], env: Record<string, string | null>, cwd?: string): Promise<{ url: string; output: () => string }> {
     const merged: Record<string, string | null> = { PATH: process.env.PATH ?? '', CIGNAL_ICE_SERVERS: '[]', ...env };
     const vars = Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== null));
-    child = spawn(process.execPath, [main, ...args], { cwd, env: vars });
+    child = spawn(process.execPath, [main, ...args], { cwd: cwd ?? scratch, env: vars });
     let output = '';
     let stderr = '';
     return new Promise((resolve, reject) => {
