@@ -9,6 +9,7 @@ import { deviceMenu, deviceMenuStyles, showActive } from './device-menu.js';
 import { icon, type IconName } from './icons.js';
 import { indicatorStyles, networkQuality, remoteState, verifyControl } from './indicators.js';
 import { defaultLabels, type CignalLabels } from './labels.js';
+import { countText } from './plural.js';
 
 const log = new Logger('cignal-call');
 
@@ -603,7 +604,7 @@ export class CignalCall extends LitElement {
     const open = this.open === panel;
     const name = panel === 'chat' ? 'chat' : 'settings';
     const label = l[name];
-    return html`<button part="${name}-button" class="icon" aria-label=${badge ? `${label}, ${l.unread.replace('{count}', String(badge))}` : label} data-tip=${label}
+    return html`<button part="${name}-button" class="icon" aria-label=${badge ? `${label}, ${countText(l.unread, badge, 'en')}` : label} data-tip=${label}
       aria-expanded=${open} aria-controls=${open ? (panel === 'chat' ? 'chat' : 'device-menu') : nothing} ?disabled=${!enabled} @click=${() => this.#togglePanel(panel)}>
       ${icon(name)}${badge ? html`<span class="badge" aria-hidden="true">${badge}</span>` : nothing}
     </button>`;

@@ -31,7 +31,7 @@ export function deviceMenu(l: CignalLabels, menu: DeviceMenu): TemplateResult {
       ? html`<label>${label}
           <select data-kind=${kind} @change=${(event: Event) => menu.choose(kind, (event.target as HTMLSelectElement).value)}>
             ${list.some((device) => device.deviceId === active) ? nothing : html`<option value="" disabled>–</option>`}
-            ${list.map((device, i) => html`<option value=${device.deviceId}>${device.label || `${label} ${i + 1}`}</option>`)}
+            ${list.map((device, i) => html`<option value=${device.deviceId}>${device.label || l.deviceNumber.replace('{device}', label).replace('{number}', String(i + 1))}</option>`)}
           </select>
         </label>`
       : nothing;

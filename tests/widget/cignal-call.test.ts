@@ -190,11 +190,11 @@ describe('<cignal-call> shows where the call stands', () => {
     expect(textOf(el, 'error')).to.equal('The call server could not be reached. Check the connection, then retry. Retry');
   });
 
-  it('shows the SDK sentence for errors without a label, with no retry while the call goes on', async () => {
+  it('shows every error code in plain words, with no retry while the call goes on', async () => {
     const { el, rooms } = await mount();
-    rooms.last.fire('clientError', errorDetail(new CignalError('no-peer', 'Nobody else is in the room yet')));
+    rooms.last.fire('clientError', errorDetail(new CignalError('no-peer', 'no peer to call')));
     await settle(el);
-    expect(textOf(el, 'error')).to.equal('Nobody else is in the room yet');
+    expect(textOf(el, 'error')).to.equal('Nobody else is in the room yet.');
     expect(part(el, 'retry-button')).to.equal(null);
     rooms.last.peerArrives();
     await settle(el);
@@ -209,7 +209,7 @@ describe('<cignal-call> shows where the call stands', () => {
     const { el } = await mount({ 'room-id': 'bad id!' }, { rooms, wait: false });
     await waitFor(() => el.state === 'error');
     await el.updateComplete;
-    expect(textOf(el, 'error')).to.equal('roomId: Invalid Retry');
+    expect(textOf(el, 'error')).to.equal('The call is set up with a value it cannot use. Retry');
     expect(errors).to.have.length(1);
     expect((errors[0] as { code: string }).code).to.equal('invalid-argument');
     rooms.failWith = null;
