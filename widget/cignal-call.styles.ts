@@ -68,7 +68,7 @@ export const styles = css`
   }
   [part='local-video'] {
     position: absolute;
-    right: 0.5rem;
+    inset-inline-end: 0.5rem;
     bottom: 0.5rem;
     z-index: 1;
     width: 28%;
@@ -82,17 +82,19 @@ export const styles = css`
     cursor: grab;
     touch-action: none;
   }
-  .top-left,
-  .top-right {
+  /* Logical corners: the default, bottom-end, is bottom left right to left. The self-view's mirror
+     is a transform, which the direction does not flip a second time. */
+  .top-start,
+  .top-end {
     top: 3rem;
     bottom: auto;
   }
-  .top-left,
-  .bottom-left {
-    right: auto;
-    left: 0.5rem;
+  .top-start,
+  .bottom-start {
+    inset-inline-end: auto;
+    inset-inline-start: 0.5rem;
   }
-  .bottom-left {
+  .bottom-start {
     bottom: 3rem;
   }
   .preview [part='local-video'] {
@@ -110,7 +112,7 @@ export const styles = css`
   [part='status'] {
     position: absolute;
     top: 0.5rem;
-    left: 0.5rem;
+    inset-inline-start: 0.5rem;
     z-index: 1;
     margin: 0;
     padding: 0.25rem 0.6rem;
@@ -216,7 +218,7 @@ export const styles = css`
   .badge {
     position: absolute;
     top: -0.25rem;
-    right: -0.25rem;
+    inset-inline-end: -0.25rem;
     min-width: 1.25rem;
     border-radius: 0.625rem;
     background: var(--_danger);

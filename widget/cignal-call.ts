@@ -8,7 +8,8 @@ import { styles } from './cignal-call.styles.js';
 import { deviceMenu, deviceMenuStyles, showActive } from './device-menu.js';
 import { icon, type IconName } from './icons.js';
 import { indicatorStyles, networkQuality, remoteState, verifyControl } from './indicators.js';
-import { defaultLabels, type CignalLabels } from './labels.js';
+import type { CignalLabels } from './labels.js';
+import { Language, loadBesideScript, type LoadLanguage } from './language.js';
 import { countText } from './plural.js';
 
 const log = new Logger('cignal-call');
@@ -24,6 +25,8 @@ const onUnlessOff = {
 /** What the pieces of the template share, worked out once per render. */
 interface View {
   l: CignalLabels;
+  /** The language of `l`, for numbers and plurals. */
+  lang: string;
   /** The other person's name, or the label that stands for it. */
   peer: string;
   /** On the pre-join screen. */
@@ -82,6 +85,7 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @summary A complete peer-to-peer video call in one element.
  * @tag cignal-call
  *
+ * @attr lang - The language of the element's texts, e.g. `fr` or `pt-BR`. Default: the nearest `lang` up the page, else the browser's languages, else English. English is in the script; the others load from `languages/<tag>.js` beside it (English shows meanwhile, and if that fails). Sets `dir` (right to left for Arabic, Persian, Hebrew) unless the page set `dir` on the element.
  * @attr room-id - The room to join. Default: `?roomId=` from the page URL, else a new room whose share link is shown.
  * @attr server - The Cignal server's URL. Default: the origin this script was loaded from, else the page's origin.
  * @attr peer-name - The name shown to the other person.
@@ -242,6 +246,11 @@ export class CignalCall extends LitElement {
   /** Creates the SDK instance; replace it (before the element is added) to inject a fake in tests. */
   createRoom: CreateRoom = (options) => Cignal.createRoom(options);
 
+  /** Loads a language's table (default: `languages/<tag>.js` beside the script); replace it before the element is added to serve tables from elsewhere. */
+  loadLanguage: LoadLanguage = loadBesideScript;
+
+  readonly #language = new Language(this, () => this.loadLanguage);
+
   readonly #call = new CallController(this, () => ({
     createRoom: this.createRoom,
     options: this.#options(),
@@ -250,8 +259,8 @@ export class CignalCall extends LitElement {
     chatOpen: this.open === 'chat',
   }));
 
-  /** Where the self-view sits: `top-left`, `top-right`, `bottom-left` or `bottom-right`. */
-  #corner = 'bottom-right';
+  /** Where the self-view sits: `top-start`, `top-end`, `bottom-start` or `bottom-end` (mirrored right to left). */
+  #corner = 'bottom-end';
   readonly #onFullscreen = () => this.requestUpdate();
   /** The SDK instance the remote video is attached to (see `attachRemote`), and the stream last played in it. */
   #attached: Cignal | null = null;
@@ -274,6 +283,15 @@ export class CignalCall extends LitElement {
     this.state = 'waiting';
     this.open = null;
     this.details = this.verifying = false;
+  }
+
+  static override get observedAttributes(): string[] {
+    return [...super.observedAttributes, 'lang'];
+  }
+
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
+    if (name === 'lang' && this.isConnected) this.#language.update();
   }
 
   override connectedCallback(): void {
@@ -475,7 +493,8 @@ export class CignalCall extends LitElement {
     const drop = (event: PointerEvent) => {
       dragging.abort();
       pip.style.translate = '';
-      const x = event.clientX - stage.left < stage.width / 2 ? 'left' : 'right';
+      const left = event.clientX - stage.left < stage.width / 2;
+      const x = left === (getComputedStyle(pip).direction === 'rtl') ? 'end' : 'start';
       const y = event.clientY - stage.top < stage.height / 2 ? 'top' : 'bottom';
       this.#corner = `${y}-${x}`;
       this.requestUpdate();
@@ -499,11 +518,13 @@ export class CignalCall extends LitElement {
   /** What the pieces of the template share, worked out once per render. */
   #view(): View {
     const custom = this.labels ?? {};
-    const labels: CignalLabels = { ...defaultLabels, ...custom, errors: { ...defaultLabels.errors, ...custom.errors } };
+    const table = this.#language.table;
+    const labels: CignalLabels = { ...table, ...custom, errors: { ...table.errors, ...custom.errors } };
     const state = this.state;
     const onPreview = !!this.#call.prejoin.preview;
     return {
       l: labels,
+      lang: this.#language.tag,
       peer: this.#call.cignal?.data.remoteDisplayName || labels.peer,
       previewing: onPreview,
       active: state === 'calling' || state === 'in-call' || state === 'reconnecting',
@@ -512,7 +533,7 @@ export class CignalCall extends LitElement {
   }
 
   /** The videos, and over them the other person's state, the status, the network and verify controls, the device menu. */
-  #stage({ l, peer, previewing, active }: View) {
+  #stage({ l, lang, peer, previewing, active }: View) {
     const call = this.#call;
     const cignal = call.cignal;
     const status = previewing ? l.prejoin : call.starting ? l.starting : call.reconnecting ? l.reconnecting : l[this.state];
@@ -521,7 +542,7 @@ export class CignalCall extends LitElement {
       ${call.remote && cignal ? remoteState(l, peer, cignal.remoteMediaState) : nothing}
       <video part="local-video" class=${this.#corner} aria-label=${l.you} muted .muted=${true} autoplay playsinline @pointerdown=${previewing ? nothing : this.#drag}></video>
       <p part="status" role="status" aria-live="polite">${status.replace('{name}', peer)} ${call.copied ? l.copied : ''}</p>
-      ${active ? this.#callIndicators(l) : nothing}
+      ${active ? this.#callIndicators(l, lang) : nothing}
       ${this.open === 'devices' && !this.noSettings
         ? deviceMenu(l, {
             devices: call.devices,
@@ -539,13 +560,13 @@ export class CignalCall extends LitElement {
   }
 
   /** During a call: the network bars and the verify control. */
-  #callIndicators(l: CignalLabels) {
+  #callIndicators(l: CignalLabels, lang: string) {
     const state = this.state;
     const network = (state === 'in-call' || state === 'reconnecting') && !this.noNetworkQuality ? this.#call.network : null;
     const code = this.#call.code;
     if (!network && !code) return nothing;
     return html`<div class="network">
-      ${network ? networkQuality(l, network, { open: this.details, toggle: () => (this.details = !this.details) }) : nothing}
+      ${network ? networkQuality(l, lang, network, { open: this.details, toggle: () => (this.details = !this.details) }) : nothing}
       ${code ? verifyControl(l, code, { open: this.verifying, toggle: () => (this.verifying = !this.verifying) }) : nothing}
     </div>`;
   }
@@ -589,8 +610,8 @@ export class CignalCall extends LitElement {
     return html`<div part="controls">
       ${mediaToggle('microphone', 'mic-button', 'microphone', l.microphone)} ${mediaToggle('camera', 'camera-button', 'camera', l.camera)}
       ${canShare ? mediaToggle('screenShare', 'screen-share-button', 'screen', l.screenShare) : nothing}
-      ${this.noSettings ? nothing : this.#panelButton(l, 'devices', { enabled: !!media })}
-      ${chat ? this.#panelButton(l, 'chat', { enabled: !!call.cignal, badge: call.chat.unread }) : nothing}
+      ${this.noSettings ? nothing : this.#panelButton(view, 'devices', { enabled: !!media })}
+      ${chat ? this.#panelButton(view, 'chat', { enabled: !!call.cignal, badge: call.chat.unread }) : nothing}
       ${canFullscreen
         ? iconButton({ part: 'fullscreen-button', icon: fullscreen ? 'exitFullscreen' : 'fullscreen', label: l.fullscreen, click: () => this.#fullscreen(), pressed: fullscreen })
         : nothing}
@@ -600,13 +621,13 @@ export class CignalCall extends LitElement {
   }
 
   /** The settings or chat button: it opens and closes its panel (`aria-expanded`); its badge counts what waits there. */
-  #panelButton(l: CignalLabels, panel: Panel, { enabled, badge = 0 }: PanelButton) {
+  #panelButton({ l, lang }: View, panel: Panel, { enabled, badge = 0 }: PanelButton) {
     const open = this.open === panel;
     const name = panel === 'chat' ? 'chat' : 'settings';
     const label = l[name];
-    return html`<button part="${name}-button" class="icon" aria-label=${badge ? `${label}, ${countText(l.unread, badge, 'en')}` : label} data-tip=${label}
+    return html`<button part="${name}-button" class="icon" aria-label=${badge ? new Intl.ListFormat(lang, { type: 'unit' }).format([label, countText(l.unread, badge, lang)]) : label} data-tip=${label}
       aria-expanded=${open} aria-controls=${open ? (panel === 'chat' ? 'chat' : 'device-menu') : nothing} ?disabled=${!enabled} @click=${() => this.#togglePanel(panel)}>
-      ${icon(name)}${badge ? html`<span class="badge" aria-hidden="true">${badge}</span>` : nothing}
+      ${icon(name)}${badge ? html`<span class="badge" aria-hidden="true">${new Intl.NumberFormat(lang).format(badge)}</span>` : nothing}
     </button>`;
   }
 

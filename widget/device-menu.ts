@@ -45,9 +45,8 @@ export const deviceMenuStyles = css`
   [part~='device-menu'] {
     position: absolute;
     z-index: 2;
-    right: 0.5rem;
     bottom: 0.5rem;
-    left: 0.5rem;
+    inset-inline: 0.5rem;
     display: grid;
     gap: 0.5rem;
     max-width: 24rem;

@@ -43,10 +43,11 @@ export interface Disclosure {
 }
 
 /** Signal bars for the call's network quality; pressing them shows the measured details. */
-export function networkQuality(l: CignalLabels, status: NetworkStatus, { open, toggle }: Disclosure): TemplateResult {
+export function networkQuality(l: CignalLabels, lang: string, status: NetworkStatus, { open, toggle }: Disclosure): TemplateResult {
+  const number = (value: number, digits: number) => new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
   const details = l.networkDetails
-    .replace('{rtt}', status.rttMs === null ? '–' : String(Math.round(status.rttMs)))
-    .replace('{loss}', (status.packetLoss * 100).toFixed(1))
+    .replace('{rtt}', status.rttMs === null ? '–' : number(status.rttMs, 0))
+    .replace('{loss}', number(status.packetLoss * 100, 1))
     .replace('{path}', status.relayed ? l.relayed : l.direct);
   const name = l.network.replace('{quality}', l[status.quality]);
   return html`<button part="network-quality" class="icon" data-quality=${status.quality} aria-expanded=${open} aria-controls=${open ? 'network-details' : nothing}
@@ -94,7 +95,7 @@ export const indicatorStyles = css`
   }
   .name {
     bottom: 0.5rem;
-    left: 0.5rem;
+    inset-inline-start: 0.5rem;
     display: flex;
     align-items: center;
     gap: 0.25rem;
@@ -106,12 +107,12 @@ export const indicatorStyles = css`
   }
   .sharing {
     top: 2.75rem;
-    left: 0.5rem;
+    inset-inline-start: 0.5rem;
   }
   .network {
     position: absolute;
     top: 0.5rem;
-    right: 0.5rem;
+    inset-inline-end: 0.5rem;
     display: flex;
     flex-direction: row-reverse;
     align-items: start;
@@ -140,7 +141,7 @@ export const indicatorStyles = css`
   }
   .verification {
     top: 2.75rem;
-    right: 0;
+    inset-inline-end: 0;
     width: min(16rem, 80cqi);
   }
   [part~='verification-code'] {

@@ -80,7 +80,7 @@ describe('<cignal-call> on a page with the documented strict policy', () => {
     await alice.mouse.down();
     await alice.mouse.move(stage.x + 20, stage.y + 20, { steps: 5 });
     await alice.mouse.up();
-    await expect.poll(() => pip.getAttribute('class')).toContain('top-left');
+    await expect.poll(() => pip.getAttribute('class')).toContain('top-start');
 
     for (const page of [alice, bob]) expect(await violations(page)).toEqual({ events: [], console: [] });
 

@@ -307,14 +307,14 @@ describe('<cignal-call> full screen and the self-view', () => {
     const pip = part(el, 'local-video')!;
     const stage = part(el, 'stage')!.getBoundingClientRect();
     const box = pip.getBoundingClientRect();
-    expect(pip.className).to.equal('bottom-right');
+    expect(pip.className).to.equal('bottom-end');
     const at = (x: number, y: number) => ({ type: 'move' as const, position: [Math.round(x), Math.round(y)] as [number, number] });
     await sendMouse(at(box.left + box.width / 2, box.top + box.height / 2));
     await sendMouse({ type: 'down' });
     await sendMouse(at(stage.left + 30, stage.top + 30));
     await sendMouse({ type: 'up' });
     await settle(el);
-    expect(pip.className).to.equal('top-left');
+    expect(pip.className).to.equal('top-start');
     const moved = pip.getBoundingClientRect();
     expect(moved.left - stage.left).to.be.lessThan(stage.width / 2 - moved.width / 2);
     expect(moved.top - stage.top).to.be.lessThan(stage.height / 2 - moved.height / 2);

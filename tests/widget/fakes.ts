@@ -198,12 +198,13 @@ const mounted = new Set<Element>();
  */
 export async function mount(
   attributes: Record<string, string> = {},
-  { children = '', wait = true, rooms = new FakeRooms() }: { children?: string; wait?: boolean; rooms?: FakeRooms } = {},
+  { children = '', wait = true, rooms = new FakeRooms(), loadLanguage }: { children?: string; wait?: boolean; rooms?: FakeRooms; loadLanguage?: CignalCall['loadLanguage'] } = {},
 ): Promise<{ el: CignalCall; rooms: FakeRooms }> {
   const el = document.createElement('cignal-call');
   for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
   el.innerHTML = children;
   el.createRoom = rooms.createRoom;
+  if (loadLanguage) el.loadLanguage = loadLanguage;
   document.body.append(el);
   mounted.add(el);
   if (wait) await ((await waitFor(() => el.cignal)) as unknown as FakeCignal).released;
