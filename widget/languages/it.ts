@@ -53,7 +53,7 @@ const translation: Translation = {
     'media-unavailable': 'Non è stato possibile usare nessuna fotocamera né microfono.',
     'server-unreachable': 'Impossibile raggiungere il server delle chiamate. Controlla la connessione, poi riprova.',
     timeout: 'Il server delle chiamate non ha risposto in tempo. Riprova.',
-    'not-connected': 'Non sei connesso al server delle chiamate. Riprova.',
+    'not-connected': 'Nessuna connessione al server delle chiamate. Riprova.',
     'negotiation-failed': 'Impossibile impostare la chiamata. Riprova.',
     'connection-failed': "Impossibile connettersi all'altra persona. Riprova.",
     'connection-lost': "La connessione con l'altra persona si è interrotta.",
