@@ -2,6 +2,7 @@
 // The inputs match the package's public entry points (package.json "exports").
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
+import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -163,6 +164,15 @@ const compactStyles = {
 const plugins = [withoutWebTransport, fetchPolling, withoutSocketBinary, textOnlyEngineParser, urlParse, compactStyles, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
 const minify = (module) => terser({ ecma: 2020, module, compress: { passes: 3 }, format: { comments: false } });
 
+/**
+ * The element's languages other than English, one per file of widget/languages (the list in
+ * widget/language.ts must name the same ones: tests/e2e/languages.test.ts checks it).
+ */
+const languageTags = readdirSync('widget/languages')
+  .filter((name) => name.endsWith('.ts'))
+  .map((name) => name.slice(0, -'.ts'.length))
+  .sort();
+
 export default [
   {
     // The SDK alone, for pages that build their own UI.
@@ -179,5 +189,11 @@ export default [
       { file: 'dist/cdn/cignal-call.iife.js', format: 'iife', name: 'CignalWidget', sourcemap: true, plugins: [minify(false)] },
     ],
     plugins,
+  },
+  {
+    // Each language's table as a module of its own, `export default` the table, loaded by the
+    // element from `languages/<tag>.js` beside its script: outside the bundles and their budgets.
+    input: Object.fromEntries(languageTags.map((tag) => [tag, `dist/widget/languages/${tag}.js`])),
+    output: { dir: 'dist/cdn/languages', format: 'es', entryFileNames: '[name].js', plugins: [minify(true)] },
   },
 ];

@@ -1,4 +1,5 @@
-// After rollup: precompress every bundle (brotli, gzip) and publish SRI hashes in sri.json.
+// After rollup: precompress every bundle and language file (brotli, gzip) and publish SRI hashes
+// in sri.json, by path under dist/cdn (`cignal-call.js`, `languages/ar.js`).
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const dir = new URL('../dist/cdn/', import.meta.url).pathname;
 const sri = {};
-for (const name of readdirSync(dir).sort()) {
+for (const name of readdirSync(dir, { recursive: true }).sort()) {
   if (!/\.(js|map)$/.test(name)) continue;
   const body = readFileSync(join(dir, name));
   writeFileSync(join(dir, `${name}.gz`), gzipSync(body, { level: 9 }));
@@ -17,4 +18,4 @@ for (const name of readdirSync(dir).sort()) {
   if (name.endsWith('.js')) sri[name] = `sha384-${createHash('sha384').update(body).digest('base64')}`;
 }
 writeFileSync(join(dir, 'sri.json'), `${JSON.stringify(sri, null, 2)}\n`);
-console.log(`dist/cdn: ${Object.keys(sri).length} bundles compressed, SRI hashes in sri.json`);
+console.log(`dist/cdn: ${Object.keys(sri).length} bundles and language files compressed, SRI hashes in sri.json`);

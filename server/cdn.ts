@@ -1,6 +1,7 @@
-// CDN-style serving of the browser bundles at /cignal@<version>/<file>: immutable, ETag,
-// precompressed brotli/gzip, open to every origin. Only files present at start-up are served.
-import Router from '@koa/router';
+// CDN-style serving of the browser bundles at /cignal@<version>/<file>, and of the element's
+// language files at /cignal@<version>/languages/<tag>.js: immutable, ETag, precompressed
+// brotli/gzip, open to every origin. Only files present at start-up are served.
+import Router, { type RouterContext } from '@koa/router';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
@@ -21,11 +22,11 @@ const contentTypes: Record<string, string> = {
   '.ts': 'text/plain; charset=utf-8',
 };
 
-/** Reads every bundle in `dir` into memory, pairing each with its precompressed twins. */
+/** Reads every bundle in `dir` (and in `dir/languages`) into memory, pairing each with its precompressed twins; named by path (`languages/ar.js`). */
 export async function loadAssets(dir: string): Promise<Map<string, Asset>> {
   const assets = new Map<string, Asset>();
   if (!existsSync(dir)) return assets;
-  const names = (await readdir(dir)).filter((name) => !/\.(gz|br)$/.test(name));
+  const names = (await readdir(dir, { recursive: true })).filter((name) => !/\.(gz|br)$/.test(name));
   for (const name of names) {
     const type = contentTypes[extname(name)];
     if (!type) continue;
@@ -39,8 +40,7 @@ export async function loadAssets(dir: string): Promise<Map<string, Asset>> {
 
 export function cdnRouter(version: string, assets: Map<string, Asset>): Router {
   const router = new Router();
-  router.get('/cignal@:version/:file', (ctx) => {
-    const { file } = ctx.params;
+  const serve = (ctx: RouterContext, file: string) => {
     const asset = assets.get(file);
     ctx.set('Access-Control-Allow-Origin', '*');
     ctx.set('Cross-Origin-Resource-Policy', 'cross-origin');
@@ -49,7 +49,7 @@ export function cdnRouter(version: string, assets: Map<string, Asset>): Router {
     if (ctx.params.version === 'latest') {
       ctx.set('Cache-Control', 'no-store');
       ctx.status = 302;
-      ctx.redirect(`/cignal@${version}/${encodeURIComponent(file)}`);
+      ctx.redirect(`/cignal@${version}/${file.split('/').map(encodeURIComponent).join('/')}`);
       return;
     }
     if (ctx.params.version !== version) {
@@ -71,6 +71,8 @@ export function cdnRouter(version: string, assets: Map<string, Asset>): Router {
     }
     if (encoding) ctx.set('Content-Encoding', encoding);
     ctx.body = encoding ? asset[encoding]! : asset.body;
-  });
+  };
+  router.get('/cignal@:version/:file', (ctx) => serve(ctx, ctx.params.file));
+  router.get('/cignal@:version/languages/:file', (ctx) => serve(ctx, `languages/${ctx.params.file}`));
   return router;
 }
