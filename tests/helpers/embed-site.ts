@@ -25,9 +25,9 @@ export interface EmbedSite {
  * Serves `/module.html` (the module snippet) and `/classic.html` (the classic one) on localhost,
  * with the script from `cignalUrl`. On `/module.html`, `?room=` sets `room-id` and each `?attr=`
  * (`prejoin`, `peer-name=Bob`) is added to the element. `headers` go with every page (a
- * Content-Security-Policy).
+ * Content-Security-Policy); `lang` is the pages' `<html lang>`.
  */
-export async function startEmbedSite(cignalUrl: string, { headers = {} }: { headers?: Record<string, string> } = {}): Promise<EmbedSite> {
+export async function startEmbedSite(cignalUrl: string, { headers = {}, lang = 'en' }: { headers?: Record<string, string>; lang?: string } = {}): Promise<EmbedSite> {
   const site = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const kind = url.pathname === '/classic.html' ? 'embed-classic' : 'embed-module';
@@ -42,7 +42,7 @@ export async function startEmbedSite(cignalUrl: string, { headers = {} }: { head
       html = html.replace('<cignal-call', `<cignal-call${attributes.join('')}`);
     }
     response.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
-    response.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Embed</title></head><body>\n${html}\n</body></html>`);
+    response.end(`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Embed</title></head><body>\n${html}\n</body></html>`);
   });
   await new Promise<void>((resolve) => site.listen(0, 'localhost', resolve));
   return {

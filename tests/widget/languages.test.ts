@@ -21,11 +21,10 @@ afterEach(() => {
 });
 
 describe('language tables', () => {
-  it('every table in widget/languages has every key of the English table and no other, with its placeholders and plural forms', async () => {
+  it('every language the element knows has its table in widget/languages, with every key of the English table and no other, with its placeholders and plural forms', async () => {
     const english = Object.keys(defaultLabels).sort();
     for (const tag of languages) {
       const url = new URL(`../../widget/languages/${tag}.ts`, import.meta.url).href;
-      if ((await fetch(url)).status === 404) continue;
       const table = ((await import(url)) as { default: Translation }).default;
       expect(Object.keys(table).sort(), tag).to.deep.equal(english);
       expect(Object.keys(table.errors).sort(), `${tag} errors`).to.deep.equal(Object.keys(defaultLabels.errors).sort());
