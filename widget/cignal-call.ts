@@ -620,12 +620,15 @@ export class CignalCall extends LitElement {
     </div>`;
   }
 
-  /** The settings or chat button: it opens and closes its panel (`aria-expanded`); its badge counts what waits there. */
+  /**
+   * The settings or chat button: it opens and closes its panel (`aria-expanded`); its badge counts what waits there,
+   * and its name says the count after a comma (Intl.ListFormat would glue Arabic's "and" to the number the badge shows).
+   */
   #panelButton({ l, lang }: View, panel: Panel, { enabled, badge = 0 }: PanelButton) {
     const open = this.open === panel;
     const name = panel === 'chat' ? 'chat' : 'settings';
     const label = l[name];
-    return html`<button part="${name}-button" class="icon" aria-label=${badge ? new Intl.ListFormat(lang, { type: 'unit' }).format([label, countText(l.unread, badge, lang)]) : label} data-tip=${label}
+    return html`<button part="${name}-button" class="icon" aria-label=${badge ? `${label}, ${countText(l.unread, badge, lang)}` : label} data-tip=${label}
       aria-expanded=${open} aria-controls=${open ? (panel === 'chat' ? 'chat' : 'device-menu') : nothing} ?disabled=${!enabled} @click=${() => this.#togglePanel(panel)}>
       ${icon(name)}${badge ? html`<span class="badge" aria-hidden="true">${new Intl.NumberFormat(lang).format(badge)}</span>` : nothing}
     </button>`;

@@ -1,6 +1,7 @@
 /// <reference types="mocha" />
 // <cignal-call> for keyboard and screen-reader users: tab order, Enter/Space on the call
-// buttons, focus kept when a button turns off, and no axe-core violations in any state.
+// buttons, focus kept when a button turns off, and no axe-core violations in any state, in
+// English, Arabic (right to left) and Japanese.
 import { expect } from '@esm-bundle/chai';
 import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import type { AxeResults } from 'axe-core';
@@ -8,6 +9,7 @@ import 'axe-core/axe.min.js';
 import { CignalError } from '../../sdk/index.js';
 import { errorDetail } from '../../sdk/errors.js';
 import type { CignalCall } from '../../widget/index.js';
+import { defaultLabels, type Translation } from '../../widget/labels.js';
 import { mount, settle, unmountAll, waitFor } from './fakes.js';
 
 declare global {
@@ -31,6 +33,27 @@ async function violations(el: CignalCall): Promise<string[]> {
   const results: AxeResults = await window.axe.run(el);
   return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
+
+/** The shipped table of a language (English: the bundle's). */
+const tableOf = async (tag: string): Promise<Translation> =>
+  tag === 'en' ? defaultLabels : ((await import(new URL(`../../widget/languages/${tag}.ts`, import.meta.url).href)) as { default: Translation }).default;
+
+/** Mounts the element in `lang` with the shipped tables, and waits until it shows that language. */
+async function mountIn(lang: string, attributes: Record<string, string>, options: { wait?: boolean } = {}) {
+  const table = await tableOf(lang);
+  const mounted = await mount({ ...attributes, lang }, { ...options, loadLanguage: tableOf });
+  await waitFor(() => mounted.el.hasAttribute('dir') && mounted.el.shadowRoot!.innerHTML.includes(table.microphone), `the ${lang} texts`);
+  return mounted;
+}
+
+/** The languages axe checks, each in the colour schemes it is checked in. */
+const cases = [
+  ['en', 'light'],
+  ['en', 'dark'],
+  ['ar', 'light'],
+  ['ar', 'dark'],
+  ['ja', 'light'],
+] as const;
 
 afterEach(async () => {
   unmountAll();
@@ -108,10 +131,10 @@ describe('<cignal-call> from the keyboard', () => {
 });
 
 describe('<cignal-call> passes axe-core', () => {
-  for (const scheme of ['light', 'dark'] as const) {
-    it(`in every state, ${scheme} colours`, async () => {
+  for (const [lang, scheme] of cases) {
+    it(`in every state, in ${lang}, ${scheme} colours`, async () => {
       await emulateMedia({ colorScheme: scheme });
-      const { el, rooms } = await mount({ 'peer-name': 'Grace' });
+      const { el, rooms } = await mountIn(lang, { 'peer-name': 'Grace' });
       const room = rooms.last;
       const found: Record<string, string[]> = {};
       const check = async (state: string) => {
@@ -135,10 +158,10 @@ describe('<cignal-call> passes axe-core', () => {
     });
   }
 
-  for (const scheme of ['light', 'dark'] as const) {
-    it(`with the call UI's panels and marks, and on the pre-join screen, ${scheme} colours`, async () => {
+  for (const [lang, scheme] of cases) {
+    it(`with the call UI's panels and marks, and on the pre-join screen, in ${lang}, ${scheme} colours`, async () => {
       await emulateMedia({ colorScheme: scheme });
-      const { el, rooms } = await mount({ 'peer-name': 'Grace' });
+      const { el, rooms } = await mountIn(lang, { 'peer-name': 'Grace' });
       const room = rooms.last;
       const found: Record<string, string[]> = {};
       const check = async (what: string) => {
@@ -170,7 +193,7 @@ describe('<cignal-call> passes axe-core', () => {
       await check('muted, sharing');
       unmountAll();
 
-      const preview = await mount({ prejoin: '' }, { wait: false });
+      const preview = await mountIn(lang, { prejoin: '' }, { wait: false });
       await waitFor(() => preview.el.shadowRoot!.querySelector('[part=join-button]:enabled'));
       found.prejoin = await violations(preview.el);
       expect(found).to.deep.equal({
