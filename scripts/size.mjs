@@ -1,4 +1,5 @@
 // Prints each browser bundle's raw, gzip and brotli size and fails when one is over budget.
+// What each module inside a bundle weighs: node scripts/size-by-module.mjs [bundle] [--all].
 import { readFileSync, existsSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
