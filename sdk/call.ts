@@ -1,16 +1,17 @@
 // One call, from its start until it ends. It outlives the peer connections rebuilt within it (a
 // connection whose ICE gathering stalled, or one the other side replaced) and keeps one remote
-// stream across them; it owns the current connection's data channel and network monitor. Its
-// signals go out through the engine (`CallSignals`), and what happens to it is told as events;
-// it ends when the engine aborts its signal, after which it tells nothing more.
+// stream across them; it owns the current connection's data channel and network monitor, and its
+// CallHealth watches whether media arrives and restores the path when it stops. Its signals go
+// out through the engine (`CallSignals`), and what happens to it is told as events; it ends when
+// the engine aborts its signal, after which it tells nothing more.
+import { CallHealth, PATH_CHECK_MS } from './call-health.js';
 import { DataChannel, type PeerFrame } from './data-channel.js';
 import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Messenger } from './messenger.js';
-import { watchFlow, type FlowWatch } from './media-flow.js';
 import { PeerSession, ufrag, type SendSignal, type TrackKind, type TrackSource } from './peer-session.js';
-import { Recovery, type RecoveryOptions } from './recovery.js';
+import type { RecoveryOptions } from './recovery.js';
 import { NetworkMonitor, selectedPairBytes, type NetworkStatus } from './stats.js';
 import { watchTurn } from './turn.js';
 import { verificationCode } from './verify.js';
@@ -65,17 +66,8 @@ export interface CallOptions {
   recovery?: RecoveryOptions;
 }
 
-/** How long ICE must stay `disconnected` to count as a loss of media. */
-const ICE_BLIP_MS = 250;
-/**
- * How long the path an ICE restart moved to gets to carry bytes, from the restart's answer, before
- * the recovery ladder's next step is made at once.
- */
-export const PATH_CHECK_MS = 2_000;
-/** How many such windows the browser gets to move to the new path while the old one still carries the call. */
-const PATH_CHECK_WINDOWS = 5;
-/** How long `restartIce` waits before it pings again after a ping went unanswered. */
-const PING_MS = 500;
+/** How long `restartIce` pauses, after a ping went unanswered, before it asks again. */
+const RETRY_PAUSE_MS = 500;
 
 export class Call extends Emitter<CallEvents> {
   /** One stream for the whole call: a rebuilt connection's tracks are swapped into it. */
@@ -89,52 +81,36 @@ export class Call extends Emitter<CallEvents> {
   #connection = new AbortController();
   #announced = false;
   #rebuilds = 0;
-  /** True once this call has been connected: a later outage is "connection lost", not "failed". */
-  #wasConnected = false;
-  /** ICE lost its path since it was last connected: video frames were lost on the way. */
-  #interrupted = false;
-  /** Whether media reaches this side, as far as it can tell; false from a loss until anything arrives again. */
-  #flowing = true;
-  /** Watches for bytes after a loss, until they arrive (ICE saying connected is not enough). */
-  #lossWatch: FlowWatch | null = null;
-  /** Watches the path an ICE restart moved to. */
-  #pathWatch: FlowWatch | null = null;
-  #blip: ReturnType<typeof setTimeout> | undefined;
-  readonly #recovery: Recovery;
-  /** Woken when the connection is rebuilt, a path is confirmed, or the call ends (see `#until`). */
-  readonly #waiters = new Set<() => void>();
-  /** How often bytes were seen arriving on a new path (after an ICE restart, a rebuild, a loss). */
-  #confirmations = 0;
+  readonly #health: CallHealth;
 
   constructor(options: CallOptions) {
     super();
     this.release(); // nothing to hold: the owner listens before anything happens
     this.#options = options;
     this.#log = options.logger;
-    this.#recovery = new Recovery(
-      {
-        restart: (attempt) => {
-          this.#log.warn('restarting ICE (attempt %d)', attempt + 1);
-          this.session.restart(); // from this side, or asked of the other (see `PeerSession.offers`)
-        },
-        rebuild: () => {
-          this.#log.warn('rebuilding the peer connection: its path carries nothing');
-          this.#open({ initiator: true });
-        },
-        canSignal: () => options.signals.canSignal(),
-        onReconnecting: () => this.#wasConnected && this.emit('reconnecting'),
-        onRecovered: (attempts) => this.#log.debug('connection restored after %d ICE restart(s)', attempts),
-        onGiveUp: () =>
-          this.emit(
-            'failed',
-            this.#wasConnected
-              ? new CignalError(ClientErrorCode.ConnectionLost, 'The connection to the other person was lost and could not be restored')
-              : new CignalError(ClientErrorCode.ConnectionFailed, 'The connection to the other person failed; a TURN server may be needed'),
-          ),
+    this.#health = new CallHealth({
+      signal: options.signal,
+      logger: this.#log,
+      recovery: options.recovery,
+      restart: (attempt) => {
+        this.#log.warn('restarting ICE (attempt %d)', attempt + 1);
+        this.session.restart(); // from this side, or asked of the other (see `PeerSession.offers`)
       },
-      options.recovery,
-    );
-    options.signal.addEventListener('abort', () => this.#close(), { once: true });
+      rebuild: () => {
+        this.#log.warn('rebuilding the peer connection: its path carries nothing');
+        this.#open({ initiator: true });
+      },
+      canSignal: () => options.signals.canSignal(),
+      pc: () => this.session.pc,
+      offers: () => this.session.offers,
+      expectsTraffic: () => this.#expectsTraffic(),
+      sendKeyFrame: () => void this.session.sendKeyFrame(),
+      askForKeyFrame: () => this.#channel?.send({ t: 'refresh' }),
+      onMedia: () => this.emit('media'),
+      onReconnecting: () => this.emit('reconnecting'),
+      onFailed: (error) => this.emit('failed', error),
+    });
+    options.signal.addEventListener('abort', () => this.#teardown(), { once: true });
     this.#open({ initiator: options.initiator });
   }
 
@@ -149,7 +125,7 @@ export class Call extends Emitter<CallEvents> {
 
   /** Whether media reaches this side, as far as it can tell (true until a loss is noticed). */
   get flowing(): boolean {
-    return this.#flowing;
+    return this.#health.flowing;
   }
 
   get pc(): RTCPeerConnection {
@@ -165,17 +141,19 @@ export class Call extends Emitter<CallEvents> {
       this.#open({ initiator: false });
     }
     const current = this.session;
+    // Aborted if this connection is replaced while its description is applied.
+    const replaced = this.#connection.signal;
     const remote = ufrag(current.pc.remoteDescription);
     // The pair in use before a restart, read without holding up the description (and the
     // candidates right behind it): ICE cannot have moved by the time the reading is taken.
     const before = remote ? selectedPairBytes(current.pc).then((p) => p?.pair ?? null, () => null) : null;
     await current.handleDescription(description, connection, to);
-    this.#wake(); // the signalling state may be stable again
-    if (!before || current !== this.session || ufrag(current.pc.remoteDescription) === remote) return;
+    this.#health.wake(); // the signalling state may be stable again
+    if (!before || replaced.aborted || ufrag(current.pc.remoteDescription) === remote) return;
     // An ICE restart was applied. The other side restarted: its network failed or changed, and it
     // lost what we sent.
-    if (description.type === 'offer') this.refreshVideo();
-    this.#checkNewPath(await before);
+    if (description.type === 'offer') this.#health.refreshVideo();
+    this.#health.checkNewPath(await before);
   }
 
   /**
@@ -207,82 +185,25 @@ export class Call extends Emitter<CallEvents> {
   async restartIce(timeoutMs: number): Promise<boolean | null> {
     const deadline = performance.now() + timeoutMs;
     const { session, pc } = this;
-    const before = { session, local: ufrag(pc.localDescription), remote: ufrag(pc.remoteDescription), confirmations: this.#confirmations };
+    const health = this.#health;
+    const before = { session, local: ufrag(pc.localDescription), remote: ufrag(pc.remoteDescription), confirmations: health.confirmations };
     // New credentials on both sides and bytes seen arriving on the new path; or a new connection
     // (the recovery ladder's, or the other side's) on which media arrives.
     const restarted = () => {
       const { session, pc } = this;
       const rebuilt = session !== before.session;
       const renewed = rebuilt || (ufrag(pc.localDescription) !== before.local && ufrag(pc.remoteDescription) !== before.remote);
-      const arriving = this.#confirmations > before.confirmations || !this.#expectsTraffic() || (rebuilt && this.#flowing);
+      const arriving = health.confirmations > before.confirmations || !this.#expectsTraffic() || (rebuilt && health.flowing);
       return renewed && arriving && pc.signalingState === 'stable' && pc.connectionState === 'connected';
     };
     this.session.restart();
-    while (await this.#until(restarted, deadline)) {
+    while (await health.until(restarted, deadline)) {
       // No channel open to ask on: what arrives here is all there is to go by.
       if ((await this.#channel?.ping(Math.min(deadline, performance.now() + PATH_CHECK_MS))) !== false) return true;
       // Not answered (or no channel to ask on just now): another try a moment later, within the deadline.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(PING_MS, Math.max(0, deadline - performance.now()))));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_PAUSE_MS, Math.max(0, deadline - performance.now()))));
     }
     return this.#closed ? null : false;
-  }
-
-  /** Resolves true once `test()` holds (checked whenever the call wakes its waiters), false at `deadline` or at the end of the call. */
-  #until(test: () => boolean, deadline: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const finish = (outcome: boolean) => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-        resolve(outcome);
-      };
-      const check = () => (this.#closed || performance.now() >= deadline ? finish(false) : test() && finish(true));
-      const timer = setTimeout(() => finish(false), Math.max(0, deadline - performance.now()));
-      this.#waiters.add(check);
-      check();
-    });
-  }
-
-  /**
-   * After an ICE restart, the new path must carry bytes within PATH_CHECK_MS (on another pair than
-   * the one in use before it, `before`), or the recovery ladder's next step is made at once.
-   */
-  #checkNewPath(before: string | null, windows = 1) {
-    if (!this.#expectsTraffic()) return;
-    this.#pathWatch?.stop();
-    const watch = (this.#pathWatch = watchFlow(() => this.session.pc, { timeoutMs: PATH_CHECK_MS, notOn: before }));
-    void watch.result.then((flow) => {
-      if (this.#pathWatch !== watch || this.#closed) return;
-      this.#pathWatch = null;
-      if (flow === 'arrived') return this.#confirm();
-      // The old path still carries the call (a busy browser may take its time to move): not silent.
-      if (flow === 'stayed') return windows < PATH_CHECK_WINDOWS ? this.#checkNewPath(before, windows + 1) : this.#confirm();
-      this.#log.warn('the path of the ICE restart carried nothing in %d ms', PATH_CHECK_MS);
-      this.#mediaLost();
-      // The side that makes the offers steps at once; the other gives it the silent grace first,
-      // so that the two do not both restart (or rebuild) for the same fault.
-      this.#recovery.silent({ now: this.session.offers });
-    });
-  }
-
-  /** Bytes arrive on the path in use: the recovery ladder ends, and `restartIce` may learn of it. */
-  #confirm() {
-    this.#confirmations++;
-    this.#recovery.confirmed();
-    this.#wake();
-  }
-
-  #wake() {
-    for (const wake of [...this.#waiters]) wake();
-  }
-
-  /**
-   * Whether bytes should arrive all the time: while we send media the other side's feedback on it
-   * comes back, and while they send, their media comes. A call where neither side sends anything
-   * (data only, everything off) is quiet, and only ICE can tell.
-   */
-  #expectsTraffic(): boolean {
-    const { media } = this.#options;
-    return !!(media.outgoing('audio') || media.outgoing('video')) || this.#options.remoteSends();
   }
 
   /** The network status now, or null before the connection is up. */
@@ -290,15 +211,9 @@ export class Call extends Emitter<CallEvents> {
     return this.#monitor?.sample() ?? Promise.resolve(null);
   }
 
-  /**
-   * The device changed networks or came back online (see `Recovery.networkChanged`); what we
-   * sent meanwhile was lost, so our video starts again from a key frame.
-   */
+  /** The device changed networks or came back online (see `CallHealth.networkChanged`). */
   networkChanged(): void {
-    // Before the first connection there is no path to restore; the negotiation goes on.
-    if (this.#closed || !this.#wasConnected) return;
-    this.#recovery.networkChanged();
-    this.refreshVideo();
+    this.#health.networkChanged();
   }
 
   /**
@@ -308,13 +223,12 @@ export class Call extends Emitter<CallEvents> {
    * or delays its video more.
    */
   online(): void {
-    if (this.#closed || !this.#wasConnected) return;
-    this.#recovery.online({ flowing: this.#flowing });
+    this.#health.online();
   }
 
   /** The device went offline: nothing gets through until it is back. */
   offline(): void {
-    this.#mediaLost();
+    this.#health.lost();
   }
 
   /**
@@ -322,70 +236,29 @@ export class Call extends Emitter<CallEvents> {
    * server that restarted took nothing of the media with it: no key frame is needed for that.)
    */
   resume(): void {
-    if (!this.#closed) this.#recovery.check(this.session.pc.iceConnectionState);
+    this.#health.resume();
   }
 
   /**
-   * Our network may have lost what we sent (the device went offline or changed networks, or the
-   * other side restarted ICE after its own outage), although ICE may not have noticed: the other
-   * side's decoder then waits for a key frame. One is sent now if the connection is up, else as
-   * soon as it is.
+   * Whether bytes should arrive all the time: while we send media the other side's feedback on it
+   * comes back, and while they send, their media comes. A call where neither side sends anything
+   * (data only, everything off) is quiet, and only ICE can tell.
    */
-  refreshVideo(): void {
-    if (this.#closed) return;
-    const state = this.session.pc.iceConnectionState;
-    if (state === 'connected' || state === 'completed') void this.session.sendKeyFrame();
-    else this.#interrupted = true;
+  #expectsTraffic(): boolean {
+    return this.#sending() || this.#options.remoteSends();
   }
 
-  #close(): void {
-    this.#recovery.stop();
-    this.#lossWatch?.stop();
-    this.#pathWatch?.stop();
-    clearTimeout(this.#blip);
-    this.#teardown();
-  }
-
-  /**
-   * Media stopped arriving: ICE disconnected or failed, an interval of the network monitor went
-   * by without a byte, or the device went offline (ICE may take seconds to notice, or not notice
-   * a short outage at all). Until something arrives again, the received bytes are read often, so
-   * that the call counts as back the moment it is.
-   */
-  #mediaLost() {
-    if (!this.#flowing || !this.#wasConnected || this.#closed) return;
-    this.#log.debug('media lost');
-    this.#flowing = false;
-    this.emit('media');
-    // Whatever ICE says next, only bytes arriving end the loss for the recovery ladder.
-    if (this.#expectsTraffic()) this.#recovery.silent();
-    this.#lossWatch?.stop();
-    const watch = (this.#lossWatch = watchFlow(() => this.session.pc));
-    void watch.result.then((flow) => {
-      if (flow !== 'arrived' || this.#lossWatch !== watch || this.#closed) return;
-      this.#lossWatch = null;
-      this.#confirm();
-      this.#mediaBack();
-    });
-  }
-
-  #mediaBack() {
-    if (this.#flowing || this.#closed) return;
-    this.#log.debug('media back');
-    this.#flowing = true;
-    this.#recovery.flowing();
-    // What the other side sent while nothing got through is lost, and its frames that follow
-    // cannot be decoded without a key frame; our browser asks for one only after seconds. The
-    // request may wait behind what the data channel still retransmits from the outage, so our
-    // own video, most likely cut by the same outage, restarts from a key frame without asking.
-    this.#channel?.send({ t: 'refresh' });
-    this.refreshVideo();
-    this.emit('media');
+  /** Whether this side sends media (microphone or camera; a screen share goes as video). */
+  #sending(): boolean {
+    const { media } = this.#options;
+    return !!(media.outgoing('audio') || media.outgoing('video'));
   }
 
   #teardown() {
     this.#connection.abort();
-    this.#wake();
+    // Before the connection closes, as when Call was whole: a restartIce() waiting on it may
+    // still see it renewed and connected (tests/firefox/restart.test.ts).
+    this.#health.wake();
     this.#monitor?.stop();
     this.#monitor = null;
     if (this.#channel) {
@@ -399,11 +272,7 @@ export class Call extends Emitter<CallEvents> {
   /** Gives the call a new peer connection (its first, or one replacing a connection that stalled). */
   #open({ initiator }: { initiator: boolean }) {
     this.#teardown();
-    // What watched the old connection has nothing to say of the new one.
-    this.#pathWatch?.stop();
-    this.#pathWatch = null;
-    clearTimeout(this.#blip);
-    this.#interrupted = false;
+    this.#health.replaced();
     for (const track of this.remoteStream.getTracks()) this.remoteStream.removeTrack(track);
     const options = this.#options;
     const messenger = options.messenger;
@@ -422,7 +291,7 @@ export class Call extends Emitter<CallEvents> {
       send: (event, payload) => current() && options.signals.send(event, payload),
       onTrack: (track) => current() && this.#onTrack(track),
       onConnectionState: (state) => current() && this.#onConnectionState(state),
-      onIceConnectionState: (state) => current() && this.#onIceConnectionState(session, state),
+      onIceConnectionState: (state) => current() && this.#health.ice(state),
       onNewAddress: () => current() && this.emit('networkChange'),
       requestRestart: () => current() && this.#requestRestart(session),
       onError: (error) => this.emit('error', error),
@@ -452,7 +321,7 @@ export class Call extends Emitter<CallEvents> {
 
   /** A control frame from the other side's SDK. */
   #onFrame(session: PeerSession, frame: PeerFrame) {
-    if (frame.t === 'refresh') this.refreshVideo();
+    if (frame.t === 'refresh') this.#health.refreshVideo();
     else if (frame.t === 'restart-ice') this.handleRestartRequest(session.remoteConnection, undefined, frame.ufrag);
     else this.#options.messenger.receiveFrame(frame);
   }
@@ -479,51 +348,21 @@ export class Call extends Emitter<CallEvents> {
     }
   }
 
-  #onIceConnectionState(session: PeerSession, state: RTCIceConnectionState) {
-    const up = state === 'connected' || state === 'completed';
-    this.#log.debug('ICE %s', state);
-    this.#wake();
-    clearTimeout(this.#blip);
-    if (up) {
-      // Back after an interruption: what the other side receives next is undecodable without a
-      // key frame. Media that was lost and is back sends one already (`#mediaBack`).
-      if (this.#interrupted && this.#flowing) void session.sendKeyFrame();
-      this.#interrupted = false;
-      // Shown as back at once; the bytes watch of the loss goes on, and the ladder with it, until
-      // something arrives. Without traffic to watch for, ICE's word is all there is.
-      this.#mediaBack();
-      if (!this.#expectsTraffic()) this.#recovery.confirmed();
-    } else if (state === 'disconnected') {
-      // Chromium reports a few ms of `disconnected` now and then on a path that works (seen about
-      // a second after an outage): only one that lasts counts as a loss.
-      this.#blip = setTimeout(() => {
-        this.#interrupted = true;
-        this.#mediaLost();
-      }, ICE_BLIP_MS);
-    } else if (state === 'failed' || (state === 'checking' && this.#wasConnected)) {
-      this.#interrupted = true;
-      if (state === 'failed') this.#mediaLost();
-    }
-    this.#recovery.observe(state);
-  }
-
   #onConnectionState(state: RTCPeerConnectionState) {
     this.#log.debug('peer connection %s', state);
-    this.#wake();
-    if (state === 'connected') {
-      this.#wasConnected = true;
-      this.#rebuilds = 0;
-      this.#monitor ??= new NetworkMonitor(this.session.pc, (status) => {
-        // Silence means loss only while we send media: the other side's feedback then comes
-        // back all the time. A call where neither side sends (data only, everything off) is quiet.
-        // ICE disconnected or failed is handled as it happens, and a sample that is `lost` only
-        // because ICE still says so (Firefox, for seconds after the path came back) is not silence.
-        const ice = this.session.pc.iceConnectionState;
-        const silent = status.quality === 'lost' && ice !== 'disconnected' && ice !== 'failed';
-        if (silent && (this.#options.media.outgoing('audio') || this.#options.media.outgoing('video'))) this.#mediaLost();
-        this.emit('networkStatus', status);
-      });
-      this.emit('media');
-    }
+    this.#health.wake();
+    if (state !== 'connected') return;
+    this.#rebuilds = 0;
+    this.#monitor ??= new NetworkMonitor(this.session.pc, (status) => {
+      // Silence means loss only while we send media: the other side's feedback then comes
+      // back all the time. A call where neither side sends (data only, everything off) is quiet.
+      // ICE disconnected or failed is handled as it happens, and a sample that is `lost` only
+      // because ICE still says so (Firefox, for seconds after the path came back) is not silence.
+      const ice = this.session.pc.iceConnectionState;
+      const silent = status.quality === 'lost' && ice !== 'disconnected' && ice !== 'failed';
+      if (silent && this.#sending()) this.#health.lost();
+      this.emit('networkStatus', status);
+    });
+    this.#health.connected();
   }
 }
