@@ -115,7 +115,6 @@ export class CallHealth {
     this.#pathWatch = null;
     clearTimeout(this.#blip);
     this.#interrupted = false;
-    this.wake();
   }
 
   /** Resolves true once `test()` holds (checked whenever the health wakes its waiters), false at `deadline` or at the end of the call. */

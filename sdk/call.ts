@@ -256,6 +256,9 @@ export class Call extends Emitter<CallEvents> {
 
   #teardown() {
     this.#connection.abort();
+    // Before the connection closes, as when Call was whole: a restartIce() waiting on it may
+    // still see it renewed and connected (tests/firefox/restart.test.ts).
+    this.#health.wake();
     this.#monitor?.stop();
     this.#monitor = null;
     if (this.#channel) {

@@ -50,17 +50,22 @@ export interface NetworkMonitorOptions {
   now?: () => number;
 }
 
-/** Running totals at one moment. */
+/** Running totals at one moment: bytes per candidate pair (see `difference`), packets over the incoming streams. */
 interface Totals {
+  at: number;
+  pairs: ReadonlyMap<string, { sent: number; received: number }>;
+  lost: number;
+  packets: number;
+}
+
+/** What changed between two readings. */
+interface Window {
   at: number;
   sent: number;
   received: number;
   lost: number;
   packets: number;
 }
-
-/** What changed between two readings. */
-type Window = Totals;
 
 type Stat = Record<string, unknown> & { id: string; type: string };
 const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
@@ -127,8 +132,7 @@ export class NetworkMonitor {
     const remoteInbound = all.filter((s) => s.type === 'remote-inbound-rtp');
     const now: Totals = {
       at: this.#now(),
-      sent: num(pair?.bytesSent),
-      received: num(pair?.bytesReceived),
+      pairs: new Map(all.filter((s) => s.type === 'candidate-pair').map((s) => [s.id, { sent: num(s.bytesSent), received: num(s.bytesReceived) }])),
       lost: inbound.reduce((sum, s) => sum + num(s.packetsLost), 0),
       packets: inbound.reduce((sum, s) => sum + num(s.packetsReceived), 0),
     };
@@ -164,10 +168,23 @@ export class NetworkMonitor {
   }
 }
 
-/** What was counted between two readings (`at`: how many milliseconds passed). */
+/**
+ * What was counted between two readings (`at`: how many milliseconds passed). Bytes are counted on
+ * every candidate pair, each against its own earlier total: the pair in use can change between
+ * two readings (Firefox settles on another pair in the first seconds of a call, an ICE restart
+ * moves to new ones), and the new pair's total less the old one's would be nothing, or negative,
+ * and read as silence. The other pairs carry only connectivity checks, which the counts leave
+ * out, and in an outage nothing is received on any pair.
+ */
 function difference(before: Totals, after: Totals): Window {
-  const less = (key: keyof Totals) => after[key] - before[key];
-  return { at: less('at'), sent: less('sent'), received: less('received'), lost: less('lost'), packets: less('packets') };
+  let sent = 0;
+  let received = 0;
+  for (const [id, now] of after.pairs) {
+    const then = before.pairs.get(id);
+    sent += Math.max(0, now.sent - (then?.sent ?? 0));
+    received += Math.max(0, now.received - (then?.received ?? 0));
+  }
+  return { at: after.at - before.at, sent, received, lost: after.lost - before.lost, packets: after.packets - before.packets };
 }
 
 /** The candidate pair the connection's media takes, from a stats report. */

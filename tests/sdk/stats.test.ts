@@ -7,13 +7,27 @@ import { NetworkMonitor, type NetworkStatus } from '../../sdk/stats.js';
 class StatsConnection {
   connectionState: RTCPeerConnectionState = 'connected';
   iceConnectionState: RTCIceConnectionState = 'connected';
-  readonly pair = { bytesSent: 0, bytesReceived: 0, currentRoundTripTime: 0.04 };
+  /** The candidate pairs by id, and the one in use; media flows on that one (see `pair`). */
+  readonly pairs = new Map([['P', { bytesSent: 0, bytesReceived: 0, currentRoundTripTime: 0.04 }]]);
+  selected = 'P';
   readonly inbound = { packetsReceived: 0, packetsLost: 0, jitter: 0.005 };
+
+  get pair() {
+    return this.pairs.get(this.selected)!;
+  }
+
+  /** Media moves to a new pair, counted from 0 (Firefox settling on another pair, an ICE restart); the old one stays listed or goes. */
+  switchPair(id: string, { keepOld }: { keepOld: boolean }) {
+    const rtt = this.pair.currentRoundTripTime;
+    if (!keepOld) this.pairs.delete(this.selected);
+    this.pairs.set(id, { bytesSent: 0, bytesReceived: 0, currentRoundTripTime: rtt });
+    this.selected = id;
+  }
 
   async getStats(): Promise<RTCStatsReport> {
     const stats = [
-      { id: 'T', type: 'transport', selectedCandidatePairId: 'P' },
-      { id: 'P', type: 'candidate-pair', localCandidateId: 'L', remoteCandidateId: 'R', state: 'succeeded', nominated: true, ...this.pair },
+      { id: 'T', type: 'transport', selectedCandidatePairId: this.selected },
+      ...[...this.pairs].map(([id, pair]) => ({ id, type: 'candidate-pair', localCandidateId: 'L', remoteCandidateId: 'R', state: 'succeeded', nominated: true, ...pair })),
       { id: 'L', type: 'local-candidate', candidateType: 'host' },
       { id: 'R', type: 'remote-candidate', candidateType: 'srflx' },
       { id: 'I', type: 'inbound-rtp', kind: 'video', ...this.inbound },
@@ -107,6 +121,30 @@ describe('the network status between two periodic samples', () => {
     expect(status).toBeUndefined();
     await flow(20);
     expect(status?.incomingBitrate).toBeCloseTo(KBPS_300, -4);
+    monitor.stop();
+  });
+
+  test.each([
+    ['the old pair still listed (Firefox settling on another pair)', true],
+    ['the old pair gone (an ICE restart)', false],
+  ])('media moving to another candidate pair between samples is not silence: %s', async (_, keepOld) => {
+    const { pc, statuses, monitor, flow } = await call();
+    await flow(2_000);
+    // The new pair's total (small) less the old one's (large) would be negative: nothing received.
+    await flow(1_000);
+    pc.switchPair('P2', { keepOld });
+    await flow(1_000);
+    expect(statuses).toHaveLength(2);
+    expect(statuses[1]).toMatchObject({ quality: 'good' });
+    // A pair that is gone takes its count since the last reading with it: half the interval here.
+    const counted = keepOld ? KBPS_300 : KBPS_300 / 2;
+    expect(statuses[1]!.incomingBitrate).toBeCloseTo(counted, -3);
+    expect(statuses[1]!.outgoingBitrate).toBeCloseTo(counted, -3);
+    // A reading right after that sample reports the same interval.
+    expect((await monitor.sample())?.incomingBitrate).toBe(statuses[1]!.incomingBitrate);
+    // And the next interval, all on the new pair, is whole.
+    await flow(2_000);
+    expect(statuses[2]!.incomingBitrate).toBeCloseTo(KBPS_300, -3);
     monitor.stop();
   });
 

@@ -19,6 +19,21 @@ async function inCall(el: CignalCall, room: FakeCignal) {
   return remote;
 }
 
+/**
+ * Records the speakers set on the remote video, opens the device menu and picks its last speaker
+ * (without dispatching the change); `select` is null where the browser lists no speakers.
+ */
+async function openSpeakerChoice(el: CignalCall) {
+  const video = part<HTMLVideoElement & { setSinkId(id: string): Promise<void> }>(el, 'remote-video')!;
+  const asked: string[] = [];
+  video.setSinkId = async (id: string) => void asked.push(id);
+  part(el, 'settings-button')!.click();
+  await waitFor(() => part(el, 'device-menu')?.querySelector('select[data-kind=videoinput]'));
+  const select = part(el, 'device-menu')!.querySelector<HTMLSelectElement>('select[data-kind=audiooutput]');
+  if (select) select.value = select.options[select.options.length - 1]!.value;
+  return { asked, select };
+}
+
 describe('<cignal-call> where browsers differ', () => {
   it('sound refused before a click: the other person plays muted, and the next click turns the sound on', async () => {
     const { el, rooms } = await mount();
@@ -44,14 +59,8 @@ describe('<cignal-call> where browsers differ', () => {
     if (!('setSinkId' in HTMLMediaElement.prototype)) this.skip();
     const { el, rooms } = await mount();
     const remote = await inCall(el, rooms.last);
-    const video = part<HTMLVideoElement & { setSinkId(id: string): Promise<void> }>(el, 'remote-video')!;
-    const asked: string[] = [];
-    video.setSinkId = async (id: string) => void asked.push(id);
-    part(el, 'settings-button')!.click();
-    await waitFor(() => part(el, 'device-menu')?.querySelector('select[data-kind=videoinput]'));
-    const select = part(el, 'device-menu')!.querySelector<HTMLSelectElement>('select[data-kind=audiooutput]');
+    const { asked, select } = await openSpeakerChoice(el);
     if (!select) this.skip();
-    select.value = select.options[select.options.length - 1]!.value;
     expect(select.value).not.to.equal('');
     select.dispatchEvent(new Event('change'));
     // Safari takes a speaker only within the user gesture: asked before the SDK had a turn.
@@ -67,14 +76,8 @@ describe('<cignal-call> where browsers differ', () => {
     const { el, rooms } = await mount({ prejoin: '' }, { wait: false });
     await waitFor(() => part(el, 'join-button') && !(part(el, 'join-button') as HTMLButtonElement).disabled);
     await settle(el);
-    const video = part<HTMLVideoElement & { setSinkId(id: string): Promise<void> }>(el, 'remote-video')!;
-    const asked: string[] = [];
-    video.setSinkId = async (id: string) => void asked.push(id);
-    part(el, 'settings-button')!.click();
-    await waitFor(() => part(el, 'device-menu')?.querySelector('select[data-kind=videoinput]'));
-    const select = part(el, 'device-menu')!.querySelector<HTMLSelectElement>('select[data-kind=audiooutput]');
+    const { asked, select } = await openSpeakerChoice(el);
     if (!select) this.skip();
-    select.value = select.options[select.options.length - 1]!.value;
     select.dispatchEvent(new Event('change'));
     // No call yet, and Safari takes a speaker only within the user gesture: the element sets it now.
     expect(asked).to.deep.equal([select.value]);
