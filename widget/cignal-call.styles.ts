@@ -207,6 +207,7 @@ export const styles = css`
   }
   [part='screen-share-button'][aria-pressed='true'],
   [part='fullscreen-button'][aria-pressed='true'],
+  [part='pip-button'][aria-pressed='true'],
   [aria-expanded='true'] {
     background: var(--_accent);
     color: #fff;

@@ -1,5 +1,5 @@
 // <cignal-call>: a complete 1:1 video call in one element, wrapping the Cignal SDK.
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { html, LitElement, nothing, type CSSResult, type PropertyValues } from 'lit';
 import { Cignal, getUrlParam, Logger } from '../sdk/index.js';
 import type { CallState, CreateRoomOptions, MediaState, Result } from '../sdk/index.js';
 import { CallController, type CreateRoom } from './call-controller.js';
@@ -10,6 +10,7 @@ import { icon, type IconName } from './icons.js';
 import { indicatorStyles, networkQuality, remoteState, verifyControl } from './indicators.js';
 import type { CignalLabels } from './labels.js';
 import { Language, loadBesideScript, type LoadLanguage } from './language.js';
+import { PictureInPicture, pipKind } from './pip.js';
 import { countText } from './plural.js';
 
 const log = new Logger('cignal-call');
@@ -103,6 +104,7 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @attr no-settings - Hide the settings button and its device menu.
  * @attr no-fullscreen - Hide the full-screen button. It is hidden anyway where the page may not go full screen.
  * @attr no-network-quality - Hide the network-quality bars.
+ * @attr auto-pip - During a call, let the browser open picture-in-picture by itself when the page is hidden (where it supports the Media Session `enterpictureinpicture` action: Chromium).
  * @attr defer-hydration - Set on server-rendered markup (as `cignal/react` renders it): the session waits until it is removed, so that a framework hydrating the page sets the properties first (`@lit/react` removes it then).
  * @attr state - Reflects the call state: `waiting`, `ready`, `calling`, `in-call`, `reconnecting` (a call in progress being restored), `ended` or `error`. Read-only.
  *
@@ -123,6 +125,7 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @fires {CustomEvent<ActiveDeviceChange>} cignal-active-device-changed - The device in use changed: `{ kind, deviceId, reason: 'switched' | 'unplugged' }`.
  * @fires {CustomEvent<string | ArrayBuffer>} cignal-data-received - The other person sent data with `sendData`.
  * @fires {CustomEvent<{ code: string | null }>} cignal-verification-code - The call's verification code changed: a connection was negotiated (`"1234 5678"`, the same on both sides unless someone sits in between), or the call ended (`null`).
+ * @fires {CustomEvent<{ open: boolean, kind: 'document' | 'video' }>} cignal-pip-change - Picture-in-picture opened or closed: `document`, a window with the call's videos and buttons (Document Picture-in-Picture), or `video`, the other person's video alone.
  * @fires {CustomEvent<NetworkStatus>} cignal-network-status - Every 2 s during a call: `{ quality, rttMs, packetLoss, jitterMs, outgoingBitrate, incomingBitrate, relayed, ... }`.
  *
  * @slot - Custom controls, placed after the built-in buttons.
@@ -138,6 +141,7 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @csspart remote-state - Over the other person's video: their name, a muted-microphone mark, their initials while their camera is off, a line while they share their screen. `data-microphone`, `data-camera` and `data-screen-share` are each `on` or `off`, and so are its extra part names `microphone-on|off`, `camera-on|off`, `screen-share-on|off` (select `::part(remote-state microphone-off)`).
  * @csspart network-quality - Signal bars for the call's network (`data-quality` = `good`, `fair`, `poor` or `lost`); pressing them shows the details.
  * @csspart network-details - Round-trip time, loss and whether the call is direct or relayed.
+ * @csspart pip-button - During a call, beside the network bars: opens and closes picture-in-picture (`aria-pressed`). Not there where the browser has none.
  * @csspart verify-button - During a call: shows and hides the call's verification code (`aria-expanded`).
  * @csspart verification-code - The verification code, e.g. `1234 5678`, shown with a sentence that says to read it to each other.
  * @csspart controls - The row of call buttons (one row, also on a phone).
@@ -188,6 +192,7 @@ export class CignalCall extends LitElement {
     noSettings: { type: Boolean, attribute: 'no-settings' },
     noFullscreen: { type: Boolean, attribute: 'no-fullscreen' },
     noNetworkQuality: { type: Boolean, attribute: 'no-network-quality' },
+    autoPip: { type: Boolean, attribute: 'auto-pip' },
     labels: { attribute: false },
     deferHydration: { type: Boolean, attribute: 'defer-hydration' },
     state: { reflect: true },
@@ -230,6 +235,8 @@ export class CignalCall extends LitElement {
   declare noFullscreen: boolean;
   /** Hides the network-quality bars. */
   declare noNetworkQuality: boolean;
+  /** Whether the browser may open picture-in-picture by itself when the page is hidden during a call. */
+  declare autoPip: boolean;
   /** Texts to replace, e.g. `{ call: 'Appeler' }`; the rest stay English. */
   declare labels: Partial<CignalLabels>;
   /** Mirrors `defer-hydration`: its removal is an update, at which the waiting session starts. */
@@ -259,6 +266,8 @@ export class CignalCall extends LitElement {
     chatOpen: this.open === 'chat',
   }));
 
+  readonly #pip = new PictureInPicture(this, CignalCall.styles as CSSResult[]);
+
   /** Where the self-view sits: `top-start`, `top-end`, `bottom-start` or `bottom-end` (mirrored right to left). */
   #corner = 'bottom-end';
   readonly #onFullscreen = () => this.requestUpdate();
@@ -278,7 +287,7 @@ export class CignalCall extends LitElement {
     this.audio = true;
     this.video = true;
     this.autoCall = false;
-    this.prejoin = this.relayOnly = this.noChat = this.noScreenShare = this.noSettings = this.noFullscreen = this.noNetworkQuality = false;
+    this.prejoin = this.autoPip = this.relayOnly = this.noChat = this.noScreenShare = this.noSettings = this.noFullscreen = this.noNetworkQuality = false;
     this.labels = {};
     this.state = 'waiting';
     this.open = null;
@@ -352,6 +361,22 @@ export class CignalCall extends LitElement {
     return this.#call.setMedia('screenShare', enabled);
   }
 
+  /**
+   * Opens picture-in-picture during a call: a small window with the other person, the self-view and
+   * the microphone, camera and hang-up buttons where the browser has Document Picture-in-Picture
+   * (Chromium), else the other person's video in the browser's own picture-in-picture. Browsers
+   * open it only within a click or key press (or, under `auto-pip`, when the page is hidden).
+   * `{ success: false }` where the browser has neither, outside a call, or when refused.
+   */
+  enterPictureInPicture(): Promise<Result> {
+    return this.#pip.enter(this.#remoteVideo);
+  }
+
+  /** Closes picture-in-picture; `{ success: false }` when it was not open. */
+  exitPictureInPicture(): Promise<Result> {
+    return this.#pip.exit();
+  }
+
   #options(): CreateRoomOptions {
     return {
       url: this.server || (scriptOrigin === 'null' ? location.origin : scriptOrigin),
@@ -373,6 +398,9 @@ export class CignalCall extends LitElement {
 
   override updated(changed: PropertyValues<this>): void {
     this.#showStreams();
+    const view = this.#view();
+    this.#pip.follow(view.active);
+    if (this.#pip.root) this.#pip.show(this.#pipWindow(view), { 'remote-video': this.#call.remote, 'local-video': this.#localStream }, view.lang);
     showActive(this.renderRoot, (kind) => this.#call.activeDevice(kind));
     this.#keepFocus(changed);
     this.#scrollChat();
@@ -386,9 +414,13 @@ export class CignalCall extends LitElement {
     // stream, restarts the video: a blink whenever anything updates.
     // A stream without a track (camera and microphone off) is not played: Chromium would hold up
     // the page's load event for a first frame that never comes.
-    const local = this.#call.local?.getTracks().length ? this.#call.local : null;
+    const local = this.#localStream;
     if (video('local-video').srcObject !== local) video('local-video').srcObject = local;
     this.#attachRemote(video('remote-video'));
+  }
+
+  get #localStream(): MediaStream | null {
+    return this.#call.local?.getTracks().length ? this.#call.local : null;
   }
 
   /** The keyboard focus follows what changed, instead of dropping on the page. */
@@ -559,15 +591,20 @@ export class CignalCall extends LitElement {
     </div>`;
   }
 
-  /** During a call: the network bars and the verify control. */
+  /** During a call: the network bars, the verify control and the picture-in-picture button. */
   #callIndicators(l: CignalLabels, lang: string) {
     const state = this.state;
     const network = (state === 'in-call' || state === 'reconnecting') && !this.noNetworkQuality ? this.#call.network : null;
     const code = this.#call.code;
-    if (!network && !code) return nothing;
+    const pip = this.#pip.open;
+    const canPip = !!pip || (!!this.#call.remote && !!pipKind());
+    if (!network && !code && !canPip) return nothing;
     return html`<div class="network">
       ${network ? networkQuality(l, lang, network, { open: this.details, toggle: () => (this.details = !this.details) }) : nothing}
       ${code ? verifyControl(l, code, { open: this.verifying, toggle: () => (this.verifying = !this.verifying) }) : nothing}
+      ${canPip
+        ? iconButton({ part: 'pip-button', icon: 'pip', label: l.pictureInPicture, click: () => void (pip ? this.exitPictureInPicture() : this.enterPictureInPicture()), pressed: !!pip })
+        : nothing}
     </div>`;
   }
 
@@ -598,12 +635,7 @@ export class CignalCall extends LitElement {
     const { l, previewing, chat } = view;
     const call = this.#call;
     const media = call.media;
-    const mediaToggle = (kind: keyof MediaState, part: string, name: IconName, label: string) => {
-      // Neither on nor off while there is nothing to send (starting, ended, error).
-      const on = !!media?.[kind];
-      const off = !!media && kind !== 'screenShare' && !on;
-      return iconButton({ part, icon: name, label, enabled: !!media, click: () => void call.setMedia(kind, !on), pressed: media ? on : nothing, off });
-    };
+    const mediaToggle = this.#mediaToggle;
     const canShare = !this.noScreenShare && !previewing && !!navigator.mediaDevices?.getDisplayMedia;
     const canFullscreen = !this.noFullscreen && document.fullscreenEnabled;
     const fullscreen = this.#isFullscreen;
@@ -618,6 +650,30 @@ export class CignalCall extends LitElement {
       ${this.#primaryButton(view)}
       <slot></slot>
     </div>`;
+  }
+
+  /** The microphone, camera or screen-share button. */
+  readonly #mediaToggle = (kind: keyof MediaState, part: string, name: IconName, label: string) => {
+    const call = this.#call;
+    const media = call.media;
+    // Neither on nor off while there is nothing to send (starting, ended, error).
+    const on = !!media?.[kind];
+    const off = !!media && kind !== 'screenShare' && !on;
+    return iconButton({ part, icon: name, label, enabled: !!media, click: () => void call.setMedia(kind, !on), pressed: media ? on : nothing, off });
+  };
+
+  /** The Document Picture-in-Picture window: the other person, the self-view, then microphone, camera and hang up. */
+  #pipWindow({ l, peer }: View) {
+    const cignal = this.#call.cignal;
+    return html`<div part="stage">
+        <video part="remote-video" aria-label=${peer} muted .muted=${true} autoplay playsinline></video>
+        ${this.#call.remote && cignal ? remoteState(l, peer, cignal.remoteMediaState) : nothing}
+        <video part="local-video" aria-label=${l.you} muted .muted=${true} autoplay playsinline></video>
+      </div>
+      <div part="controls">
+        ${this.#mediaToggle('microphone', 'mic-button', 'microphone', l.microphone)} ${this.#mediaToggle('camera', 'camera-button', 'camera', l.camera)}
+        <button part="hangup-button" class="wide" aria-label=${l.hangUp} data-tip=${l.hangUp} @click=${() => this.hangUp()}>${icon('phone')}</button>
+      </div>`;
   }
 
   /**

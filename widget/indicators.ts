@@ -119,7 +119,8 @@ export const indicatorStyles = css`
     gap: 0.25rem;
   }
   [part~='network-quality'],
-  [part~='verify-button'] {
+  [part~='verify-button'],
+  [part~='pip-button'] {
     min-width: 2.25rem;
     min-height: 2.25rem;
     background: #000b;
