@@ -303,8 +303,61 @@ const compactStyles = {
   },
 };
 
+/**
+ * The element's Lit templates (html`` in our widget modules) with each run of whitespace between
+ * tags, between attributes and in text made one character: a line break where the run had one
+ * (so that the source maps hold), else a space. HTML shows such a run as one space wherever
+ * white-space is not pre (no style of the element sets pre, and a template with <pre> or
+ * <textarea> stops the build), so what is shown does not change; attribute values are left as
+ * they are. Never removed altogether: a space between an inline element and its neighbour shows.
+ */
+const compactTemplates = {
+  name: 'compact-templates',
+  transform(code, id) {
+    if (!id.includes('/dist/widget/') || !code.includes('html `') && !code.includes('html`')) return null;
+    const edits = [];
+    const visit = (node) => {
+      if (!node || typeof node.type !== 'string') return;
+      if (node.type === 'TaggedTemplateExpression' && node.tag.type === 'Identifier' && node.tag.name === 'html') compact(node.quasi.quasis);
+      for (const value of Object.values(node)) {
+        if (Array.isArray(value)) value.forEach(visit);
+        else if (value && typeof value === 'object') visit(value);
+      }
+    };
+    const compact = (quasis) => {
+      if (quasis.some((quasi) => /<(pre|textarea)\b|\\\s/i.test(quasi.value.raw))) this.error(`${id}: a template with <pre>, <textarea> or a line continuation; compact-templates cannot shorten it safely`);
+      // In text, inside a tag, or inside a quoted attribute value (left as it is), across the pieces.
+      let state = 'text';
+      for (const quasi of quasis) {
+        const raw = code.slice(quasi.start, quasi.end);
+        if (raw !== quasi.value.raw) this.error(`${id}: a template piece is not where the parser says`);
+        for (let i = 0; i < raw.length; i++) {
+          const char = raw[i];
+          if (state === '"' || state === "'") {
+            if (char === state) state = 'tag';
+            continue;
+          }
+          if (state === 'text' && char === '<' && /[a-z/!]/i.test(raw[i + 1] ?? '')) state = 'tag';
+          else if (state === 'tag' && (char === '"' || char === "'")) state = char;
+          else if (state === 'tag' && char === '>') state = 'text';
+          if (!/\s/.test(char)) continue;
+          let end = i;
+          while (end < raw.length && /\s/.test(raw[end])) end++;
+          if (end - i > 1) edits.push([quasi.start + i, quasi.start + end, raw.slice(i, end).replace(/[^\n]/g, '') || ' ']);
+          i = end - 1;
+        }
+      }
+    };
+    visit(this.parse(code));
+    if (!edits.length) return null;
+    let out = code;
+    for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + text + out.slice(end);
+    return { code: out, map: null };
+  },
+};
+
 // The "browser" condition picks socket.io-client's build without the debug module.
-const plugins = [withoutWebTransport, fetchPolling, textOnlySocketParser, textOnlyEngineParser, urlParse, withoutUpgrades, compactStyles, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
+const plugins = [withoutWebTransport, fetchPolling, textOnlySocketParser, textOnlyEngineParser, urlParse, withoutUpgrades, compactStyles, compactTemplates, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
 /**
  * Properties whose names start with one underscore and a letter are socket.io's and engine.io's
  * internals (`_readyState`, `_reconnecting`, `_anyListeners`, ...): renamed within each bundle
