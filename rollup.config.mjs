@@ -205,6 +205,83 @@ const urlParse = {
 };
 
 /**
+ * engine.io-client without its upgrade machinery (about 0.6 KB gzip less): the probe of a better
+ * transport once connected (`_probe`, `_filterUpgrades`, the polling transport's `pause`, the
+ * close that waits for an upgrade) and `rememberUpgrade`. The SDK opens with WebSocket and falls
+ * back to polling only when WebSocket fails (`tryAllTransports`); engine.io drops the failed
+ * WebSocket from that connection's transports, so it has never probed anything on it (and a
+ * WebSocket connection has nothing to upgrade to). Each reconnect tries WebSocket first again, so
+ * a network that lets WebSocket through later gets it then. The SDK says `upgrade: false`.
+ */
+const withoutUpgrades = {
+  name: 'without-upgrades',
+  transform(code, id) {
+    const file = id.match(/\/engine\.io-client\/build\/esm\/(socket|transports\/polling)\.js$/)?.[1];
+    if (!file) return null;
+    const fail = (what) => this.error(`engine.io-client ${file}.js changed (${what.split("\n")[0]}): check what without-upgrades leaves out`);
+    /** Replaces `from` (its only occurrence); a string pair [start, end] cuts from start up to end, end kept. */
+    const cut = (text, from, to = '') => {
+      if (Array.isArray(from)) {
+        const start = text.indexOf(from[0]);
+        const end = text.indexOf(from[1], start);
+        if (start < 0 || end < 0 || text.indexOf(from[0], start + 1) >= 0) fail(from[0].trim());
+        return text.slice(0, start) + to + text.slice(end);
+      }
+      if (text.split(from).length !== 2) fail(from.trim());
+      return text.replace(from, () => to);
+    };
+    let out = code;
+    if (file === 'transports/polling') {
+      out = cut(out, ['    pause(onPause) {', '    /**\n     * Starts polling cycle.']);
+      out = cut(out, '            this.emitReserved("pollComplete");\n');
+    } else {
+      out = cut(out, '        this._upgrades = [];\n');
+      out = cut(out, /* _open */ `this.opts.rememberUpgrade &&
+            Socket.priorWebsocketSuccess &&
+            this.transports.indexOf("websocket") !== -1
+            ? "websocket"
+            : this.transports[0]`, 'this.transports[0]');
+      out = cut(out, ['    /**\n     * Probes a transport.', '    /**\n     * Called when connection is deemed open.']);
+      out = cut(out, /* onOpen */ `        Socket.priorWebsocketSuccess = "websocket" === this.transport.name;
+        this.emitReserved("open");
+        this.flush();
+        if ("open" === this.readyState && this.opts.upgrade) {
+            for (let i = 0; i < this._upgrades.length; i++) {
+                this._probe(this._upgrades[i]);
+            }
+        }
+`, '        this.emitReserved("open");\n        this.flush();\n');
+      out = cut(out, '        this._upgrades = this._filterUpgrades(data.upgrades);\n');
+      out = cut(out, /* flush */ '            !this.upgrading &&\n');
+      out = cut(out, /* close */ ['        const cleanupAndClose = () => {', '        if ("opening" === this.readyState']);
+      out = cut(out, /* close */ `            if (this.writeBuffer.length) {
+                this.once("drain", () => {
+                    if (this.upgrading) {
+                        waitForUpgrade();
+                    }
+                    else {
+                        close();
+                    }
+                });
+            }
+            else if (this.upgrading) {
+                waitForUpgrade();
+            }
+            else {
+                close();
+            }
+`, '            if (this.writeBuffer.length) this.once("drain", close);\n            else close();\n');
+      out = cut(out, /* _onError */ '        Socket.priorWebsocketSuccess = false;\n');
+      out = cut(out, ['    /**\n     * Filters upgrades,', '}\nSocket.protocol']);
+    }
+    // Whatever still speaks of upgrades is a part of the machinery this plugin has not seen.
+    const left = out.match(/_probe|_upgrades|_filterUpgrades|\.upgrading|priorWebsocketSuccess|pollComplete|\bpause\(/);
+    if (left) fail(`"${left[0]}" is still used`);
+    return { code: out, map: null };
+  },
+};
+
+/**
  * The element's styles without comments and indentation (Lit's css`` templates in our widget
  * modules). Their CSS has no quoted strings with spaces and no interpolations (checked here), so
  * collapsing whitespace changes nothing but the size. Line breaks stay, so the source maps hold.
@@ -227,8 +304,61 @@ const compactStyles = {
   },
 };
 
+/**
+ * The element's Lit templates (html`` in our widget modules) with each run of whitespace between
+ * tags, between attributes and in text made one character: a line break where the run had one
+ * (so that the source maps hold), else a space. HTML shows such a run as one space wherever
+ * white-space is not pre (no style of the element sets pre, and a template with <pre> or
+ * <textarea> stops the build), so what is shown does not change; attribute values are left as
+ * they are. Never removed altogether: a space between an inline element and its neighbour shows.
+ */
+const compactTemplates = {
+  name: 'compact-templates',
+  transform(code, id) {
+    if (!id.includes('/dist/widget/') || !code.includes('html `') && !code.includes('html`')) return null;
+    const edits = [];
+    const visit = (node) => {
+      if (!node || typeof node.type !== 'string') return;
+      if (node.type === 'TaggedTemplateExpression' && node.tag.type === 'Identifier' && node.tag.name === 'html') compact(node.quasi.quasis);
+      for (const value of Object.values(node)) {
+        if (Array.isArray(value)) value.forEach(visit);
+        else if (value && typeof value === 'object') visit(value);
+      }
+    };
+    const compact = (quasis) => {
+      if (quasis.some((quasi) => /<(pre|textarea)\b|\\\s/i.test(quasi.value.raw))) this.error(`${id}: a template with <pre>, <textarea> or a line continuation; compact-templates cannot shorten it safely`);
+      // In text, inside a tag, or inside a quoted attribute value (left as it is), across the pieces.
+      let state = 'text';
+      for (const quasi of quasis) {
+        const raw = code.slice(quasi.start, quasi.end);
+        if (raw !== quasi.value.raw) this.error(`${id}: a template piece is not where the parser says`);
+        for (let i = 0; i < raw.length; i++) {
+          const char = raw[i];
+          if (state === '"' || state === "'") {
+            if (char === state) state = 'tag';
+            continue;
+          }
+          if (state === 'text' && char === '<' && /[a-z/!]/i.test(raw[i + 1] ?? '')) state = 'tag';
+          else if (state === 'tag' && (char === '"' || char === "'")) state = char;
+          else if (state === 'tag' && char === '>') state = 'text';
+          if (!/\s/.test(char)) continue;
+          let end = i;
+          while (end < raw.length && /\s/.test(raw[end])) end++;
+          if (end - i > 1) edits.push([quasi.start + i, quasi.start + end, raw.slice(i, end).replace(/[^\n]/g, '') || ' ']);
+          i = end - 1;
+        }
+      }
+    };
+    visit(this.parse(code));
+    if (!edits.length) return null;
+    let out = code;
+    for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + text + out.slice(end);
+    return { code: out, map: null };
+  },
+};
+
 // The "browser" condition picks socket.io-client's build without the debug module.
-const plugins = [withoutWebTransport, fetchPolling, textOnlySocketParser, textOnlyEngineParser, urlParse, compactStyles, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
+const plugins = [withoutWebTransport, fetchPolling, textOnlySocketParser, textOnlyEngineParser, urlParse, withoutUpgrades, compactStyles, compactTemplates, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
 /**
  * Properties whose names start with one underscore and a letter are socket.io's and engine.io's
  * internals (`_readyState`, `_reconnecting`, `_anyListeners`, ...): renamed within each bundle

@@ -78,9 +78,12 @@ export class SignalClient {
     const socketOptions: Partial<ManagerOptions & SocketOptions> = {
       path,
       auth: options.auth,
-      // WebSocket first; polling when a proxy or firewall blocks WebSockets.
+      // WebSocket first; polling when a proxy or firewall blocks WebSockets. A connection that
+      // fell back stays on polling (engine.io drops the failed WebSocket from its transports, so
+      // it would never probe it again); each reconnect tries WebSocket first anew.
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
+      upgrade: false,
       timeout: options.timeoutMs,
       reconnectionDelayMax: 5_000,
       forceNew: true,

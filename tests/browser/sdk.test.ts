@@ -292,15 +292,17 @@ describe('leaving versus dropping', () => {
     await waitForEvent(b, 'information');
   });
 
-  it('where WebSocket fails, the bundle joins and calls over HTTP long-polling, and messages with any text arrive intact', async () => {
+  it('where WebSocket fails, the bundle joins, calls and reconnects over HTTP long-polling, trying WebSocket first each time, and messages with any text arrive intact', async () => {
     // A network where WebSocket connections fail (here: sent to a closed port), as behind a proxy
     // that refuses upgrades: socket.io's fallback carries the room and the call.
     const open = async () => {
       const p = await suite.open(`${suite.server.url}/healthz`);
       await p.evaluate(() => {
         const Real = WebSocket;
+        (window as any).webSocketsTried = 0;
         (window as any).WebSocket = class extends Real {
           constructor(url: string | URL, protocols?: string | string[]) {
+            (window as any).webSocketsTried++;
             super(String(url).replace(/^(wss?:\/\/)[^/]+/, '$1127.0.0.1:9'), protocols);
           }
         };
@@ -317,6 +319,16 @@ describe('leaving versus dropping', () => {
     expect(await a.evaluate((text) => (window as any).T.room.inform(text), text)).toEqual({ success: true });
     await waitForEvent(b, 'information');
     expect((await events(b, 'information'))[0]!.arg).toEqual(text);
+    // A dropped connection comes back over polling too, after trying WebSocket again (a network
+    // may let it through later), and carries the room as before.
+    const before = await a.evaluate(() => ({ id: (window as any).T.room.socket.id, tried: (window as any).webSocketsTried }));
+    await a.evaluate(() => (window as any).T.room.socket.io.engine.close());
+    await a.waitForFunction((id) => (window as any).T.room.socket.connected && (window as any).T.room.socket.id !== id, before.id, { timeout: 15_000 });
+    expect(await a.evaluate(() => (window as any).T.room.socket.io.engine.transport.name)).toBe('polling');
+    expect(await a.evaluate(() => (window as any).webSocketsTried)).toBeGreaterThan(before.tried);
+    expect(await a.evaluate(() => (window as any).T.room.inform('back over polling'))).toEqual({ success: true });
+    await waitForEvent(b, 'information', 2);
+    expect((await events(b, 'information'))[1]!.arg).toBe('back over polling');
   });
 
   it('closing the page ends the presence at once: the other side hears peerHangUp long before any grace period', async () => {
