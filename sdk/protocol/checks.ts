@@ -86,10 +86,20 @@ export function mediaStateProblem(value: unknown): string | null {
   const state = value as Record<string, unknown>;
   for (const flag of ['microphone', 'camera', 'screenShare']) if (typeof state[flag] !== 'boolean') return `${flag} must be a boolean`;
   if (!Number.isSafeInteger(state.seq) || (state.seq as number) < 0) return 'seq must be a whole number, 0 or more';
-  if (state.cameraPaused !== undefined && (typeof state.cameraPaused !== 'string' || !pauseReasonPattern.test(state.cameraPaused))) {
-    return 'cameraPaused must be 1 to 32 lowercase letters, digits or "-", starting with a letter';
-  }
   return null;
+}
+
+/**
+ * Why `value` is not a media state the server relays, or null when it is: `mediaStateProblem`
+ * and a bounded `cameraPaused`. Only the server checks the reason: a receiving SDK reads the
+ * field as "paused" or not, whatever it says, so browsers do not carry this rule.
+ */
+export function relayedMediaStateProblem(value: unknown): string | null {
+  const reason = (value as Record<string, unknown> | null)?.cameraPaused;
+  return (
+    mediaStateProblem(value) ??
+    (reason === undefined || (typeof reason === 'string' && pauseReasonPattern.test(reason)) ? null : 'cameraPaused must be a lowercase word of at most 32 characters')
+  );
 }
 
 /** A checked media state reduced to its fields. */
