@@ -103,6 +103,7 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @attr no-settings - Hide the settings button and its device menu.
  * @attr no-fullscreen - Hide the full-screen button. It is hidden anyway where the page may not go full screen.
  * @attr no-network-quality - Hide the network-quality bars.
+ * @attr no-wake-lock - Let the screen sleep during a call. Without it, the element keeps the screen on while a call is on (the SDK's `wakeLock` option), where the browser allows it.
  * @attr defer-hydration - Set on server-rendered markup (as `cignal/react` renders it): the session waits until it is removed, so that a framework hydrating the page sets the properties first (`@lit/react` removes it then).
  * @attr state - Reflects the call state: `waiting`, `ready`, `calling`, `in-call`, `reconnecting` (a call in progress being restored), `ended` or `error`. Read-only.
  *
@@ -135,7 +136,7 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @csspart retry-button - Starts again after an error.
  * @csspart share-link - The room link and its copy button, shown while waiting alone.
  * @csspart copy-link-button - Copies the room link.
- * @csspart remote-state - Over the other person's video: their name, a muted-microphone mark, their initials while their camera is off, a line while they share their screen. `data-microphone`, `data-camera` and `data-screen-share` are each `on` or `off`, and so are its extra part names `microphone-on|off`, `camera-on|off`, `screen-share-on|off` (select `::part(remote-state microphone-off)`).
+ * @csspart remote-state - Over the other person's video: their name, a muted-microphone mark, their initials while their camera is off, a line while they share their screen. `data-microphone`, `data-camera` and `data-screen-share` are each `on` or `off`, and so are its extra part names `microphone-on|off`, `camera-on|off`, `screen-share-on|off` (select `::part(remote-state microphone-off)`), and `camera-paused` while their camera is paused by their phone (their page in the background), shown with a line in place of a frozen picture.
  * @csspart network-quality - Signal bars for the call's network (`data-quality` = `good`, `fair`, `poor` or `lost`); pressing them shows the details.
  * @csspart network-details - Round-trip time, loss and whether the call is direct or relayed.
  * @csspart verify-button - During a call: shows and hides the call's verification code (`aria-expanded`).
@@ -188,6 +189,7 @@ export class CignalCall extends LitElement {
     noSettings: { type: Boolean, attribute: 'no-settings' },
     noFullscreen: { type: Boolean, attribute: 'no-fullscreen' },
     noNetworkQuality: { type: Boolean, attribute: 'no-network-quality' },
+    noWakeLock: { type: Boolean, attribute: 'no-wake-lock' },
     labels: { attribute: false },
     deferHydration: { type: Boolean, attribute: 'defer-hydration' },
     state: { reflect: true },
@@ -230,6 +232,8 @@ export class CignalCall extends LitElement {
   declare noFullscreen: boolean;
   /** Hides the network-quality bars. */
   declare noNetworkQuality: boolean;
+  /** Lets the screen sleep during a call (the screen wake lock is taken otherwise, where the browser has one). */
+  declare noWakeLock: boolean;
   /** Texts to replace, e.g. `{ call: 'Appeler' }`; the rest stay English. */
   declare labels: Partial<CignalLabels>;
   /** Mirrors `defer-hydration`: its removal is an update, at which the waiting session starts. */
@@ -278,7 +282,7 @@ export class CignalCall extends LitElement {
     this.audio = true;
     this.video = true;
     this.autoCall = false;
-    this.prejoin = this.relayOnly = this.noChat = this.noScreenShare = this.noSettings = this.noFullscreen = this.noNetworkQuality = false;
+    this.prejoin = this.relayOnly = this.noChat = this.noScreenShare = this.noSettings = this.noFullscreen = this.noNetworkQuality = this.noWakeLock = false;
     this.labels = {};
     this.state = 'waiting';
     this.open = null;
@@ -360,6 +364,7 @@ export class CignalCall extends LitElement {
       peerName: this.peerName || undefined,
       role: this.peerRole || this.role || undefined,
       mediaConstraints: { audio: this.audio, video: this.video },
+      wakeLock: !this.noWakeLock,
       ...(this.relayOnly ? { iceTransportPolicy: 'relay' } : {}),
       ...(this.token ? { token: this.token } : {}),
     };
@@ -598,7 +603,7 @@ export class CignalCall extends LitElement {
     const { l, previewing, chat } = view;
     const call = this.#call;
     const media = call.media;
-    const mediaToggle = (kind: keyof MediaState, part: string, name: IconName, label: string) => {
+    const mediaToggle = (kind: Exclude<keyof MediaState, 'cameraPaused'>, part: string, name: IconName, label: string) => {
       // Neither on nor off while there is nothing to send (starting, ended, error).
       const on = !!media?.[kind];
       const off = !!media && kind !== 'screenShare' && !on;
