@@ -17,6 +17,7 @@ import { resolveOptions, type CignalData, type CreateRoomOptions } from './optio
 import { RemoteView } from './remote-view.js';
 import type { CignalSocket } from './signal-client.js';
 import type { NetworkStatus } from './stats.js';
+import { ScreenWakeLock } from './wake-lock.js';
 
 export type { CallState, CignalEvents, Result } from './events.js';
 export { cignalEventNames } from './events.js';
@@ -69,10 +70,12 @@ export class Cignal extends Emitter<CignalEvents> {
   /** The presence in progress: aborted when it ends, which cancels what was begun for it. */
   #presence = new AbortController();
   #localMedia: MediaState | null = null;
+  readonly #wakeLock: ScreenWakeLock | null;
 
   private constructor(options: CreateRoomOptions) {
     super();
     const resolved = resolveOptions(options);
+    this.#wakeLock = options.wakeLock ? new ScreenWakeLock(log) : null;
     this.#roomId = resolved.roomId;
     this.#url = resolved.url;
     this.#timeoutMs = resolved.timeoutMs;
@@ -408,7 +411,7 @@ export class Cignal extends Emitter<CignalEvents> {
   #mediaChanged() {
     const state = this.#media.state;
     const before = this.#localMedia;
-    if (before && before.microphone === state.microphone && before.camera === state.camera && before.screenShare === state.screenShare) return;
+    if (before && (Object.keys(state) as (keyof MediaState)[]).every((key) => before[key] === state[key])) return;
     this.#localMedia = state;
     this.#engine.messenger.sendMediaState(state);
     this.emit('localMediaChanged', { ...state });
@@ -431,6 +434,7 @@ export class Cignal extends Emitter<CignalEvents> {
     if (next === previous) return;
     log.debug('state %s -> %s', previous, next);
     this.#state = next;
+    this.#wakeLock?.hold(next === 'in-call' || next === 'reconnecting');
     this.emit('stateChange', { state: next, previous });
   }
 }

@@ -20,7 +20,7 @@ import type { SignalEvent, SignalPayload } from './peer-session.js';
 import { SignalClient } from './signal-client.js';
 import { randomId } from './url.js';
 
-const nothingOn = (): MediaState => ({ microphone: false, camera: false, screenShare: false });
+const nothingOn = (): MediaState => ({ microphone: false, camera: false, screenShare: false, cameraPaused: false });
 const anyOn = ({ microphone, camera, screenShare }: MediaState): boolean => microphone || camera || screenShare;
 
 /** The public events the engine's owner passes on as they are. */

@@ -1,5 +1,6 @@
 // This side's camera, microphone and screen: acquiring them, turning them on and off, switching
 // and losing devices, and which track each kind of sender should carry at any moment.
+import { CameraPause } from './camera-pause.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import type { TrackKind } from './peer-session.js';
@@ -9,6 +10,11 @@ export interface MediaState {
   microphone: boolean;
   camera: boolean;
   screenShare: boolean;
+  /**
+   * The camera is on, but the system paused it while the page is hidden (a phone's browser in the
+   * background): no pictures until the page is visible again.
+   */
+  cameraPaused: boolean;
 }
 
 export type DeviceKind = 'audioinput' | 'videoinput' | 'audiooutput';
@@ -75,9 +81,15 @@ export class LocalMedia {
   #life = new AbortController();
   /** The screen asked for and not yet shared (see `setScreenShare`). */
   #screenRequest: ScreenRequest | null = null;
+  readonly #pause: CameraPause;
 
   constructor(options: LocalMediaOptions) {
     this.#options = options;
+    this.#pause = new CameraPause({
+      current: () => this.#track('video'),
+      onChange: () => options.onStateChange(),
+      reopen: () => void this.#serial(() => this.#reopenCamera()),
+    });
   }
 
   /** Acquires camera and microphone as the constraints ask, unless live tracks are already here. */
@@ -88,6 +100,7 @@ export class LocalMedia {
     for (const track of stream.getTracks()) this.#adopt(track);
     this.stream = stream;
     mediaDevices()?.addEventListener?.('devicechange', this.#onDeviceChange);
+    this.#pause.start();
     return stream;
   }
 
@@ -96,6 +109,7 @@ export class LocalMedia {
     this.#life.abort();
     this.#life = new AbortController();
     mediaDevices()?.removeEventListener?.('devicechange', this.#onDeviceChange);
+    this.#pause.stop();
     for (const track of this.stream?.getTracks() ?? []) track.stop();
     this.#screen?.stop();
     this.#screen = null;
@@ -103,7 +117,8 @@ export class LocalMedia {
 
   get state(): MediaState {
     const mic = this.#track('audio');
-    return { microphone: !!mic && mic.enabled, camera: !!this.#track('video'), screenShare: !!this.#screen };
+    const screenShare = !!this.#screen;
+    return { microphone: !!mic && mic.enabled, camera: !!this.#track('video'), screenShare, cameraPaused: !screenShare && this.#pause.paused };
   }
 
   /** What a sender of `kind` should carry now: the screen while sharing, else the camera. */
@@ -261,6 +276,7 @@ export class LocalMedia {
     const kind = track.kind as TrackKind;
     const device = track.getSettings?.().deviceId;
     if (device) this.#devices[inputKind[kind]] = device;
+    if (kind === 'video') this.#pause.watch(track);
     // Ended by the browser, not by us: the device was unplugged or access revoked.
     track.addEventListener('ended', () => void this.#serial(() => this.#lost(kind, track)));
   }
@@ -277,6 +293,22 @@ export class LocalMedia {
       this.#remove(track);
       if (kind === 'audio' || !this.#screen) await this.#options.onOutgoing(kind, null);
       this.#options.onError(mediaError(error, kind === 'audio' ? 'microphone' : 'camera'));
+    }
+    this.#options.onStateChange();
+  }
+
+  /** The page is visible again and the paused camera did not come back by itself: it is opened anew. */
+  async #reopenCamera() {
+    const track = this.#track('video');
+    if (!track || !this.#pause.paused) return;
+    // The paused camera is let go first: a phone may hand out the device only once it is free.
+    this.#remove(track);
+    try {
+      // The same camera, else (gone meanwhile) the default one.
+      await this.#open('video', null, this.#devices.videoinput).catch(() => this.#open('video', null, undefined));
+    } catch (error) {
+      if (!this.#screen) await this.#options.onOutgoing('video', null);
+      this.#options.onError(mediaError(error, 'camera'));
     }
     this.#options.onStateChange();
   }

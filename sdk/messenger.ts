@@ -144,7 +144,9 @@ export class Messenger {
   /** Sends the current media state again (a partner arrived, a path opened). */
   announce(): void {
     if (!this.#local) return;
-    const message: MediaStateMessage = { ...this.#local, seq: this.#seq };
+    const { cameraPaused, ...flags } = this.#local;
+    // The only pause this side notices is the system's while the page is hidden.
+    const message: MediaStateMessage = { ...flags, seq: this.#seq, ...(cameraPaused ? { cameraPaused: 'background' } : {}) };
     if (this.#channel?.send({ t: 'media', ...message })) return;
     const signal = this.#options.signal();
     if (signal?.connected) signal.post('mediaState', message);
@@ -200,10 +202,11 @@ export class Messenger {
     this.#options.onInformation(data);
   }
 
-  receiveMediaState({ microphone, camera, screenShare, seq }: MediaStateMessage): void {
+  receiveMediaState({ microphone, camera, screenShare, seq, cameraPaused }: MediaStateMessage): void {
     if (seq <= this.#remoteSeq) return;
     this.#remoteSeq = seq;
-    this.#options.onMediaState({ microphone, camera, screenShare });
+    // Any reason counts, also one that a newer SDK added; a camera that is off is not paused.
+    this.#options.onMediaState({ microphone, camera, screenShare, cameraPaused: camera && cameraPaused !== undefined });
   }
 
   /**

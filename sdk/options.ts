@@ -43,6 +43,13 @@ export interface CreateRoomOptions {
    * TURN server. Default `all`.
    */
   iceTransportPolicy?: 'all' | 'relay';
+  /**
+   * Keeps the screen on during a call (the Screen Wake Lock API), so that a phone nobody touches
+   * does not sleep: taken when the call is on (`in-call`), taken again when the page is visible
+   * again (browsers let it go when the page is hidden), released when the call ends. Silently
+   * skipped where the browser has no wake lock or refuses it. Default `false`.
+   */
+  wakeLock?: boolean;
   /** Collaborators, for tests and unusual environments. */
   createSocket?: CreateSocket;
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;

@@ -208,7 +208,7 @@ export class CallController implements ReactiveController {
   }
 
   /** Turns the microphone, camera or screen share on or off: in the preview, or through the SDK (the other side is told). */
-  async setMedia(kind: keyof MediaState, on: boolean): Promise<Result> {
+  async setMedia(kind: keyof typeof setters, on: boolean): Promise<Result> {
     const preview = this.prejoin.preview;
     const cignal = this.cignal;
     let result: Result = { success: false };

@@ -105,6 +105,7 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @attr no-fullscreen - Hide the full-screen button. It is hidden anyway where the page may not go full screen.
  * @attr no-network-quality - Hide the network-quality bars.
  * @attr auto-pip - During a call, let the browser open picture-in-picture by itself when the page is hidden (where it supports the Media Session `enterpictureinpicture` action: Chromium).
+ * @attr no-wake-lock - Let the screen sleep during a call. Without it, the element keeps the screen on while a call is on (the SDK's `wakeLock` option), where the browser allows it.
  * @attr defer-hydration - Set on server-rendered markup (as `cignal/react` renders it): the session waits until it is removed, so that a framework hydrating the page sets the properties first (`@lit/react` removes it then).
  * @attr state - Reflects the call state: `waiting`, `ready`, `calling`, `in-call`, `reconnecting` (a call in progress being restored), `ended` or `error`. Read-only.
  *
@@ -138,7 +139,7 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @csspart retry-button - Starts again after an error.
  * @csspart share-link - The room link and its copy button, shown while waiting alone.
  * @csspart copy-link-button - Copies the room link.
- * @csspart remote-state - Over the other person's video: their name, a muted-microphone mark, their initials while their camera is off, a line while they share their screen. `data-microphone`, `data-camera` and `data-screen-share` are each `on` or `off`, and so are its extra part names `microphone-on|off`, `camera-on|off`, `screen-share-on|off` (select `::part(remote-state microphone-off)`).
+ * @csspart remote-state - Over the other person's video: their name, a muted-microphone mark, their initials while their camera is off, a line while they share their screen. `data-microphone`, `data-camera` and `data-screen-share` are each `on` or `off`, and so are its extra part names `microphone-on|off`, `camera-on|off`, `screen-share-on|off` (select `::part(remote-state microphone-off)`), and `camera-paused` while their camera is paused by their phone (their page in the background), shown with a line in place of a frozen picture.
  * @csspart network-quality - Signal bars for the call's network (`data-quality` = `good`, `fair`, `poor` or `lost`); pressing them shows the details.
  * @csspart network-details - Round-trip time, loss and whether the call is direct or relayed.
  * @csspart pip-button - During a call, beside the network bars: opens and closes picture-in-picture (`aria-pressed`). Not there where the browser has none.
@@ -193,6 +194,7 @@ export class CignalCall extends LitElement {
     noFullscreen: { type: Boolean, attribute: 'no-fullscreen' },
     noNetworkQuality: { type: Boolean, attribute: 'no-network-quality' },
     autoPip: { type: Boolean, attribute: 'auto-pip' },
+    noWakeLock: { type: Boolean, attribute: 'no-wake-lock' },
     labels: { attribute: false },
     deferHydration: { type: Boolean, attribute: 'defer-hydration' },
     state: { reflect: true },
@@ -237,6 +239,8 @@ export class CignalCall extends LitElement {
   declare noNetworkQuality: boolean;
   /** Whether the browser may open picture-in-picture by itself when the page is hidden during a call. */
   declare autoPip: boolean;
+  /** Lets the screen sleep during a call (the screen wake lock is taken otherwise, where the browser has one). */
+  declare noWakeLock: boolean;
   /** Texts to replace, e.g. `{ call: 'Appeler' }`; the rest stay English. */
   declare labels: Partial<CignalLabels>;
   /** Mirrors `defer-hydration`: its removal is an update, at which the waiting session starts. */
@@ -287,7 +291,7 @@ export class CignalCall extends LitElement {
     this.audio = true;
     this.video = true;
     this.autoCall = false;
-    this.prejoin = this.autoPip = this.relayOnly = this.noChat = this.noScreenShare = this.noSettings = this.noFullscreen = this.noNetworkQuality = false;
+    this.prejoin = this.autoPip = this.relayOnly = this.noChat = this.noScreenShare = this.noSettings = this.noFullscreen = this.noNetworkQuality = this.noWakeLock = false;
     this.labels = {};
     this.state = 'waiting';
     this.open = null;
@@ -385,6 +389,7 @@ export class CignalCall extends LitElement {
       peerName: this.peerName || undefined,
       role: this.peerRole || this.role || undefined,
       mediaConstraints: { audio: this.audio, video: this.video },
+      wakeLock: !this.noWakeLock,
       ...(this.relayOnly ? { iceTransportPolicy: 'relay' } : {}),
       ...(this.token ? { token: this.token } : {}),
     };
@@ -653,7 +658,7 @@ export class CignalCall extends LitElement {
   }
 
   /** The microphone, camera or screen-share button. */
-  readonly #mediaToggle = (kind: keyof MediaState, part: string, name: IconName, label: string) => {
+  readonly #mediaToggle = (kind: Exclude<keyof MediaState, 'cameraPaused'>, part: string, name: IconName, label: string) => {
     const call = this.#call;
     const media = call.media;
     // Neither on nor off while there is nothing to send (starting, ended, error).

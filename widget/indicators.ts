@@ -18,15 +18,21 @@ export const initials = (name: string): string =>
 
 /**
  * The other person's state on their video: a muted-microphone mark by their name, their initials
- * in place of a stopped camera, and a line while they share their screen.
+ * in place of a stopped camera, a line in place of a paused one (a frozen picture otherwise), and a
+ * line while they share their screen.
  */
 export function remoteState(l: CignalLabels, name: string, media: MediaState): TemplateResult {
   const say = (text: string) => text.replace('{name}', name);
   // The state as part names too: a page cannot select ::part(remote-state)[data-…], but it can
   // select ::part(remote-state microphone-off).
-  const parts = `remote-state microphone-${onOff(media.microphone)} camera-${onOff(media.camera)} screen-share-${onOff(media.screenShare)}`;
+  const paused = media.cameraPaused && !media.screenShare;
+  const parts = `remote-state microphone-${onOff(media.microphone)} camera-${onOff(media.camera)} screen-share-${onOff(media.screenShare)}${paused ? ' camera-paused' : ''}`;
   return html`<div part=${parts} data-microphone=${onOff(media.microphone)} data-camera=${onOff(media.camera)} data-screen-share=${onOff(media.screenShare)}>
-    ${media.camera || media.screenShare ? nothing : html`<div class="avatar" aria-hidden="true">${initials(name)}</div>`}
+    ${paused
+      ? html`<p class="avatar paused">${say(l.cameraPaused)}</p>`
+      : media.camera || media.screenShare
+        ? nothing
+        : html`<div class="avatar" aria-hidden="true">${initials(name)}</div>`}
     ${media.screenShare ? html`<p class="sharing">${say(l.sharing)}</p>` : nothing}
     <p class="name">
       ${media.microphone ? nothing : html`<span role="img" aria-label=${say(l.muted)}>${icon('microphone', { off: true })}</span>`}${name}
@@ -80,6 +86,10 @@ export const indicatorStyles = css`
     color: #fff;
     font-size: clamp(2rem, 12cqi, 5rem);
     font-weight: 600;
+  }
+  .paused {
+    margin: 0;
+    font-size: 1rem;
   }
   .name,
   .sharing,

@@ -57,12 +57,27 @@ export function informDataProblem(data: unknown): string | null {
   return null;
 }
 
+/** Why a camera that is on sends no pictures for now (a media state's `cameraPaused`). */
+export const CameraPauseReasons = [
+  /** The system paused the camera while the page is hidden (phones do when the browser goes to the background). */
+  'background',
+] as const;
+export type CameraPauseReason = (typeof CameraPauseReasons)[number];
+
+/**
+ * How a pause reason may look: a receiver takes any such word as "paused", so a newer SDK can add
+ * reasons that older ones still show.
+ */
+const pauseReasonPattern = /^[a-z][a-z0-9-]{0,31}$/;
+
 /** A peer's microphone, camera and screen share, with the count that orders its changes. */
 export interface MediaStateMessage {
   microphone: boolean;
   camera: boolean;
   screenShare: boolean;
   seq: number;
+  /** Present while the camera is on but paused, saying why. Older SDKs neither send nor read it. */
+  cameraPaused?: CameraPauseReason | (string & {});
 }
 
 /** Why `value` is not a media state message, or null when it is. */
@@ -74,8 +89,27 @@ export function mediaStateProblem(value: unknown): string | null {
   return null;
 }
 
+/**
+ * Why `value` is not a media state the server relays, or null when it is: `mediaStateProblem`
+ * and a bounded `cameraPaused`. Only the server checks the reason: a receiving SDK reads the
+ * field as "paused" or not, whatever it says, so browsers do not carry this rule.
+ */
+export function relayedMediaStateProblem(value: unknown): string | null {
+  const reason = (value as Record<string, unknown> | null)?.cameraPaused;
+  return (
+    mediaStateProblem(value) ??
+    (reason === undefined || (typeof reason === 'string' && pauseReasonPattern.test(reason)) ? null : 'cameraPaused must be a lowercase word of at most 32 characters')
+  );
+}
+
 /** A checked media state reduced to its fields. */
-export const toMediaState = ({ microphone, camera, screenShare, seq }: MediaStateMessage): MediaStateMessage => ({ microphone, camera, screenShare, seq });
+export const toMediaState = ({ microphone, camera, screenShare, seq, cameraPaused }: MediaStateMessage): MediaStateMessage => ({
+  microphone,
+  camera,
+  screenShare,
+  seq,
+  ...(cameraPaused !== undefined ? { cameraPaused } : {}),
+});
 
 /** RTCIceServer as configured by operators and by `setICEServers`. */
 export interface IceServer {

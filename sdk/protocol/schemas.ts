@@ -7,7 +7,7 @@ import {
   iceServersProblem,
   idProblem,
   informDataProblem,
-  mediaStateProblem,
+  relayedMediaStateProblem,
   toIceServers,
   toMediaState,
   type IceServer,
@@ -162,7 +162,7 @@ export type InformPayload = v.InferOutput<typeof InformSchema>;
 /** What a peer sends of its camera, microphone and screen; the newest `seq` wins. */
 /** `seq` counts up with each change of one presence, so a state that arrives late by another path is ignored. */
 export const MediaStateSchema = v.pipe(
-  v.custom<MediaStateMessage>((value) => mediaStateProblem(value) === null, (issue) => mediaStateProblem(issue.input) ?? ''),
+  v.custom<MediaStateMessage>((value) => relayedMediaStateProblem(value) === null, (issue) => relayedMediaStateProblem(issue.input) ?? ''),
   v.transform(toMediaState),
 );
 export type MediaStatePayload = v.InferOutput<typeof MediaStateSchema>;

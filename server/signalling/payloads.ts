@@ -19,7 +19,7 @@ import {
   idProblem,
   informDataProblem,
   labelPattern,
-  mediaStateProblem,
+  relayedMediaStateProblem,
   safeParse,
   toMediaState,
   type AnswerPayload,
@@ -141,7 +141,7 @@ export const decline: PayloadParser<DeclinePayload> = parser(DeclineSchema, (inp
 });
 
 export const mediaState: PayloadParser<MediaStatePayload> = parser(MediaStateSchema, (input) =>
-  mediaStateProblem(input) === null ? toMediaState(input as MediaStatePayload) : undefined,
+  relayedMediaStateProblem(input) === null ? toMediaState(input as MediaStatePayload) : undefined,
 );
 
 export const inform: PayloadParser<InformPayload> = parser(InformSchema, (input) => {

@@ -10,7 +10,7 @@ const suite = browserSuite({ reconnectGraceMs: 30_000 }, { fakeDevices: 'device-
 
 const page = () => harnessPage(suite);
 
-type MediaState = { microphone: boolean; camera: boolean; screenShare: boolean };
+type MediaState = { microphone: boolean; camera: boolean; screenShare: boolean; cameraPaused: boolean };
 /** The SDP this side last set: a renegotiation would change it. */
 const localSdp = (p: Page) => run<string>(p, 'return room.pc.localDescription.sdp;');
 const waitForRemoteState = (p: Page, expected: MediaState) =>
@@ -30,17 +30,17 @@ const senderTracks = (p: Page) =>
 describe('microphone and camera', () => {
   it('off and on reach the other page as remoteMediaChanged, without renegotiating; camera off leaves no live camera track', async () => {
     const [a, b] = await callBetween(page, uniqueRoom());
-    await waitForRemoteState(b, { microphone: true, camera: true, screenShare: false });
+    await waitForRemoteState(b, { microphone: true, camera: true, screenShare: false, cameraPaused: false });
     const sdp = await localSdp(a);
     const camera = (await senderTracks(a)).video!;
 
     expect(await run(a, 'return room.setMicrophoneEnabled(false);')).toEqual({ success: true });
-    await waitForRemoteState(b, { microphone: false, camera: true, screenShare: false });
+    await waitForRemoteState(b, { microphone: false, camera: true, screenShare: false, cameraPaused: false });
     expect((await senderTracks(a)).audio).toMatchObject({ readyState: 'live', enabled: false });
-    expect(await run(a, 'return room.localMediaState;')).toEqual({ microphone: false, camera: true, screenShare: false });
+    expect(await run(a, 'return room.localMediaState;')).toEqual({ microphone: false, camera: true, screenShare: false, cameraPaused: false });
 
     expect(await run(a, 'return room.setCameraEnabled(false);')).toEqual({ success: true });
-    await waitForRemoteState(b, { microphone: false, camera: false, screenShare: false });
+    await waitForRemoteState(b, { microphone: false, camera: false, screenShare: false, cameraPaused: false });
     // The camera is released: nothing sends it, and no live video track is left on the page.
     expect((await senderTracks(a)).video).toBeNull();
     expect(await run(a, 'return room.localMedia.getVideoTracks().filter((t) => t.readyState === "live").length;')).toBe(0);
@@ -49,7 +49,7 @@ describe('microphone and camera', () => {
 
     expect(await run(a, 'return room.setCameraEnabled(true);')).toEqual({ success: true });
     expect(await run(a, 'return room.setMicrophoneEnabled(true);')).toEqual({ success: true });
-    await waitForRemoteState(b, { microphone: true, camera: true, screenShare: false });
+    await waitForRemoteState(b, { microphone: true, camera: true, screenShare: false, cameraPaused: false });
     await resetFrames(b);
     await expectVideoFlowing(b);
     // The same camera came back, as a new track on the same sender; no offer was made.
@@ -58,7 +58,7 @@ describe('microphone and camera', () => {
     expect(back.label).toBe(camera.label);
     expect(await localSdp(a)).toBe(sdp);
     expect((await events(b, 'offerReceived')).length).toBe(1);
-    expect((await events(a, 'localMediaChanged')).map((e) => e.arg).at(-1)).toEqual({ microphone: true, camera: true, screenShare: false });
+    expect((await events(a, 'localMediaChanged')).map((e) => e.arg).at(-1)).toEqual({ microphone: true, camera: true, screenShare: false, cameraPaused: false });
   });
 
   it('a peer that joins later learns the current state at once', async () => {
@@ -67,16 +67,16 @@ describe('microphone and camera', () => {
     await a.evaluate((roomId) => (window as any).T.create({ roomId, peerName: 'A' }), roomId);
     await run(a, 'await room.setCameraEnabled(false); await room.setMicrophoneEnabled(false);');
     await b.evaluate((roomId) => (window as any).T.create({ roomId, peerName: 'B' }), roomId);
-    await waitForRemoteState(b, { microphone: false, camera: false, screenShare: false });
-    await waitForRemoteState(a, { microphone: true, camera: true, screenShare: false });
-    expect((await events(b, 'remoteMediaChanged')).map((e) => e.arg)).toEqual([{ microphone: false, camera: false, screenShare: false }]);
+    await waitForRemoteState(b, { microphone: false, camera: false, screenShare: false, cameraPaused: false });
+    await waitForRemoteState(a, { microphone: true, camera: true, screenShare: false, cameraPaused: false });
+    expect((await events(b, 'remoteMediaChanged')).map((e) => e.arg)).toEqual([{ microphone: false, camera: false, screenShare: false, cameraPaused: false }]);
   });
 
   it('rejects a non-boolean with a CignalError and changes nothing', async () => {
     const [a] = await callBetween(page, uniqueRoom());
     const error = await run<{ code: string; message: string }>(a, 'return room.setCameraEnabled("off").catch((e) => ({ code: e.code, message: e.message }));');
     expect(error).toEqual({ code: 'invalid-argument', message: 'setCameraEnabled expects true or false' });
-    expect(await run(a, 'return room.localMediaState;')).toEqual({ microphone: true, camera: true, screenShare: false });
+    expect(await run(a, 'return room.localMediaState;')).toEqual({ microphone: true, camera: true, screenShare: false, cameraPaused: false });
   });
 });
 
@@ -87,7 +87,7 @@ describe('screen share', () => {
     const sdp = await localSdp(a);
 
     expect(await run(a, 'return room.setScreenShareEnabled(true);')).toEqual({ success: true });
-    await waitForRemoteState(b, { microphone: true, camera: true, screenShare: true });
+    await waitForRemoteState(b, { microphone: true, camera: true, screenShare: true, cameraPaused: false });
     const screen = (await senderTracks(a)).video!;
     expect(screen.id).not.toBe(camera.id);
     await resetFrames(b);
@@ -96,7 +96,7 @@ describe('screen share', () => {
     expect(await run(a, `return room.localMedia.getVideoTracks().map((t) => t.id);`)).toEqual([camera.id]);
 
     expect(await run(a, 'return room.setScreenShareEnabled(false);')).toEqual({ success: true });
-    await waitForRemoteState(b, { microphone: true, camera: true, screenShare: false });
+    await waitForRemoteState(b, { microphone: true, camera: true, screenShare: false, cameraPaused: false });
     expect((await senderTracks(a)).video!.id).toBe(camera.id);
     await resetFrames(b);
     await expectVideoFlowing(b);
@@ -107,13 +107,13 @@ describe('screen share', () => {
     const [a, b] = await callBetween(page, uniqueRoom());
     const camera = (await senderTracks(a)).video!;
     await run(a, 'await room.setScreenShareEnabled(true);');
-    await waitForRemoteState(b, { microphone: true, camera: true, screenShare: true });
+    await waitForRemoteState(b, { microphone: true, camera: true, screenShare: true, cameraPaused: false });
 
     // What the browser does when the person presses "Stop sharing": the track ends.
     await run(a, `const track = room.pc.getSenders().find((s) => s.track?.kind === 'video').track; track.stop(); track.dispatchEvent(new Event('ended'));`);
-    await waitForRemoteState(b, { microphone: true, camera: true, screenShare: false });
+    await waitForRemoteState(b, { microphone: true, camera: true, screenShare: false, cameraPaused: false });
     expect((await senderTracks(a)).video!.id).toBe(camera.id);
-    expect((await events(a, 'localMediaChanged')).map((e) => e.arg).at(-1)).toEqual({ microphone: true, camera: true, screenShare: false });
+    expect((await events(a, 'localMediaChanged')).map((e) => e.arg).at(-1)).toEqual({ microphone: true, camera: true, screenShare: false, cameraPaused: false });
     await resetFrames(b);
     await expectVideoFlowing(b);
   });
@@ -149,7 +149,7 @@ describe('devices', () => {
     expect(await run(a, `return room.switchActiveDevice('audioinput', ${JSON.stringify(other)});`)).toEqual({ success: true });
     expect((await senderTracks(a)).audio).toMatchObject({ readyState: 'live', enabled: false });
     expect(await run(a, 'return room.localMediaState.microphone;')).toBe(false);
-    await waitForRemoteState(b, { microphone: false, camera: true, screenShare: false });
+    await waitForRemoteState(b, { microphone: false, camera: true, screenShare: false, cameraPaused: false });
   });
 
   it('when the camera in use goes away, the call moves to the default camera and says so; device changes are announced', async () => {

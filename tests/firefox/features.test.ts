@@ -10,7 +10,7 @@ import { uniqueRoom } from '../helpers/server.js';
 
 const suite = mixedSuite({ reconnectGraceMs: 2_000 });
 
-const media = (microphone: boolean, camera: boolean, screenShare: boolean): MediaState => ({ microphone, camera, screenShare });
+const media = (microphone: boolean, camera: boolean, screenShare: boolean): MediaState => ({ microphone, camera, screenShare, cameraPaused: false });
 
 /** Opens a harness page; in Firefox, the screen share is a canvas (headless Firefox has no screen to capture). */
 async function open(kind: BrowserName): Promise<TestPage> {

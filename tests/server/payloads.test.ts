@@ -54,6 +54,9 @@ const asSent = {
   mediaState: [
     { microphone: true, camera: false, screenShare: false, seq: 0 },
     { microphone: false, camera: true, screenShare: true, seq: Number.MAX_SAFE_INTEGER },
+    { microphone: true, camera: true, screenShare: false, seq: 4, cameraPaused: 'background' },
+    // A reason a newer SDK may add: relayed as it is.
+    { microphone: true, camera: true, screenShare: false, seq: 5, cameraPaused: `a${'-'.repeat(30)}9` },
   ],
   inform: [
     { data: { text: 'hello' } },
@@ -152,6 +155,13 @@ const edges: Record<Name, unknown[]> = {
     { microphone: true, camera: true, screenShare: true, seq: Number.MAX_SAFE_INTEGER + 1 },
     { microphone: 1, camera: true, screenShare: true, seq: 1 },
     { microphone: true, camera: true, seq: 1 },
+    { microphone: true, camera: true, screenShare: false, seq: 1, cameraPaused: undefined },
+    { microphone: true, camera: true, screenShare: false, seq: 1, cameraPaused: 'b'.repeat(33) },
+    { microphone: true, camera: true, screenShare: false, seq: 1, cameraPaused: '' },
+    { microphone: true, camera: true, screenShare: false, seq: 1, cameraPaused: 'Background' },
+    { microphone: true, camera: true, screenShare: false, seq: 1, cameraPaused: '<img src=x>' },
+    { microphone: true, camera: true, screenShare: false, seq: 1, cameraPaused: true },
+    { microphone: true, camera: true, screenShare: false, seq: 1, cameraPaused: null },
     [true, true, true, 1],
     'on',
     null,

@@ -51,6 +51,8 @@ describe('relaying between the two peers of a room', () => {
     ['decline', decline],
     // A signal that names the receiver's connection it is meant for keeps that name.
     ['answer', { ...answer, to: 'pc-a2' }],
+    // A camera paused by the system keeps its reason.
+    ['mediaState', { ...mediaState, screenShare: false, cameraPaused: 'background' }],
   ] as const)('%s reaches the partner only, stamped with the real sender even when the payload claims another', async (event, payload) => {
     const { b1Events, b2Events } = await twoRooms();
     const received = next(a2, event);

@@ -87,6 +87,9 @@ const badPayloads: Record<'offer' | 'answer' | 'candidate' | 'inform' | 'mediaSt
     ['a negative seq', { ...valid.mediaState, seq: -1 }],
     ['a fractional seq', { ...valid.mediaState, seq: 1.5 }],
     ['a seq that is a string', { ...valid.mediaState, seq: '2' }],
+    ['a pause reason over 32 characters', { ...valid.mediaState, cameraPaused: 'b'.repeat(33) }],
+    ['a pause reason that is not a lowercase word', { ...valid.mediaState, cameraPaused: 'Paused <b>now</b>' }],
+    ['a pause reason that is a boolean', { ...valid.mediaState, cameraPaused: true }],
   ],
   inform: [
     ...notAnObject,

@@ -111,7 +111,7 @@ describe('<cignal-call> shows where the call stands', () => {
     const status = { quality: 'good', rttMs: 1, packetLoss: 0, jitterMs: 0, outgoingBitrate: 1, incomingBitrate: 1, relayed: false, localCandidateType: 'host', remoteCandidateType: 'host' } as const;
     for (let i = 0; i < 5; i++) {
       rooms.last.fire('networkStatus', status);
-      rooms.last.fire('remoteMediaChanged', { microphone: i % 2 === 0, camera: true, screenShare: false });
+      rooms.last.fire('remoteMediaChanged', { microphone: i % 2 === 0, camera: true, screenShare: false, cameraPaused: false });
       await settle(el);
     }
     expect(loads).to.deep.equal([]);
@@ -247,6 +247,7 @@ describe('<cignal-call> attributes become SDK options', () => {
       peerName: 'Grace',
       role: 'host',
       mediaConstraints: { audio: false, video: false },
+      wakeLock: true,
     });
   });
 
@@ -258,6 +259,11 @@ describe('<cignal-call> attributes become SDK options', () => {
     expect(el.getAttribute('peer-role')).to.equal('guest');
   });
 
+  it('keeps the screen awake during calls (the SDK’s wakeLock option) unless no-wake-lock is set', async () => {
+    const { rooms } = await mount({ 'room-id': 'room-44', 'no-wake-lock': '' });
+    expect(rooms.options[0]!.wakeLock).to.equal(false);
+  });
+
   it('defaults: the script’s origin, a new room, audio and video on', async () => {
     const { rooms } = await mount({ audio: '', video: 'true' });
     expect(rooms.options[0]).to.deep.equal({
@@ -267,6 +273,7 @@ describe('<cignal-call> attributes become SDK options', () => {
       peerName: undefined,
       role: undefined,
       mediaConstraints: { audio: true, video: true },
+      wakeLock: true,
     });
   });
 
@@ -445,7 +452,7 @@ describe('<cignal-call> methods and controls', () => {
 
   it('follows changes the SDK reports by itself (the browser ended a screen share, a device went away)', async () => {
     const { el, rooms } = await mount();
-    rooms.last.localMediaState = { microphone: true, camera: false, screenShare: false };
+    rooms.last.localMediaState = { microphone: true, camera: false, screenShare: false, cameraPaused: false };
     rooms.last.fire('localMediaChanged', rooms.last.localMediaState);
     await settle(el);
     expect(button(el, 'camera-button').getAttribute('aria-pressed')).to.equal('false');

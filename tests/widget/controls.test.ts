@@ -104,6 +104,24 @@ describe('<cignal-call> shows the other person’s state on their video', () => 
     expect(textOf(el, 'remote-state')).to.equal('Ada Lovelace is sharing their screen Ada Lovelace');
   });
 
+  it('a camera paused by their phone shows a line over the whole video instead of a frozen picture, until it is back', async () => {
+    const { el, room } = await inCall();
+    const state = () => part(el, 'remote-state')!;
+    room.remoteMedia({ cameraPaused: true });
+    await settle(el);
+    expect(textOf(el, 'remote-state')).to.equal("Ada Lovelace's camera is paused Ada Lovelace");
+    expect(state().dataset.camera).to.equal('on');
+    expect([...state().part]).to.include('camera-paused');
+    const cover = state().querySelector('.paused')!.getBoundingClientRect();
+    const video = part(el, 'remote-video')!.getBoundingClientRect();
+    expect([cover.left, cover.top, cover.width, cover.height]).to.deep.equal([video.left, video.top, video.width, video.height]);
+
+    room.remoteMedia({ cameraPaused: false });
+    await settle(el);
+    expect(textOf(el, 'remote-state')).to.equal('Ada Lovelace');
+    expect([...state().part]).not.to.include('camera-paused');
+  });
+
   it('a page can style that state through part names', async () => {
     const sheet = document.createElement('style');
     sheet.textContent = 'cignal-call::part(remote-state microphone-off) { outline: 3px solid rgb(255, 0, 0) }';

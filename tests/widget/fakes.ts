@@ -15,8 +15,8 @@ export class FakeCignal extends Emitter<CignalEvents> {
   readonly calls: string[] = [];
   readonly informed: unknown[] = [];
   readonly data: CignalData;
-  localMediaState: MediaState = { microphone: true, camera: true, screenShare: false };
-  remoteMediaState: MediaState = { microphone: true, camera: true, screenShare: false };
+  localMediaState: MediaState = { microphone: true, camera: true, screenShare: false, cameraPaused: false };
+  remoteMediaState: MediaState = { microphone: true, camera: true, screenShare: false, cameraPaused: false };
   /** As the server gives it: the one passed in, else a new one per room object. */
   seatSecret: string | null;
   /** Resolves once the events held while `createRoom` ran have been delivered (see `releaseHeld`). */

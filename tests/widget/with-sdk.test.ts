@@ -121,7 +121,7 @@ describe('<cignal-call> with the real SDK', () => {
     expect(el.getAttribute('state')).to.equal('ready');
     expect(textOf(el, 'status')).to.equal('Ada is here. You can call now.');
     expect(heard.map(([type]) => type)).to.deep.equal(['cignal-local-stream', 'cignal-local-media-changed', 'cignal-peer-joined', 'cignal-state-change']);
-    expect(heard[1]![1]).to.deep.equal({ microphone: true, camera: true, screenShare: false });
+    expect(heard[1]![1]).to.deep.equal({ microphone: true, camera: true, screenShare: false, cameraPaused: false });
     expect(heard[2]![1]).to.equal('Ada');
     expect(heard[3]![1]).to.deep.equal({ state: 'ready', previous: 'waiting' });
     // Ada is told what this side sends as soon as she is known.
