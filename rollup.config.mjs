@@ -357,8 +357,43 @@ const compactTemplates = {
   },
 };
 
+/**
+ * MEASURE ONLY, off unless CIGNAL_STRIP_DEBUG=1: the SDK's and the element's own debug-level log
+ * lines (`log.debug(...)`, `this.#log.debug(...)`) left out of the bundles; info, warnings and
+ * errors stay, and so does `Logger#debug` for a page's own code. Their arguments are names,
+ * counts and messages read from objects, nothing with an effect (checked here: no call inside).
+ */
+const withoutDebugLines = {
+  name: 'without-debug-lines',
+  transform(code, id) {
+    if (process.env.CIGNAL_STRIP_DEBUG !== '1' || !/\/dist\/(sdk|widget)\//.test(id) || !code.includes('.debug(')) return null;
+    const edits = [];
+    const isLog = (node) =>
+      (node.type === 'Identifier' && node.name === 'log') ||
+      (node.type === 'MemberExpression' && node.object.type === 'ThisExpression' && node.property.type === 'PrivateIdentifier' && node.property.name === 'log');
+    const hasCall = (node) => node && typeof node.type === 'string' && (node.type === 'CallExpression' || node.type === 'NewExpression' || Object.values(node).some((v) => (Array.isArray(v) ? v.some(hasCall) : v && typeof v === 'object' && hasCall(v))));
+    const visit = (node) => {
+      if (!node || typeof node.type !== 'string') return;
+      const callee = node.type === 'CallExpression' ? node.callee : null;
+      if (callee?.type === 'MemberExpression' && !callee.computed && callee.property.name === 'debug' && isLog(callee.object)) {
+        if (node.arguments.some(hasCall)) this.error(`${id}: a debug line at ${node.start} computes its arguments with a call; without-debug-lines would drop it`);
+        edits.push([node.start, node.end]);
+        return;
+      }
+      for (const value of Object.values(node)) {
+        if (Array.isArray(value)) value.forEach(visit);
+        else if (value && typeof value === 'object') visit(value);
+      }
+    };
+    visit(this.parse(code));
+    let out = code;
+    for (const [start, end] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + 'void 0' + out.slice(end);
+    return edits.length ? { code: out, map: null } : null;
+  },
+};
+
 // The "browser" condition picks socket.io-client's build without the debug module.
-const plugins = [withoutWebTransport, fetchPolling, textOnlySocketParser, textOnlyEngineParser, urlParse, withoutUpgrades, compactStyles, compactTemplates, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
+const plugins = [withoutWebTransport, fetchPolling, textOnlySocketParser, textOnlyEngineParser, urlParse, withoutUpgrades, compactStyles, compactTemplates, withoutDebugLines, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
 /**
  * Properties whose names start with one underscore and a letter are socket.io's and engine.io's
  * internals (`_readyState`, `_reconnecting`, `_anyListeners`, ...): renamed within each bundle
