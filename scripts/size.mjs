@@ -46,9 +46,9 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
  * 28.0 -> 27.4 KB; each run of whitespace in the element's templates made one character (what
  * HTML shows of it): 0.04 KB. Measured and left out: other terser settings (at most 0.06 KB,
  * `pure_getters`), removing the template whitespace between tags altogether (0.04 KB more, and a
- * space between inline elements shows). The debug-level log lines are 0.58 KB in the SDK and
- * 0.59 KB in the element (all 33 of them, measured with CIGNAL_STRIP_DEBUG=1 npm run build, which
- * leaves them out: rollup.config.mjs), which only a change to how logging works could win.
+ * space between inline elements shows). The SDK's and the element's debug-level log lines (all
+ * 33) are left out of these bundles, which production pages load (the package's modules keep them
+ * for a trace: README, Logging): 0.58 KB in the SDK and 0.59 KB in the element.
  * React support (`cignal/react`) is an entry of its own, outside these bundles. The classic-script build carries the same code as the module one
  * plus its wrapper (about 0.1 KB gzip), and its budget says so.
  */

@@ -137,7 +137,8 @@ describe('<cignal-call> call UI between two pages', () => {
     await expect.poll(() => stateOf(intruder), { timeout: 15_000 }).toBe('error');
     const refused = await intruder.evaluate(() => document.querySelector('cignal-call')!.cignal?.seatSecret ?? null);
     expect(refused).toBeNull();
-    await expect(part(intruder, 'error').textContent()).resolves.toMatch(/seat/i);
+    // The element's sentence for `seat-taken`, not the server's message.
+    await expect(part(intruder, 'error').textContent()).resolves.toMatch(/already in this room as you/);
     expect([await stateOf(alice), await stateOf(bob)]).toEqual(['in-call', 'in-call']);
     await Promise.all([remoteVideoPlays(alice), remoteVideoPlays(bob)]);
     expect(await alice.evaluate(() => document.querySelector('cignal-call')!.cignal?.data.remoteDisplayName)).toBe('Bob');
