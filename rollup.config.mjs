@@ -394,8 +394,37 @@ const withoutDebugLines = {
   },
 };
 
+/**
+ * socket.io-client's Socket without what the SDK never calls (about 0.2 KB gzip less): the
+ * catch-all listeners' methods (`onAny`, `prependAny`, `offAny`, `listenersAny` and their
+ * `Outgoing` twins), the `volatile` and `compress` flags, and the queue behind the `retries`
+ * option (the SDK sets no `retries`: its signals are acked with its own timeout and resent by the
+ * engine, sdk/signal-client.ts). The fields those read stay, so socket.io's own code runs as before.
+ * The build stops if one of them is no longer there (socket.io-client changed: check this list).
+ */
+const socketWithoutUnused = {
+  name: 'socket-without-unused',
+  transform(code, id) {
+    if (!id.endsWith('/socket.io-client/build/esm/socket.js')) return null;
+    const dropped = ['onAny', 'prependAny', 'offAny', 'listenersAny', 'onAnyOutgoing', 'prependAnyOutgoing', 'offAnyOutgoing', 'listenersAnyOutgoing', 'volatile', 'compress'];
+    const emptied = ['_addToQueue', '_drainQueue'];
+    const socket = this.parse(code).body.find((node) => node.type === 'ExportNamedDeclaration' && node.declaration?.type === 'ClassDeclaration' && node.declaration.id.name === 'Socket');
+    const methods = socket?.declaration.body.body.filter((node) => node.type === 'MethodDefinition' && !node.static) ?? [];
+    const edits = [];
+    for (const name of [...dropped, ...emptied]) {
+      const method = methods.find((node) => node.key.name === name);
+      if (!method) this.error(`socket.io-client's Socket has no method ${name} any more: check socket-without-unused`);
+      const body = name === '_addToQueue' ? "{ throw new Error('socket.io retries are left out of the Cignal bundles'); }" : '{}';
+      edits.push(dropped.includes(name) ? [method.start, method.end, ''] : [method.value.body.start, method.value.body.end, body]);
+    }
+    let out = code;
+    for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + text + out.slice(end);
+    return { code: out, map: null };
+  },
+};
+
 // The "browser" condition picks socket.io-client's build without the debug module.
-const plugins = [withoutWebTransport, fetchPolling, textOnlySocketParser, textOnlyEngineParser, urlParse, withoutUpgrades, compactStyles, compactTemplates, withoutDebugLines, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
+const plugins = [socketWithoutUnused, withoutWebTransport, fetchPolling, textOnlySocketParser, textOnlyEngineParser, urlParse, withoutUpgrades, compactStyles, compactTemplates, withoutDebugLines, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
 /**
  * Properties whose names start with one underscore and a letter are socket.io's and engine.io's
  * internals (`_readyState`, `_reconnecting`, `_anyListeners`, ...): renamed within each bundle
