@@ -1,10 +1,12 @@
-// Makes docs/screenshot.png (the demo page mid-call, 960×720, light) and docs/screenshot-phone.png
-// (the other side on a 390×844 phone, dark): two Chromium pages with fake cameras.
+// Makes docs/screenshot.png (the demo page mid-call, 960×720, light), docs/screenshot-phone.png
+// (the other side on a 390×844 phone, dark) and docs/screenshot-phone-ar.png (that phone a moment
+// later with the element in Arabic, right to left): two Chromium pages with fake cameras.
 // Run with `npm run screenshot` after a build.
 import { chromium } from 'playwright-core';
 import { CHROMIUM, chromiumArgs } from '../tests/helpers/chromium.mjs';
 import { createServer } from '../server/server.js';
 import type { Page } from 'playwright-core';
+import arabic from '../widget/languages/ar.js';
 
 const docs = new URL('../docs/', import.meta.url).pathname;
 const server = await createServer({ config: { port: 0, host: '127.0.0.1', iceServers: [] } });
@@ -45,7 +47,14 @@ try {
   await alice.waitForTimeout(1_500);
   await alice.locator('body').screenshot({ path: `${docs}screenshot.png` });
   await bob.screenshot({ path: `${docs}screenshot-phone.png` });
-  console.log(`wrote ${docs}screenshot.png and ${docs}screenshot-phone.png`);
+  // The same call in Arabic: the table comes from the server's CDN path, then the texts and the
+  // right-to-left layout show.
+  const arabicTable = bob.waitForResponse((response) => response.url().endsWith('/languages/ar.js') && response.ok());
+  await bob.locator('cignal-call').evaluate((element) => element.setAttribute('lang', 'ar'));
+  await arabicTable;
+  await bob.locator('cignal-call[dir="rtl"]').getByRole('button', { name: arabic.hangUp, exact: true }).waitFor();
+  await bob.screenshot({ path: `${docs}screenshot-phone-ar.png` });
+  console.log(`wrote ${docs}screenshot.png, ${docs}screenshot-phone.png and ${docs}screenshot-phone-ar.png`);
 } finally {
   await browser.close();
   await server.close();

@@ -116,7 +116,8 @@ export const styles = css`
     z-index: 1;
     margin: 0;
     padding: 0.25rem 0.6rem;
-    max-width: calc(100% - 4rem);
+    /* Clear of the three buttons at the other end (network, verify, picture-in-picture), padding included. */
+    max-width: calc(100% - 11.5rem);
     border-radius: calc(var(--_radius) / 2);
     background: #000b;
     color: #fff;

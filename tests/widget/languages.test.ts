@@ -61,6 +61,28 @@ describe('<cignal-call> language', () => {
     expect(getComputedStyle(self).transform).to.equal('matrix(-1, 0, 0, 1, 0, 0)');
   });
 
+  for (const lang of ['en', 'ar']) {
+    it(`keeps the status clear of the network, verify and picture-in-picture buttons on a phone (${lang})`, async () => {
+      const { el, rooms } = await mount({ lang, style: 'width: 374px' }, { loadLanguage: loadFixture });
+      await waitFor(() => el.getAttribute('dir') === (lang === 'ar' ? 'rtl' : 'ltr'));
+      const room = rooms.last;
+      room.peerArrives('Alice Pleasance Liddell');
+      await el.call();
+      room.fire('remoteStream', new MediaStream(room.localMedia!.getVideoTracks().map((t) => t.clone())));
+      room.setState('in-call');
+      room.fire('networkStatus', { quality: 'good', rttMs: 42, packetLoss: 0.015, jitterMs: 5, outgoingBitrate: 1, incomingBitrate: 1, relayed: false, localCandidateType: 'host', remoteCandidateType: 'host' });
+      room.fire('verificationCode', { code: '1234 5678' });
+      const indicators = ['network-quality', 'verify-button', 'pip-button'];
+      await waitFor(() => indicators.every((name) => part(el, name)), 'the three indicators');
+      const status = part(el, 'status')!.getBoundingClientRect();
+      for (const name of indicators) {
+        const box = part(el, name)!.getBoundingClientRect();
+        const apart = status.right <= box.left || box.right <= status.left || status.bottom <= box.top || box.bottom <= status.top;
+        expect(apart, `the status covers ${name}`).to.equal(true);
+      }
+    });
+  }
+
   it('lets lang on the element win over the page', async () => {
     document.documentElement.lang = 'ar';
     const { el } = await mount({ lang: 'fr-CA' }, { loadLanguage: loadFixture });
