@@ -47,7 +47,11 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
  * HTML shows of it): 0.04 KB. Measured and left out: other terser settings (at most 0.06 KB,
  * `pure_getters`), removing the template whitespace between tags altogether (0.04 KB more, and a
  * space between inline elements shows). The text of debug-level log lines is 0.4 KB (0.75 KB with the
- * warnings), which only a change to how logging works could win.
+ * warnings), which only a change to how logging works could win. Picture-in-picture's code (the
+ * Document Picture-in-Picture window, its template and styles, the video fallback, `pagehide`,
+ * `cignal-pip-change`, `auto-pip`) moved out of the bundle to `parts/pip.js`, loaded from beside
+ * the script when a call starts (1.4 KB gzip there, outside the budgets); what stays is which kind
+ * the browser has, the button, the two methods and the loader: the element 44.8 -> 44.1 KB (0.65 KB).
  * React support (`cignal/react`) is an entry of its own, outside these bundles. The classic-script build carries the same code as the module one
  * plus its wrapper (about 0.1 KB gzip), and its budget says so.
  */
