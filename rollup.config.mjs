@@ -467,4 +467,12 @@ export default [
     input: Object.fromEntries(languageTags.map((tag) => [tag, `dist/widget/languages/${tag}.js`])),
     output: { dir: 'dist/cdn/languages', format: 'es', entryFileNames: '[name].js', plugins: [minify(true)] },
   },
+  {
+    // The element's parts loaded on demand from `parts/<name>.js` beside its script, outside the
+    // bundles and their budgets: picture-in-picture (widget/pip.ts loads it). It imports nothing
+    // (Lit and the element's pieces are handed to it), so it carries no copy of them.
+    input: { pip: 'dist/widget/parts/pip.js' },
+    output: { dir: 'dist/cdn/parts', format: 'es', entryFileNames: '[name].js', sourcemap: true, plugins: [minify(true)] },
+    plugins: [compactTemplates],
+  },
 ];

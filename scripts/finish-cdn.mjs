@@ -1,5 +1,5 @@
-// After rollup: precompress every bundle and language file (brotli, gzip) and publish SRI hashes
-// in sri.json, by path under dist/cdn (`cignal-call.js`, `languages/ar.js`).
+// After rollup: precompress every bundle, language file and part (brotli, gzip) and publish SRI
+// hashes in sri.json, by path under dist/cdn (`cignal-call.js`, `languages/ar.js`, `parts/pip.js`).
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,4 +18,4 @@ for (const name of readdirSync(dir, { recursive: true }).sort()) {
   if (name.endsWith('.js')) sri[name] = `sha384-${createHash('sha384').update(body).digest('base64')}`;
 }
 writeFileSync(join(dir, 'sri.json'), `${JSON.stringify(sri, null, 2)}\n`);
-console.log(`dist/cdn: ${Object.keys(sri).length} bundles and language files compressed, SRI hashes in sri.json`);
+console.log(`dist/cdn: ${Object.keys(sri).length} bundles, language files and parts compressed, SRI hashes in sri.json`);

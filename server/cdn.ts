@@ -1,5 +1,6 @@
 // CDN-style serving of the browser bundles at /cignal@<version>/<file>, and of the element's
-// language files at /cignal@<version>/languages/<tag>.js: immutable, ETag, precompressed
+// language files at /cignal@<version>/languages/<tag>.js and the parts it loads on demand at
+// /cignal@<version>/parts/<name>.js: immutable, ETag, precompressed
 // brotli/gzip, open to every origin. Only files present at start-up are served.
 import Router, { type RouterContext } from '@koa/router';
 import { createHash } from 'node:crypto';
@@ -22,7 +23,7 @@ const contentTypes: Record<string, string> = {
   '.ts': 'text/plain; charset=utf-8',
 };
 
-/** Reads every bundle in `dir` (and in `dir/languages`) into memory, pairing each with its precompressed twins; named by path (`languages/ar.js`). */
+/** Reads every bundle in `dir` (and in `dir/languages`, `dir/parts`) into memory, pairing each with its precompressed twins; named by path (`languages/ar.js`). */
 export async function loadAssets(dir: string): Promise<Map<string, Asset>> {
   const assets = new Map<string, Asset>();
   if (!existsSync(dir)) return assets;
@@ -74,5 +75,6 @@ export function cdnRouter(version: string, assets: Map<string, Asset>): Router {
   };
   router.get('/cignal@:version/:file', (ctx) => serve(ctx, ctx.params.file));
   router.get('/cignal@:version/languages/:file', (ctx) => serve(ctx, `languages/${ctx.params.file}`));
+  router.get('/cignal@:version/parts/:file', (ctx) => serve(ctx, `parts/${ctx.params.file}`));
   return router;
 }

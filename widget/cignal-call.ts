@@ -1,5 +1,5 @@
 // <cignal-call>: a complete 1:1 video call in one element, wrapping the Cignal SDK.
-import { html, LitElement, nothing, type CSSResult, type PropertyValues } from 'lit';
+import { html, LitElement, nothing, render, type PropertyValues } from 'lit';
 import { Cignal, getUrlParam, Logger } from '../sdk/index.js';
 import type { CallState, CreateRoomOptions, MediaState, Result } from '../sdk/index.js';
 import { CallController, type CreateRoom } from './call-controller.js';
@@ -10,7 +10,7 @@ import { icon, type IconName } from './icons.js';
 import { indicatorStyles, networkQuality, remoteState, verifyControl } from './indicators.js';
 import type { CignalLabels } from './labels.js';
 import { Language, loadBesideScript, type LoadLanguage } from './language.js';
-import { PictureInPicture, pipKind } from './pip.js';
+import { loadPip, pipKind, type PipPart } from './pip.js';
 import { countText } from './plural.js';
 
 const log = new Logger('cignal-call');
@@ -270,7 +270,9 @@ export class CignalCall extends LitElement {
     chatOpen: this.open === 'chat',
   }));
 
-  readonly #pip = new PictureInPicture(this, CignalCall.styles as CSSResult[]);
+  /** Picture-in-picture, its part loaded on demand (widget/parts/pip.ts, through widget/pip.ts): loading or loaded; unset again when the load failed. */
+  #pip?: Promise<PipPart | void>;
+  #pipPart?: PipPart;
 
   /** Where the self-view sits: `top-start`, `top-end`, `bottom-start` or `bottom-end` (mirrored right to left). */
   #corner = 'bottom-end';
@@ -372,13 +374,25 @@ export class CignalCall extends LitElement {
    * open it only within a click or key press (or, under `auto-pip`, when the page is hidden).
    * `{ success: false }` where the browser has neither, outside a call, or when refused.
    */
-  enterPictureInPicture(): Promise<Result> {
-    return this.#pip.enter(this.#remoteVideo);
+  async enterPictureInPicture(): Promise<Result> {
+    // The click's user activation outlasts the wait for a part that is still on its way.
+    return (pipKind() && (await this.#loadPip())?.enter()) || { success: false };
   }
 
   /** Closes picture-in-picture; `{ success: false }` when it was not open. */
-  exitPictureInPicture(): Promise<Result> {
-    return this.#pip.exit();
+  async exitPictureInPicture(): Promise<Result> {
+    return this.#pipPart?.exit() ?? { success: false };
+  }
+
+  /** Loads the picture-in-picture part once (a failed load is tried again at the next press or call). */
+  #loadPip(): Promise<PipPart | void> {
+    return (this.#pip ??= loadPip().then(
+      (part) => (this.#pipPart = part.default(this, html, nothing, render, remoteState, icon, this.#mediaToggle)),
+      (error: unknown) => {
+        this.#pip = undefined;
+        log.warn('picture-in-picture could not be loaded: %o', error);
+      },
+    ));
   }
 
   #options(): CreateRoomOptions {
@@ -404,8 +418,9 @@ export class CignalCall extends LitElement {
   override updated(changed: PropertyValues<this>): void {
     this.#showStreams();
     const view = this.#view();
-    this.#pip.follow(view.active);
-    if (this.#pip.root) this.#pip.show(this.#pipWindow(view), { 'remote-video': this.#call.remote, 'local-video': this.#localStream }, view.lang);
+    // A call starts: the picture-in-picture part is loaded now, so that the button's click finds it.
+    if (view.active && changed.has('state') && pipKind()) void this.#loadPip();
+    this.#pipPart?.update(view);
     showActive(this.renderRoot, (kind) => this.#call.activeDevice(kind));
     this.#keepFocus(changed);
     this.#scrollChat();
@@ -601,7 +616,7 @@ export class CignalCall extends LitElement {
     const state = this.state;
     const network = (state === 'in-call' || state === 'reconnecting') && !this.noNetworkQuality ? this.#call.network : null;
     const code = this.#call.code;
-    const pip = this.#pip.open;
+    const pip = this.#pipPart?.open;
     const canPip = !!pip || (!!this.#call.remote && !!pipKind());
     if (!network && !code && !canPip) return nothing;
     return html`<div class="network">
@@ -666,20 +681,6 @@ export class CignalCall extends LitElement {
     const off = !!media && kind !== 'screenShare' && !on;
     return iconButton({ part, icon: name, label, enabled: !!media, click: () => void call.setMedia(kind, !on), pressed: media ? on : nothing, off });
   };
-
-  /** The Document Picture-in-Picture window: the other person, the self-view, then microphone, camera and hang up. */
-  #pipWindow({ l, peer }: View) {
-    const cignal = this.#call.cignal;
-    return html`<div part="stage">
-        <video part="remote-video" aria-label=${peer} muted .muted=${true} autoplay playsinline></video>
-        ${this.#call.remote && cignal ? remoteState(l, peer, cignal.remoteMediaState) : nothing}
-        <video part="local-video" aria-label=${l.you} muted .muted=${true} autoplay playsinline></video>
-      </div>
-      <div part="controls">
-        ${this.#mediaToggle('microphone', 'mic-button', 'microphone', l.microphone)} ${this.#mediaToggle('camera', 'camera-button', 'camera', l.camera)}
-        <button part="hangup-button" class="wide" aria-label=${l.hangUp} data-tip=${l.hangUp} @click=${() => this.hangUp()}>${icon('phone')}</button>
-      </div>`;
-  }
 
   /**
    * The settings or chat button: it opens and closes its panel (`aria-expanded`); its badge counts what waits there,

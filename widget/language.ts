@@ -17,9 +17,10 @@ const rightToLeft = new Set(['ar', 'fa', 'he', 'ur']);
 
 /**
  * The script's own URL, read while it runs: the ES module's `import.meta.url`; in the classic
- * (IIFE) build, rollup reads `document.currentScript` in its place, which is only set now.
+ * (IIFE) build, rollup reads `document.currentScript` in its place, which is only set now. The
+ * files loaded on demand are beside it (languages here, picture-in-picture in widget/pip.ts).
  */
-const scriptUrl = import.meta.url;
+export const scriptUrl = import.meta.url;
 
 /** Loads the table of a language; rejects when it cannot. */
 export type LoadLanguage = (tag: string) => Promise<Translation>;

@@ -2,6 +2,7 @@
 // path (README's module and classic snippets) on a page in Arabic fetches `languages/ar.js` beside
 // its own script and shows Arabic, right to left; the language files are served like the bundles
 // and covered by sri.json; a language file that cannot be loaded leaves the element in English.
+// The picture-in-picture part (`parts/pip.js`) is served and covered the same way.
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +48,22 @@ describe('the language files', () => {
     expect(latest.headers.get('location')).toBe(`/cignal@${packageVersion}/languages/ar.js`);
     expect(latest.headers.get('cache-control')).toBe('no-store');
     expect((await fetch(`${suite.server.url}/cignal@${packageVersion}/languages/xx.js`)).status).toBe(404);
+  });
+});
+
+describe('the picture-in-picture part', () => {
+  it('is served beside the bundles as the language files are, its hash in sri.json, and carries no copy of Lit: it imports nothing', async () => {
+    const sri = JSON.parse(readFileSync(join(cdnDir, 'sri.json'), 'utf8')) as Record<string, string>;
+    const response = await fetch(`${suite.server.url}/cignal@${packageVersion}/parts/pip.js`, { headers: { 'accept-encoding': 'identity' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const body = Buffer.from(await response.arrayBuffer());
+    expect(sri['parts/pip.js']).toBe(`sha384-${createHash('sha384').update(body).digest('base64')}`);
+    const code = body.toString();
+    expect(code).not.toMatch(/\bimport\b/);
+    expect(code).not.toContain('_$litType$');
+    expect(code).toContain('cignal-pip-change');
   });
 });
 

@@ -1,8 +1,11 @@
 // <cignal-call>'s picture-in-picture between two real pages embedding README's snippet, under
 // README's strict policy: Chromium's Document Picture-in-Picture window shows the other person
 // playing, its buttons work (the other page is told), and closing it leaves the call in the element.
+// Its code (`parts/pip.js`) comes from beside the element's script when a call starts; a press
+// before it is there waits for it, and a part that cannot be loaded leaves the call as it was.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageVersion } from '../../server/paths.js';
 import { browserSuite } from '../helpers/browser.js';
 import { recordViolations, violations } from '../helpers/csp.js';
 import { remoteVideoPlays, snippet, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
@@ -18,10 +21,20 @@ beforeAll(async () => {
 });
 afterAll(() => site?.close());
 
-async function visit(room: string, name: string): Promise<Page> {
+/** The loads of the picture-in-picture part each page made, as `<status> <url>`. */
+const partLoads = new Map<Page, string[]>();
+
+/** Opens a page of the site with the module snippet (or the classic one); `before` runs ahead of its scripts. */
+async function visit(room: string, name: string, { classic = false, before }: { classic?: boolean; before?: (page: Page) => Promise<unknown> } = {}): Promise<Page> {
   const page = await suite.open();
   await recordViolations(page);
-  await page.goto(`${site.url}/module.html?room=${room}&attr=${encodeURIComponent(`peer-name=${name}`)}`);
+  const loads: string[] = [];
+  partLoads.set(page, loads);
+  page.on('response', (response) => {
+    if (response.url().includes('/parts/')) loads.push(`${response.status()} ${response.url()}`);
+  });
+  await before?.(page);
+  await page.goto(classic ? `${site.url}/classic.html?roomId=${room}` : `${site.url}/module.html?room=${room}&attr=${encodeURIComponent(`peer-name=${name}`)}`);
   // Every opening and closing of picture-in-picture, as the page hears of it.
   await page.evaluate(() => {
     const seen: unknown[] = ((window as any).pipChanges = []);
@@ -33,6 +46,8 @@ async function visit(room: string, name: string): Promise<Page> {
 const part = (page: Page, name: string) => page.locator(`cignal-call [part~="${name}"]`);
 const stateOf = (page: Page) => page.locator('cignal-call').getAttribute('state');
 const pipChanges = (page: Page) => page.evaluate(() => (window as any).pipChanges);
+/** The part's file on the server's versioned CDN path. */
+const partUrl = () => `${suite.server.url}/cignal@${packageVersion}/parts/pip.js`;
 
 /** The element's shadow root, or the picture-in-picture window's (the one element in its body). */
 type Where = 'element' | 'window';
@@ -58,6 +73,8 @@ describe('<cignal-call> picture-in-picture in Chromium', () => {
     await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('ready');
     await part(alice, 'call-button').click();
     await Promise.all([remoteVideoPlays(alice), remoteVideoPlays(bob)]);
+    // The part came with the call, before any press: the click finds it there.
+    expect(partLoads.get(alice)).toEqual([`200 ${partUrl()}`]);
 
     const opened = alice.context().waitForEvent('page');
     await part(alice, 'pip-button').click();
@@ -107,5 +124,71 @@ describe('<cignal-call> picture-in-picture in Chromium', () => {
     expect(await stateOf(alice)).toBe('ended');
     expect(await pipChanges(alice)).toEqual([{ open: true, kind: 'document' }, { open: false, kind: 'document' }]);
     expect(await part(alice, 'pip-button').count()).toBe(0);
+  }, 120_000);
+
+  it('with the classic build, a press while the part is still on its way waits for it, and the window opens', async () => {
+    const room = uniqueRoom('pip-late');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let asked!: () => void;
+    const requested = new Promise<void>((resolve) => (asked = resolve));
+    // The part's response is held back until after the press.
+    const alice = await visit(room, 'Alice', {
+      classic: true,
+      before: (page) =>
+        page.route('**/parts/pip.js', async (route) => {
+          asked();
+          await held;
+          await route.continue();
+        }),
+    });
+    const bob = await visit(room, 'Bob');
+    await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('ready');
+    await part(alice, 'call-button').click();
+    await Promise.all([remoteVideoPlays(alice), remoteVideoPlays(bob)]);
+    await requested;
+    expect(partLoads.get(alice)).toEqual([]);
+
+    const opened = alice.context().waitForEvent('page');
+    await part(alice, 'pip-button').click();
+    expect(await pipChanges(alice)).toEqual([]);
+    release();
+    const pip = await opened;
+    await videoPlays(pip, 'window');
+    expect(await pipChanges(alice)).toEqual([{ open: true, kind: 'document' }]);
+    expect(await part(alice, 'pip-button').getAttribute('aria-pressed')).toBe('true');
+    // From beside the classic script too.
+    expect(partLoads.get(alice)).toEqual([`200 ${partUrl()}`]);
+    expect((await violations(alice)).events).toEqual([]);
+  }, 120_000);
+
+  it('when the part cannot be loaded (404), the button stays, a press opens nothing and logs a warning, and the call goes on', async () => {
+    const room = uniqueRoom('pip-404');
+    const warnings: string[] = [];
+    const alice = await visit(room, 'Alice', {
+      before: async (page) => {
+        page.on('console', (message) => {
+          if (message.type() === 'warning' && message.text().includes('picture-in-picture could not be loaded')) warnings.push(message.text());
+        });
+        await page.addInitScript(() => localStorage.setItem('debug', 'cignal-client:WARN:*'));
+        await page.route('**/parts/pip.js', (route) => route.fulfill({ status: 404, body: 'Not found' }));
+      },
+    });
+    const bob = await visit(room, 'Bob');
+    await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('ready');
+    await part(alice, 'call-button').click();
+    await Promise.all([remoteVideoPlays(alice), remoteVideoPlays(bob)]);
+    // Loaded when the call started, and failed.
+    await expect.poll(() => warnings.length).toBeGreaterThan(0);
+
+    const before = warnings.length;
+    await part(alice, 'pip-button').click();
+    await expect.poll(() => warnings.length).toBeGreaterThan(before);
+    expect(alice.context().pages()).toHaveLength(1);
+    expect(await pipChanges(alice)).toEqual([]);
+    expect(await part(alice, 'pip-button').getAttribute('aria-pressed')).toBe('false');
+    expect(await alice.evaluate(() => document.querySelector('cignal-call')!.enterPictureInPicture())).toEqual({ success: false });
+    expect(await stateOf(alice)).toBe('in-call');
+    await remoteVideoPlays(alice);
   }, 120_000);
 });

@@ -107,6 +107,8 @@ describe('<cignal-call> picture-in-picture', () => {
     unmountAll();
 
     const { el } = await inCall({ 'auto-pip': '' });
+    // Once the picture-in-picture part, loaded when the call started, is there.
+    await waitFor(() => registered.length, 'the action registered');
     expect(registered).to.deep.equal(['handler']);
     await el.hangUp();
     await settle(el);
