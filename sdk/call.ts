@@ -3,6 +3,7 @@
 // stream across them; it owns the current connection's data channel and network monitor. Its
 // signals go out through the engine (`CallSignals`), and what happens to it is told as events;
 // it ends when the engine aborts its signal, after which it tells nothing more.
+import { callRecord, watchFirstFrame, type CallEndReason, type CallReport } from './call-report.js';
 import { DataChannel, type PeerFrame } from './data-channel.js';
 import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode } from './errors.js';
@@ -105,6 +106,8 @@ export class Call extends Emitter<CallEvents> {
   readonly #waiters = new Set<() => void>();
   /** How often bytes were seen arriving on a new path (after an ICE restart, a rebuild, a loss). */
   #confirmations = 0;
+  /** What the call's report is made of; its setup clock starts now. */
+  readonly #record = callRecord();
 
   constructor(options: CallOptions) {
     super();
@@ -172,8 +175,9 @@ export class Call extends Emitter<CallEvents> {
     await current.handleDescription(description, connection, to);
     this.#wake(); // the signalling state may be stable again
     if (!before || current !== this.session || ufrag(current.pc.remoteDescription) === remote) return;
-    // An ICE restart was applied. The other side restarted: its network failed or changed, and it
-    // lost what we sent.
+    // An ICE restart was applied (each side sees it here once: in the offer or in the answer).
+    this.#record.iceRestarts++;
+    // The other side restarted: its network failed or changed, and it lost what we sent.
     if (description.type === 'offer') this.refreshVideo();
     this.#checkNewPath(await before);
   }
@@ -285,6 +289,11 @@ export class Call extends Emitter<CallEvents> {
     return !!(media.outgoing('audio') || media.outgoing('video')) || this.#options.remoteSends();
   }
 
+  /** The report of this call, ending now for `reason`. */
+  report(reason: CallEndReason): CallReport {
+    return this.#record.report(reason);
+  }
+
   /** The network status now, or null before the connection is up. */
   networkStatus(): Promise<NetworkStatus | null> {
     return this.#monitor?.sample() ?? Promise.resolve(null);
@@ -356,6 +365,7 @@ export class Call extends Emitter<CallEvents> {
     if (!this.#flowing || !this.#wasConnected || this.#closed) return;
     this.#log.debug('media lost');
     this.#flowing = false;
+    this.#record.flowing(false);
     this.emit('media');
     // Whatever ICE says next, only bytes arriving end the loss for the recovery ladder.
     if (this.#expectsTraffic()) this.#recovery.silent();
@@ -373,6 +383,7 @@ export class Call extends Emitter<CallEvents> {
     if (this.#flowing || this.#closed) return;
     this.#log.debug('media back');
     this.#flowing = true;
+    this.#record.flowing(true);
     this.#recovery.flowing();
     // What the other side sent while nothing got through is lost, and its frames that follow
     // cannot be decoded without a key frame; our browser asks for one only after seconds. The
@@ -473,6 +484,10 @@ export class Call extends Emitter<CallEvents> {
     const stream = this.remoteStream;
     for (const old of stream.getTracks()) if (old.kind === track.kind) stream.removeTrack(old);
     stream.addTrack(track);
+    // A connection rebuilt before the first frame brings a new track to watch.
+    if (track.kind === 'video' && this.#record.setupMs === null) {
+      watchFirstFrame(track, this.#options.signal, () => this.#record.firstFrame());
+    }
     if (!this.#announced) {
       this.#announced = true;
       this.emit('remoteStream', stream);
@@ -513,7 +528,9 @@ export class Call extends Emitter<CallEvents> {
     if (state === 'connected') {
       this.#wasConnected = true;
       this.#rebuilds = 0;
-      this.#monitor ??= new NetworkMonitor(this.session.pc, (status) => {
+      this.#record.connected();
+      this.#monitor ??= new NetworkMonitor(this.session.pc, (status, video) => {
+        this.#record.sample(status, video);
         // Silence means loss only while we send media: the other side's feedback then comes
         // back all the time. A call where neither side sends (data only, everything off) is quiet.
         // ICE disconnected or failed is handled as it happens, and a sample that is `lost` only

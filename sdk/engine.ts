@@ -8,6 +8,7 @@ import { ServerErrorCode } from './protocol/errors.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
 import type { AckResponse, JoinedPayload, LeaveReason, PeerInfo } from './protocol/index.js';
 import { Call } from './call.js';
+import type { CallEndReason, CallReport } from './call-report.js';
 import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { CignalEvents } from './events.js';
@@ -33,6 +34,7 @@ export const forwardedEvents = [
   'verificationCode',
   'reconnecting',
   'reconnected',
+  'callReport',
 ] as const;
 type Forwarded = (typeof forwardedEvents)[number];
 
@@ -85,6 +87,9 @@ export class CallEngine extends Emitter<EngineEvents> {
   #closed = false;
   #code: string | null = null;
   #remoteMedia: MediaState = nothingOn();
+  /** The server said at the last join that it takes call reports. */
+  #serverTakesReports = false;
+  #lastReport: CallReport | null = null;
   /** Set while waiting, after a server restart, for the partner to come back. */
   #partnerWait: ReturnType<typeof setTimeout> | undefined;
 
@@ -125,6 +130,10 @@ export class CallEngine extends Emitter<EngineEvents> {
   }
   get verificationCode(): string | null {
     return this.#code;
+  }
+  /** The report of the last call that ended; null before. */
+  get lastReport(): CallReport | null {
+    return this.#lastReport;
   }
 
   /** Whether calls can be made here: WebRTC in the browser, or a peer-connection factory given in the options. */
@@ -237,6 +246,7 @@ export class CallEngine extends Emitter<EngineEvents> {
     const current = data.remotePeerId;
     const call = this.#call;
     this.#serverIceServers = joined.iceServers;
+    this.#serverTakesReports = joined.callReports === true;
     // Every join brings fresh TURN credentials: the call's next ICE restart uses them.
     if (!this.#ownIceServers) this.#configure(joined.iceServers);
     data.myDisplayName = joined.displayName;
@@ -262,7 +272,7 @@ export class CallEngine extends Emitter<EngineEvents> {
     // Our seat expired while we were away, so the partner was told we left and ended its side of
     // the call: this one cannot come back. A new call with the same person starts now.
     this.#log.debug('the seat was lost while away; starting a new call');
-    this.#endCall();
+    this.#endCall(null, 'connection-lost');
     this.#beginCall({ initiator: true });
   }
 
@@ -282,7 +292,7 @@ export class CallEngine extends Emitter<EngineEvents> {
     const peerId = this.#data.remotePeerId;
     if (!peerId) return;
     this.messenger.close(new CignalError(ServerErrorCode.NoPeer, 'The other person left before receiving everything that was sent'));
-    this.#endCall();
+    this.#endCall(null, 'peer-hang-up');
     this.#setRemote(null);
     this.emit('peerLeft', { peerId, reason });
   }
@@ -405,14 +415,31 @@ export class CallEngine extends Emitter<EngineEvents> {
     return new CignalError(response.error.code, `The server refused ${what}: ${response.error.message}`);
   }
 
-  /** Ends the call, once; `error` says why it could not be made to work (the room stays, so calling again is possible). */
-  #endCall(error: CignalError | null = null) {
-    if (!this.#call) return;
+  /**
+   * Ends the call, once, and reports it; `error` says why it could not be made to work (the room
+   * stays, so calling again is possible). Without an error, this side hung up unless `reason` says otherwise.
+   */
+  #endCall(error: CignalError | null = null, reason: CallEndReason = 'hang-up') {
+    const call = this.#call;
+    if (!call) return;
     this.#callLife?.abort();
     this.#call = this.#callLife = null;
     this.#closed = true;
     this.#setCode(null);
     this.emit('callEnded', error);
+    if (error) reason = error.code === ClientErrorCode.ConnectionLost ? 'connection-lost' : 'failed';
+    this.#report(call.report(reason));
+  }
+
+  /**
+   * Tells the page how the call went, and the server when it takes reports. Sent at once: leaving
+   * the room closes the socket next, and what was sent before goes out before the goodbye.
+   */
+  #report(report: CallReport) {
+    this.#lastReport = report;
+    this.emit('callReport', report);
+    // No answer is to be had once the socket closes right after (leaving the room).
+    if (this.#serverTakesReports) this.#signal?.request('callReport', report).then((response) => response.ok || this.#log.warn('call report refused: %s', response.error.message), () => {});
   }
 
   #setCode(code: string | null) {
