@@ -37,7 +37,7 @@ export interface HealthOptions extends Pick<RecoveryHooks, 'restart' | 'rebuild'
   sendKeyFrame(): void;
   /** Media arrives again after a loss: the other side is asked to start its video from a key frame. */
   askForKeyFrame(): void;
-  /** What the person sees may have changed: connected, a loss, media back. */
+  /** What the person sees may have changed: connected, a loss, media back (every change of `flowing` is told here). */
   onMedia(): void;
   /** A call that was connected lost its path; it is being restored. */
   onReconnecting(): void;

@@ -5,6 +5,7 @@
 // out through the engine (`CallSignals`), and what happens to it is told as events; it ends when
 // the engine aborts its signal, after which it tells nothing more.
 import { CallHealth, PATH_CHECK_MS } from './call-health.js';
+import { callRecord, watchFirstFrame, type CallEndReason, type CallReport } from './call-report.js';
 import { DataChannel, type PeerFrame } from './data-channel.js';
 import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode } from './errors.js';
@@ -82,6 +83,8 @@ export class Call extends Emitter<CallEvents> {
   #announced = false;
   #rebuilds = 0;
   readonly #health: CallHealth;
+  /** What the call's report is made of; its setup clock starts now. */
+  readonly #record = callRecord();
 
   constructor(options: CallOptions) {
     super();
@@ -106,7 +109,11 @@ export class Call extends Emitter<CallEvents> {
       expectsTraffic: () => this.#expectsTraffic(),
       sendKeyFrame: () => void this.session.sendKeyFrame(),
       askForKeyFrame: () => this.#channel?.send({ t: 'refresh' }),
-      onMedia: () => this.emit('media'),
+      onMedia: () => {
+        // Each loss and return of media passes here: an outage began or ended, for the report.
+        this.#record.flowing(this.#health.flowing);
+        this.emit('media');
+      },
       onReconnecting: () => this.emit('reconnecting'),
       onFailed: (error) => this.emit('failed', error),
     });
@@ -150,8 +157,9 @@ export class Call extends Emitter<CallEvents> {
     await current.handleDescription(description, connection, to);
     this.#health.wake(); // the signalling state may be stable again
     if (!before || replaced.aborted || ufrag(current.pc.remoteDescription) === remote) return;
-    // An ICE restart was applied. The other side restarted: its network failed or changed, and it
-    // lost what we sent.
+    // An ICE restart was applied (each side sees it here once: in the offer or in the answer).
+    this.#record.iceRestarts++;
+    // The other side restarted: its network failed or changed, and it lost what we sent.
     if (description.type === 'offer') this.#health.refreshVideo();
     this.#health.checkNewPath(await before);
   }
@@ -204,6 +212,11 @@ export class Call extends Emitter<CallEvents> {
       await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_PAUSE_MS, Math.max(0, deadline - performance.now()))));
     }
     return this.#closed ? null : false;
+  }
+
+  /** The report of this call, ending now for `reason`. */
+  report(reason: CallEndReason): CallReport {
+    return this.#record.report(reason);
   }
 
   /** The network status now, or null before the connection is up. */
@@ -342,6 +355,10 @@ export class Call extends Emitter<CallEvents> {
     const stream = this.remoteStream;
     for (const old of stream.getTracks()) if (old.kind === track.kind) stream.removeTrack(old);
     stream.addTrack(track);
+    // A connection rebuilt before the first frame brings a new track to watch.
+    if (track.kind === 'video' && this.#record.setupMs === null) {
+      watchFirstFrame(track, this.#options.signal, () => this.#record.firstFrame());
+    }
     if (!this.#announced) {
       this.#announced = true;
       this.emit('remoteStream', stream);
@@ -353,7 +370,9 @@ export class Call extends Emitter<CallEvents> {
     this.#health.wake();
     if (state !== 'connected') return;
     this.#rebuilds = 0;
-    this.#monitor ??= new NetworkMonitor(this.session.pc, (status) => {
+    this.#record.connected();
+    this.#monitor ??= new NetworkMonitor(this.session.pc, (status, video) => {
+      this.#record.sample(status, video);
       // Silence means loss only while we send media: the other side's feedback then comes
       // back all the time. A call where neither side sends (data only, everything off) is quiet.
       // ICE disconnected or failed is handled as it happens, and a sample that is `lost` only

@@ -8,6 +8,7 @@ import { ServerErrorCode } from './protocol/errors.js';
 import { outgoing, type Payload } from './data-channel.js';
 import { Emitter } from './emitter.js';
 import type { Call } from './call.js';
+import type { CallReport } from './call-report.js';
 import { CallEngine, forwardedEvents } from './engine.js';
 import { CignalError, ClientErrorCode, errorDetail, invalid } from './errors.js';
 import type { CallState, CignalEvents, Result } from './events.js';
@@ -288,6 +289,11 @@ export class Cignal extends Emitter<CignalEvents> {
   /** The call's network status now; null when there is no connected call. */
   async getNetworkStatus(): Promise<NetworkStatus | null> {
     return (await this.#engine.call?.networkStatus()) ?? null;
+  }
+
+  /** How the last call went (see `callReport`); null before a call has ended. */
+  getCallReport(): CallReport | null {
+    return this.#engine.lastReport;
   }
 
   /**

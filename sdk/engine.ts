@@ -8,6 +8,7 @@ import { ServerErrorCode } from './protocol/errors.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
 import type { AckResponse, JoinedPayload, LeaveReason, PeerInfo } from './protocol/index.js';
 import { Call } from './call.js';
+import type { CallEndReason, CallReport } from './call-report.js';
 import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { CignalEvents } from './events.js';
@@ -33,6 +34,7 @@ export const forwardedEvents = [
   'verificationCode',
   'reconnecting',
   'reconnected',
+  'callReport',
 ] as const;
 type Forwarded = (typeof forwardedEvents)[number];
 
@@ -85,6 +87,10 @@ export class CallEngine extends Emitter<EngineEvents> {
   #closed = false;
   #code: string | null = null;
   #remoteMedia: MediaState = nothingOn();
+  /** The report of the last call that ended; null before. */
+  lastReport: CallReport | null = null;
+  /** The server said at the last join that it takes call reports. */
+  #serverTakesReports = false;
   /** Set while waiting, after a server restart, for the partner to come back. */
   #partnerWait: ReturnType<typeof setTimeout> | undefined;
 
@@ -237,6 +243,7 @@ export class CallEngine extends Emitter<EngineEvents> {
     const current = data.remotePeerId;
     const call = this.#call;
     this.#serverIceServers = joined.iceServers;
+    this.#serverTakesReports = joined.callReports === true;
     // Every join brings fresh TURN credentials: the call's next ICE restart uses them.
     if (!this.#ownIceServers) this.#configure(joined.iceServers);
     data.myDisplayName = joined.displayName;
@@ -262,7 +269,7 @@ export class CallEngine extends Emitter<EngineEvents> {
     // Our seat expired while we were away, so the partner was told we left and ended its side of
     // the call: this one cannot come back. A new call with the same person starts now.
     this.#log.debug('the seat was lost while away; starting a new call');
-    this.#endCall();
+    this.#endCall(null, 'connection-lost');
     this.#beginCall({ initiator: true });
   }
 
@@ -282,7 +289,7 @@ export class CallEngine extends Emitter<EngineEvents> {
     const peerId = this.#data.remotePeerId;
     if (!peerId) return;
     this.messenger.close(new CignalError(ServerErrorCode.NoPeer, 'The other person left before receiving everything that was sent'));
-    this.#endCall();
+    this.#endCall(null, 'peer-hang-up');
     this.#setRemote(null);
     this.emit('peerLeft', { peerId, reason });
   }
@@ -405,14 +412,20 @@ export class CallEngine extends Emitter<EngineEvents> {
     return new CignalError(response.error.code, `The server refused ${what}: ${response.error.message}`);
   }
 
-  /** Ends the call, once; `error` says why it could not be made to work (the room stays, so calling again is possible). */
-  #endCall(error: CignalError | null = null) {
-    if (!this.#call) return;
+  /** Ends the call, once, and reports it; `error` says why it could not be made to work (the room stays, so calling again is possible), else `reason` says how it ended. */
+  #endCall(error: CignalError | null = null, reason: CallEndReason = 'hang-up') {
+    const call = this.#call;
+    if (!call) return;
     this.#callLife?.abort();
     this.#call = this.#callLife = null;
     this.#closed = true;
     this.#setCode(null);
     this.emit('callEnded', error);
+    if (error) reason = error.code === ClientErrorCode.ConnectionLost ? 'connection-lost' : 'failed';
+    const report = (this.lastReport = call.report(reason));
+    this.emit('callReport', report);
+    // To the server at once: what is sent before leaving the room goes out before the goodbye (but no answer comes back).
+    if (this.#serverTakesReports) this.#signal?.request('callReport', report).then((response) => response.ok || this.#log.warn('call report refused: %s', response.error.message), () => {});
   }
 
   #setCode(code: string | null) {

@@ -1,5 +1,6 @@
 // The SDK's public vocabulary: call states, the events a Cignal instance emits and their payloads.
 import type { LeaveReason } from './protocol/index.js';
+import type { CallReport } from './call-report.js';
 import type { ErrorDetail } from './errors.js';
 import type { ActiveDeviceChange, MediaState } from './local-media.js';
 import type { NetworkStatus } from './stats.js';
@@ -63,6 +64,8 @@ export interface CignalEvents {
    * or the call ended (null). The same on both sides unless someone sits in the middle.
    */
   verificationCode: [detail: { code: string | null }];
+  /** A call ended (either side hung up, left, or it was lost): how it went. Also `getCallReport()`. */
+  callReport: [report: CallReport];
 }
 
 /** Every event name, in the order a call usually produces them. */
@@ -85,6 +88,7 @@ export const cignalEventNames = [
   'dataReceived',
   'networkStatus',
   'verificationCode',
+  'callReport',
 ] as const satisfies readonly (keyof CignalEvents)[];
 
 // Fails to compile when an event is added to CignalEvents but not to the list above.

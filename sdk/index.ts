@@ -10,6 +10,7 @@ export { qualityThresholds } from './stats.js';
 export { backoffPolicy } from './recovery.js';
 export type { RecoveryOptions, RecoveryPolicy } from './recovery.js';
 export type { NetworkQuality, NetworkStatus } from './stats.js';
+export type { CallEndReason, CallReport } from './call-report.js';
 export { ServerErrorCode } from './protocol/errors.js';
 export { Logger } from './logger.js';
 export { getUrlParam } from './url.js';

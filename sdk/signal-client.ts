@@ -39,7 +39,7 @@ export interface SignalClientOptions {
   logger: Logger;
 }
 
-type Request = 'inform' | 'offer' | 'answer' | 'candidate' | 'restartIce' | 'decline';
+type Request = 'inform' | 'offer' | 'answer' | 'candidate' | 'restartIce' | 'decline' | 'callReport';
 
 /** Requests made while the connection is down wait for it; beyond this many, new ones are refused. */
 export const MAX_WAITING_REQUESTS = 500;

@@ -29,6 +29,9 @@ export interface NetworkStatus {
   remoteCandidateType: string | null;
 }
 
+/** The video received, as the last reading found it: its inbound-rtp statistics. */
+export type VideoReceived = Partial<Record<'frameWidth' | 'frameHeight' | 'framesPerSecond', number>>;
+
 /** A level is reached when any of its limits is: `poor` first, then `fair`; `good` otherwise. */
 export const qualityThresholds = {
   poor: { rttMs: 500, packetLoss: 0.1, jitterMs: 100 },
@@ -79,14 +82,16 @@ export class NetworkMonitor {
   #interval: Window | null = null;
   readonly #started: Promise<unknown>;
   #timer: ReturnType<typeof setInterval>;
+  /** The video received at the last reading (for the call's report); undefined without any. */
+  #video: VideoReceived | undefined;
 
-  constructor(pc: RTCPeerConnection, onStatus: (status: NetworkStatus) => void, options: NetworkMonitorOptions = {}) {
+  constructor(pc: RTCPeerConnection, onStatus: (status: NetworkStatus, video: VideoReceived | undefined) => void, options: NetworkMonitorOptions = {}) {
     this.#pc = pc;
     this.#now = options.now ?? (() => performance.now());
     // The first interval starts now, so that the first status measures it whole.
     this.#started = this.#read({ advance: true }).catch(() => {});
     this.#timer = setInterval(
-      () => void this.#read({ advance: true }).then((status) => status && onStatus(status), () => {}), // a connection closing meanwhile
+      () => void this.#read({ advance: true }).then((status) => status && onStatus(status, this.#video), () => {}), // a connection closing meanwhile
       options.intervalMs ?? NETWORK_STATUS_INTERVAL_MS,
     );
   }
@@ -162,6 +167,7 @@ export class NetworkMonitor {
       localCandidateType: (local?.candidateType as string) ?? null,
       remoteCandidateType: (remote?.candidateType as string) ?? null,
     };
+    this.#video = inbound.find((s) => s.kind === 'video') as VideoReceived | undefined;
     const silent = judged && !!window && window.at >= MIN_WINDOW_MS && window.received === 0;
     const ice = pc.iceConnectionState;
     return { quality: ice === 'disconnected' || ice === 'failed' || silent ? 'lost' : rateQuality(status), ...status };

@@ -125,6 +125,7 @@ export function usage(): string {
     ['CIGNAL_PUBLIC_URL', 'The origin people reach this server at (the front page\'s snippet)'],
     ['REDIS_URL', 'Share rooms between several servers through Redis'],
     ['CIGNAL_METRICS_TOKEN', 'Turns on Prometheus /metrics, behind this bearer token'],
+    ['CIGNAL_CALL_REPORTS', 'true: fold the reports of calls into /metrics'],
     ['CIGNAL_ADMIN_TOKEN', 'Turns on the admin API (/admin/rooms), behind this bearer token'],
     ['CIGNAL_LOG_FORMAT', 'json, text or off (default: json when NODE_ENV=production)'],
     ['DEBUG', 'cignal:* logs signalling and HTTP activity'],

@@ -45,6 +45,8 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** Room ids appear in the activity log as they are; otherwise as a short keyed hash. */
   logRoomIds: boolean;
+  /** Take the call reports clients send and fold them into `/metrics` (only with `metricsToken`: else they would go nowhere). */
+  callReports: boolean;
 }
 
 /** How the activity log is written: `json` lines for a log pipeline, `text` lines for a terminal, or `off`. */
@@ -217,6 +219,7 @@ export function readConfig(env: Env = process.env): ServerConfig {
     logFormat,
     logLevel: oneOf(env, 'CIGNAL_LOG_LEVEL', LOG_LEVELS, 'info'),
     logRoomIds: flag(env, 'CIGNAL_LOG_ROOM_IDS'),
+    callReports: flag(env, 'CIGNAL_CALL_REPORTS'),
   };
 }
 

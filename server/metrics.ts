@@ -17,6 +17,8 @@ export interface MetricsSource {
   store: RoomStore;
   /** How long a scrape waits for the room store. */
   storeTimeoutMs?: number;
+  /** The metrics of the call reports clients send, when this server takes them. */
+  callReports?: Registry | null;
 }
 
 /** The process's metrics (one process, one set): started once, by the first server that has metrics on. */
@@ -77,7 +79,8 @@ export class Metrics {
   async render(): Promise<string> {
     await this.#read();
     for (const update of this.#update) update();
-    return `${await this.#registry.metrics()}\n${await processMetrics().metrics()}`;
+    const reports = this.#source.callReports ? `${await this.#source.callReports.metrics()}\n` : '';
+    return `${await this.#registry.metrics()}\n${reports}${await processMetrics().metrics()}`;
   }
 
   /** The gauges, as they are now. */

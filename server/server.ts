@@ -14,6 +14,7 @@ import { readConfig, type ServerConfig } from './config.js';
 import { strictTransportSecurity } from './headers.js';
 import { cdnDir, packageVersion } from './paths.js';
 import { connectCluster, type Cluster } from './cluster.js';
+import { CallReportMetrics } from './call-report-metrics.js';
 import { Metrics } from './metrics.js';
 import { operationsRouter } from './ops.js';
 import type { RoomStore } from './rooms/store.js';
@@ -147,6 +148,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
       log.failed({ code: ServerErrorCode.Internal, what: `answering ${ctx?.method} ${ctx?.path.slice(0, 200)}`, error: describeError(error) });
     });
   }
+  // Reports become metrics, or nothing: without the metrics endpoint the server takes none.
+  const callReports = config.callReports && config.metricsToken ? new CallReportMetrics() : null;
   signalling = initSocketServer(io, {
     store: options.store ?? cluster?.store,
     iceServers: config.iceServers,
@@ -157,8 +160,11 @@ export async function createServer(options: CreateServerOptions = {}): Promise<C
     trustProxy: config.trustProxy,
     joinSecret: config.joinSecret,
     activityLog,
+    callReports,
   });
-  if (config.metricsToken) metrics = new Metrics({ version: packageVersion, counts: signalling.counts, io: io as CignalSocketServer, store: signalling.store });
+  if (config.metricsToken) {
+    metrics = new Metrics({ version: packageVersion, counts: signalling.counts, io: io as CignalSocketServer, store: signalling.store, callReports: callReports?.registry });
+  }
 
   return {
     http,

@@ -128,6 +128,7 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @fires {CustomEvent<{ code: string | null }>} cignal-verification-code - The call's verification code changed: a connection was negotiated (`"1234 5678"`, the same on both sides unless someone sits in between), or the call ended (`null`).
  * @fires {CustomEvent<{ open: boolean, kind: 'document' | 'video' }>} cignal-pip-change - Picture-in-picture opened or closed: `document`, a window with the call's videos and buttons (Document Picture-in-Picture), or `video`, the other person's video alone.
  * @fires {CustomEvent<NetworkStatus>} cignal-network-status - Every 2 s during a call: `{ quality, rttMs, packetLoss, jitterMs, outgoingBitrate, incomingBitrate, relayed, ... }`.
+ * @fires {CustomEvent<CallReport>} cignal-call-report - A call ended (either side hung up, or it was lost): how it went, `{ durationMs, setupMs, endReason, relayed, rttMedianMs, outages, recoveryMs, ... }` (README "Call reports").
  *
  * @slot - Custom controls, placed after the built-in buttons.
  *

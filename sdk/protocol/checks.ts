@@ -22,6 +22,12 @@ export const Limits = {
   iceFieldMaxLength: 512,
 } as const;
 
+/**
+ * The figures a call report sums up from the samples taken during the call (each a median and a
+ * largest value), in the order the SDK keeps them; the report's schema is in call-report.ts.
+ */
+export const CallReportFigures = ['rttMs', 'packetLoss', 'jitterMs', 'bitrateIn', 'bitrateOut', 'videoWidth', 'videoHeight', 'framesPerSecond'] as const;
+
 const idPattern = /^[A-Za-z0-9_-]+$/;
 
 /** Why `value` is not a valid id (room, peer, session, connection), or null when it is. */

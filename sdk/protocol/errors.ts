@@ -19,7 +19,7 @@ export const ServerErrorCode = {
   Dropped: 'dropped',
   /** The client speaks a newer protocol version than this server. */
   UnsupportedProtocol: 'unsupported-protocol',
-  /** The event name is not part of the protocol. */
+  /** The event name is not part of the protocol, or not taken by this server (`callReport` while call reports are off). */
   UnknownEvent: 'unknown-event',
   /** The server cannot reach its room store (Redis) just now; the same request may succeed shortly. */
   Unavailable: 'unavailable',

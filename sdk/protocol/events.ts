@@ -1,4 +1,5 @@
 // Event names and their signatures, for typed socket.io on both ends of the wire.
+import type { CallReport } from './call-report.js';
 import type { IceServer } from './checks.js';
 import type { WireError } from './errors.js';
 import type {
@@ -68,6 +69,11 @@ export interface JoinedPayload {
    * shown to the other person.
    */
   seatSecret: string;
+  /**
+   * True when this server takes call reports (`callReport`): it turned them on, and keeps them as
+   * metrics. A server that leaves it out (older ones) takes none, and the client sends none.
+   */
+  callReports?: boolean;
 }
 
 export type Relayed<T> = T & { from: string };
@@ -105,8 +111,10 @@ export interface ClientToServerEvents {
   decline: (payload: DeclinePayload, ack?: RelayAck) => void;
   inform: (payload: InformPayload, ack: RelayAck) => void;
   mediaState: (payload: MediaStatePayload, ack?: RelayAck) => void;
+  /** The report of a call that ended, once per call, to a server whose `joined` said it takes them. Not relayed. */
+  callReport: (payload: CallReport, ack: Ack) => void;
 }
 
-/** Names of the events a client may send, as a runtime list. */
+/** Names of the events a client may send that are relayed to the other person, as a runtime list. */
 export const ClientEvents = ['offer', 'answer', 'candidate', 'restartIce', 'decline', 'inform', 'mediaState'] as const satisfies readonly (keyof ClientToServerEvents)[];
 export type ClientEventName = (typeof ClientEvents)[number];

@@ -3,3 +3,4 @@ export * from './checks.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './schemas.js';
+export * from './call-report.js';

@@ -37,6 +37,7 @@ export function initSocketServer(io: Server, options: SignallingOptions = {}): S
     authorize: options.authorize,
     joinTokens: options.joinSecret ? new JoinTokens(options.joinSecret) : null,
     report: new Report(options.activityLog ?? null),
+    callReports: options.callReports ?? null,
     closing: false,
   };
   const presence = new Presence(ctx);

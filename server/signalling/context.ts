@@ -5,7 +5,7 @@ import type { RoomStore } from '../rooms/store.js';
 import type { AddressLimits } from './limits.js';
 import type { JoinTokens } from './join-token.js';
 import type { Report } from './report.js';
-import type { AuthorizeRequest, CignalServer } from './types.js';
+import type { AuthorizeRequest, CallReportSink, CignalServer } from './types.js';
 
 export interface Context {
   server: CignalServer;
@@ -23,6 +23,8 @@ export interface Context {
   joinTokens: JoinTokens | null;
   /** Counts what happens, and tells the activity log (if any). */
   report: Report;
+  /** Where the call reports clients send go; null: this server takes none (and says so in `joined`). */
+  callReports: CallReportSink | null;
   /** Set once the server is shutting down: from then on a disconnect frees no seat. */
   closing: boolean;
 }

@@ -83,6 +83,7 @@ export class Presence {
       graceMs: ctx.graceMs,
       protocol: PROTOCOL_VERSION,
       seatSecret,
+      callReports: ctx.callReports !== null,
     });
     // What was kept belongs to this presence only when it resumes; a reload starts afresh.
     if (resumed) for (const message of kept) socket.emit(...(message as unknown as [keyof ServerToClientEvents, never]));

@@ -14,6 +14,7 @@ import {
 } from '../../sdk/protocol/index.js';
 import { whenKnown } from '../maybe-promise.js';
 import { StoreUnavailableError, type Route, type Seat } from '../rooms/store.js';
+import { receiveCallReport } from './call-reports.js';
 import type { Context } from './context.js';
 import { keepFor, sendTo } from './delivery.js';
 import { describeError, log } from './log.js';
@@ -101,6 +102,8 @@ export function attachRelay(ctx: Context, socket: CignalSocket): void {
       return ack && reply(ack, fail({ code: ServerErrorCode.RateLimited, message: ADDRESS_RATE_LIMITED, retryAfterMs: wait }));
     }
     const relay = relays.get(event);
+    // Told to this server only: the one event a client sends that is not relayed.
+    if (!relay && event === 'callReport') return receiveCallReport(ctx, socket, payload, ack);
     if (!relay) return refuse(ctx, ack, fail({ code: ServerErrorCode.UnknownEvent, message: `Unknown event "${String(event).slice(0, 64)}"` }));
     relayMessage(ctx, socket, relay, payload, ack);
   });

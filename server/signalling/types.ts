@@ -1,7 +1,7 @@
 // The shapes every signalling module shares: options, the typed server and socket, coded refusals.
 import type { Redis } from 'ioredis';
 import type { Server, Socket } from 'socket.io';
-import type { ClientToServerEvents, IceServer, ServerToClientEvents, WireError } from '../../sdk/protocol/index.js';
+import type { CallReport, ClientToServerEvents, IceServer, ServerToClientEvents, WireError } from '../../sdk/protocol/index.js';
 import type { TurnSecret } from '../ice.js';
 import type { TokenBucket } from '../rate-limit.js';
 import type { RoomSnapshot, RoomStore, RouteStamp, Seat } from '../rooms/store.js';
@@ -50,7 +50,34 @@ export interface SignallingOptions {
    * server writes them as JSON or text lines). Default: none; `DEBUG=cignal:*` logs them either way.
    */
   activityLog?: ActivityLog | null;
+  /**
+   * Where the reports of calls that clients send go (`callReport`, validated and rate-limited
+   * first). When set, `joined` tells clients that this server takes them. Default: none, and
+   * clients send none.
+   */
+  callReports?: CallReportSink | null;
   now?: () => number;
+}
+
+/** Why a call report was refused (a label of `cignal_call_reports_refused_total`). */
+export const CallReportRefusals = [
+  /** This server takes no reports. */
+  'not-accepted',
+  /** Not a report: wrong types, values out of range, unknown fields, figures that contradict each other. */
+  'invalid',
+  /** Larger than a report can be. */
+  'too-large',
+  /** More reports from one connection than its calls can make. */
+  'rate-limited',
+] as const;
+export type CallReportRefusal = (typeof CallReportRefusals)[number];
+
+/** Takes the call reports a server accepts. Neither call may throw; nothing identifies the person or their address. */
+export interface CallReportSink {
+  /** A report that passed every check. */
+  record(report: CallReport): void;
+  /** A report refused, and why. */
+  refused(reason: CallReportRefusal): void;
 }
 
 /** A running signalling layer. */
@@ -97,6 +124,8 @@ export interface SocketData {
   routedTo: CignalSocket | null;
   routeStamp: RouteStamp | null;
   routedAt: number;
+  /** The budget of call reports of this connection; made with its first report. */
+  reports?: TokenBucket;
 }
 
 export type CignalServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;

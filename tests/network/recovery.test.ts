@@ -159,6 +159,33 @@ describe.skipIf(unavailable !== null)('calls that do not drop, on a real network
     }, 120_000);
   }
 
+  it('the call report counts a 4 s outage and how long it took to recover, on both sides', async () => {
+    const [a, b] = await call(server, {}, [{ peerId: `z${uniqueRoom('alice')}` }, { peerId: `a${uniqueRoom('bob')}` }]);
+    await alice.linkDown();
+    const down = Date.now();
+    await Promise.all([stalled(a), stalled(b)]);
+    await sleep(4_000);
+    await alice.linkUp();
+    const downMs = Date.now() - down;
+    await Promise.all([framesBack(a, 5_000), framesBack(b, 5_000)]);
+    for (const page of [a, b]) await expect.poll(() => state(page), { timeout: 10_000 }).toBe('in-call');
+
+    await run(a, 'await room.leaveRoom();');
+    await expect.poll(() => events(b, 'callReport'), { timeout: 10_000 }).toHaveLength(1);
+    for (const [who, page] of [['Alice', a], ['Bob', b]] as const) {
+      const report = (await events(page, 'callReport'))[0]!.arg;
+      console.log(`[netns] ${who}'s report after a ${downMs} ms outage: ${report.outages} outage(s), recovered in ${report.recoveryMs.join(', ')} ms`);
+      expect(report.outages, who).toBeGreaterThanOrEqual(1);
+      expect(report.recoveryMs, who).toHaveLength(report.outages);
+      // Media is missed from a little after the link went down until a little after it came back.
+      for (const ms of report.recoveryMs) expect(ms, who).toBeGreaterThan(0);
+      const total = report.recoveryMs.reduce((sum: number, ms: number) => sum + ms, 0);
+      expect(total, who).toBeLessThan(downMs + 5_000);
+      expect(report.longestOutageMs, who).toBe(Math.max(...report.recoveryMs));
+      expect(report.endReason, who).toBe(who === 'Alice' ? 'hang-up' : 'peer-hang-up');
+    }
+  }, 120_000);
+
   it("one peer's address changes mid-call (Wi-Fi to cellular): video again within seconds", async () => {
     const [a, b] = await call();
     const { from, to } = await alice.changeAddress();
