@@ -2,6 +2,8 @@
 import type { LeaveReason } from './protocol/index.js';
 import type { ErrorDetail } from './errors.js';
 import type { ActiveDeviceChange, MediaState } from './local-media.js';
+import type { RecordingResult } from './recorder.js';
+import type { RecordingStateDetail } from './recording.js';
 import type { NetworkStatus } from './stats.js';
 
 /** Where the call stands, as a person would describe it. */
@@ -63,6 +65,12 @@ export interface CignalEvents {
    * or the call ended (null). The same on both sides unless someone sits in the middle.
    */
   verificationCode: [detail: { code: string | null }];
+  /** The other person asks to record the call: answer with `acceptRecording()` or `declineRecording()`. */
+  recordingRequested: [detail: { displayName: string | null }];
+  /** A recording was asked for, declined, started or stopped, on either side: `{ state, recorder, by, reason? }`. */
+  recordingState: [detail: RecordingStateDetail];
+  /** The recording this side made is finished: `{ blob, durationMs, mimeType }`. */
+  recording: [result: RecordingResult];
 }
 
 /** Every event name, in the order a call usually produces them. */
@@ -85,6 +93,9 @@ export const cignalEventNames = [
   'dataReceived',
   'networkStatus',
   'verificationCode',
+  'recordingRequested',
+  'recordingState',
+  'recording',
 ] as const satisfies readonly (keyof CignalEvents)[];
 
 // Fails to compile when an event is added to CignalEvents but not to the list above.
