@@ -12,6 +12,10 @@ export interface Probe {
   /** Seconds, from the last packet in the file (a MediaRecorder WebM may carry no duration of its own). */
   durationS: number;
   streams: Array<{ type: string; codec: string }>;
+  /** Seconds: where each kind of stream (`video`, `audio`) ends, by its last packet. */
+  ends: Record<string, number>;
+  /** Seconds: the longest time between two consecutive packets of each kind (a picture that froze and stopped coming). */
+  gaps: Record<string, number>;
 }
 
 /**
@@ -44,13 +48,27 @@ export async function probe(bytes: Buffer): Promise<Probe> {
     const ffprobe = (...args: string[]) => promisify(execFile)('ffprobe', ['-v', 'error', '-of', 'json', ...args, file], { maxBuffer: 64 * 1024 * 1024 });
     const info = JSON.parse((await ffprobe('-show_streams', '-show_format')).stdout);
     // The end of the last packet of any stream: what a player shows as the length.
-    const packets = JSON.parse((await ffprobe('-show_entries', 'packet=pts_time,duration_time')).stdout).packets as Array<{ pts_time?: string; duration_time?: string }>;
-    const end = Math.max(0, ...packets.map((p) => Number(p.pts_time ?? 0) + Number(p.duration_time ?? 0)));
+    const packets = JSON.parse((await ffprobe('-show_entries', 'packet=stream_index,pts_time,duration_time')).stdout).packets as Array<{ stream_index: number; pts_time?: string; duration_time?: string }>;
+    const ends: Record<string, number> = {};
+    const gaps: Record<string, number> = {};
+    const times: Record<string, number[]> = {};
+    for (const p of packets) {
+      const type = info.streams[p.stream_index].codec_type as string;
+      ends[type] = Math.max(ends[type] ?? 0, Number(p.pts_time ?? 0) + Number(p.duration_time ?? 0));
+      (times[type] ??= []).push(Number(p.pts_time ?? 0));
+    }
+    for (const [type, list] of Object.entries(times)) {
+      list.sort((x, y) => x - y);
+      gaps[type] = Math.max(0, ...list.slice(1).map((t, i) => t - list[i]!));
+    }
+    const end = Math.max(0, ...Object.values(ends));
     const formatDuration = Number(info.format.duration);
     return {
       format: info.format.format_name,
       durationS: Number.isFinite(formatDuration) ? formatDuration : end,
       streams: info.streams.map((s: { codec_type: string; codec_name: string }) => ({ type: s.codec_type, codec: s.codec_name })),
+      ends,
+      gaps,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
