@@ -55,17 +55,17 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
  * asking one to record and the other to be asked: 2.2 KB in the SDK (the consent over the data
  * channel and the state both sides hear, 0.7 KB; the recorder: a canvas drawn on a timer, the
  * voices mixed with Web Audio and re-attached when a track is replaced, MediaRecorder's chunks up
- * to a byte limit, 1.1 KB; two error codes and the events) and 0.8 KB more in the element (the
+ * to a byte limit, 1.1 KB; two error codes and the events) and 0.9 KB more in the element (the
  * record button and its icon, the request with Accept and Decline, the indicator, the download
- * link, their texts and styles): 27.1 -> 29.3 KB and 43.9 -> 46.9 KB. The budgets moved by as
+ * link, their texts and styles): 27.1 -> 29.3 KB and 43.9 -> 47.0 KB. The budgets moved by as
  * much (the element's was already 0.4 KB over before it, which is won back elsewhere).
  * React support (`cignal/react`) is an entry of its own, outside these bundles. The classic-script build carries the same code as the module one
  * plus its wrapper (about 0.1 KB gzip), and its budget says so.
  */
 const budgets = {
   'cignal.js': 31.4 * 1024,
-  'cignal-call.js': 46.5 * 1024,
-  'cignal-call.iife.js': 46.6 * 1024,
+  'cignal-call.js': 46.6 * 1024,
+  'cignal-call.iife.js': 46.7 * 1024,
 };
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

@@ -154,14 +154,13 @@ export class Recorder {
     this.#started = performance.now();
   }
 
-  /** Stops recording (the result follows, through `done`), or lets go of what was prepared if it never started. */
+  /** Stops recording (the result follows, through `done`), or lets go of what was prepared if it never started. Safe to call again. */
   stop(reason: RecordingStopReason = 'asked'): void {
     const recorder = this.#recorder;
     if (recorder && recorder.state !== 'inactive') {
       this.#reason = reason;
       recorder.stop();
-    }
-    else if (!recorder) this.#release();
+    } else this.#release(); // never started (or it failed to): nothing will call onstop
   }
 
   #release() {

@@ -148,14 +148,23 @@ export class Recording {
       return session.settle(new CignalError(ClientErrorCode.RecordingDeclined, 'The other person declined to be recorded'));
     }
     this.#session = { role: 'recording', id, recorder: session.recorder };
-    session.recorder.start(session.options, (result, reason) => {
-      // Stopped by the recorder itself (its limit, a failure): the other side is told.
-      if (this.#session?.id === id && this.#session.role === 'recording') {
-        this.#hooks.send({ t: 'recording', id, action: 'stop' });
-        this.#end('local', reason);
-      }
-      this.#hooks.result(result);
-    });
+    try {
+      session.recorder.start(session.options, (result, reason) => {
+        // Stopped by the recorder itself (its limit, a failure): the other side is told.
+        if (this.#session?.id === id && this.#session.role === 'recording') {
+          this.#hooks.send({ t: 'recording', id, action: 'stop' });
+          this.#end('local', reason);
+        }
+        this.#hooks.result(result);
+      });
+    } catch (cause) {
+      // MediaRecorder refused what it was given: the other side, who said yes, hears it stopped.
+      this.#session = null;
+      session.recorder.stop();
+      this.#hooks.send({ t: 'recording', id, action: 'stop' });
+      this.#tell('stopped', 'local', 'local', 'error');
+      return session.settle(new CignalError(ClientErrorCode.Unsupported, 'This browser could not start the recording', { cause }));
+    }
     this.#tell('recording', 'local', 'local');
     session.settle({ success: true });
   }
