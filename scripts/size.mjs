@@ -62,13 +62,24 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
  * the budget), picture-in-picture 1 KB (0.35 KB once its window moved to parts/pip.js), the wake
  * lock and the camera paused in the background 0.6 KB in each bundle. The element's budget did
  * not move.
+ * Recording with both people's consent (issue 21) is in the SDK because both sides need it, the
+ * asking one to record and the other to be asked: 2.2 KB in the SDK (the consent over the data
+ * channel and the state both sides hear, 0.7 KB; the recorder: a canvas drawn on a timer, the
+ * voices mixed with Web Audio and re-attached when a track is replaced, MediaRecorder's chunks up
+ * to a byte limit, 1.1 KB; two error codes and the events) and 0.9 KB more in the element (the
+ * record button and its icon, the request with Accept and Decline, the indicator, the download
+ * link, their texts and styles). A report for every call (issue 21: figures folded from the samples
+ * the network monitor already takes, the outages CallHealth tells, the first decoded frame; sent
+ * to a server that takes them) 0.8 KB in each. With both, the SDK 27.7 -> 30.1 KB and the element
+ * 44.3 -> 47.1 KB (48,255 B); the budgets moved by as much, with about 0.3 KB of headroom. Next to
+ * win back: the recorder (1.1 KB) can load on demand, as picture-in-picture's window does.
  * React support (`cignal/react`) is an entry of its own, outside these bundles. The classic-script build carries the same code as the module one
  * plus its wrapper (about 0.1 KB gzip), and its budget says so.
  */
 const budgets = {
-  'cignal.js': 29.2 * 1024,
-  'cignal-call.js': 43.5 * 1024,
-  'cignal-call.iife.js': 43.6 * 1024,
+  'cignal.js': 30.4 * 1024,
+  'cignal-call.js': 47.4 * 1024,
+  'cignal-call.iife.js': 47.5 * 1024,
 };
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the system programs named as arguments are present: `chromium` and `firefox`
 # (Debian's firefox-esr; browser tests), `ip` and `nft` (iproute2 and nftables, real-network
-# tests), `redis-server` (the Redis store and multi-node tests) and `turnserver` (coturn: TURN
-# credentials and relay-only calls).
+# tests), `redis-server` (the Redis store and multi-node tests), `turnserver` (coturn: TURN
+# credentials and relay-only calls) and `ffprobe` (Debian's ffmpeg: recordings are valid files).
 # Installs the missing ones with apt-get when run as root; otherwise says exactly what to install.
 # `npm test` and .ci/run ask for all of them.
 set -euo pipefail
@@ -17,6 +17,7 @@ for program in "$@"; do
     # nftables' `nft` (a path that carries nothing but ICE's checks, in tests/network).
     nft) command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || [ -x /sbin/nft ] || missing+=(nftables) ;;
     turnserver) command -v turnserver >/dev/null 2>&1 || missing+=(coturn) ;;
+    ffprobe) command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg) ;;
     *) command -v "$program" >/dev/null 2>&1 || missing+=("$program") ;;
   esac
 done

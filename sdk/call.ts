@@ -46,6 +46,8 @@ export interface CallEvents {
   networkStatus: [status: NetworkStatus];
   /** The verification code of the connection now (see verify.ts): null while none is negotiated. */
   verificationCode: [code: string | null];
+  /** A recording frame from the other side (see recording.ts). */
+  recordingFrame: [frame: Extract<PeerFrame, { t: 'recording' }>];
 }
 
 export interface CallOptions {
@@ -219,6 +221,11 @@ export class Call extends Emitter<CallEvents> {
     return this.#record.report(reason);
   }
 
+  /** Sends a control frame over the current connection's data channel; false when it is not open. */
+  sendFrame(frame: PeerFrame): boolean {
+    return !!this.#channel?.send(frame);
+  }
+
   /** The network status now, or null before the connection is up. */
   networkStatus(): Promise<NetworkStatus | null> {
     return this.#monitor?.sample() ?? Promise.resolve(null);
@@ -336,6 +343,7 @@ export class Call extends Emitter<CallEvents> {
   #onFrame(session: PeerSession, frame: PeerFrame) {
     if (frame.t === 'refresh') this.#health.refreshVideo();
     else if (frame.t === 'restart-ice') this.handleRestartRequest(session.remoteConnection, undefined, frame.ufrag);
+    else if (frame.t === 'recording') this.emit('recordingFrame', frame);
     else this.#options.messenger.receiveFrame(frame);
   }
 

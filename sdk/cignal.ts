@@ -15,6 +15,8 @@ import type { CallState, CignalEvents, Result } from './events.js';
 import { canChooseSpeaker, deviceKinds, LocalMedia, mediaError, type DeviceKind, type MediaState } from './local-media.js';
 import { Logger } from './logger.js';
 import { resolveOptions, type CignalData, type CreateRoomOptions } from './options.js';
+import type { RecordingOptions } from './recorder.js';
+import { Recording } from './recording.js';
 import { RemoteView } from './remote-view.js';
 import type { CignalSocket } from './signal-client.js';
 import type { NetworkStatus } from './stats.js';
@@ -67,6 +69,7 @@ export class Cignal extends Emitter<CignalEvents> {
   readonly #media: LocalMedia;
   readonly #engine: CallEngine;
   readonly #view = new RemoteView(log);
+  readonly #recording: Recording;
   #state: CallState = 'waiting';
   /** The presence in progress: aborted when it ends, which cancels what was begun for it. */
   #presence = new AbortController();
@@ -111,7 +114,17 @@ export class Cignal extends Emitter<CignalEvents> {
       if (offerReceived) this.emit('offerReceived');
     });
     engine.on('callMedia', (call) => this.#callMedia(call));
+    const recording = (this.#recording = new Recording({
+      send: (frame) => !!engine.call?.sendFrame(frame),
+      sources: { remote: () => engine.call?.remoteStream ?? null, local: (kind) => this.#media.outgoing(kind), sharing: () => this.#media.state.screenShare },
+      logger: log,
+      requested: () => this.emit('recordingRequested', { displayName: this.#data.remoteDisplayName }),
+      state: (detail) => this.emit('recordingState', detail),
+      result: (result) => this.emit('recording', result),
+    }));
+    engine.on('recordingFrame', (frame) => recording.receive(frame));
     engine.on('callEnded', (error) => {
+      recording.callEnded();
       this.#view.show(null);
       if (!error) return;
       this.#setState(this.#data.remotePeerId ? 'ready' : 'waiting');
@@ -302,6 +315,31 @@ export class Cignal extends Emitter<CignalEvents> {
    */
   getVerificationCode(): string | null {
     return this.#engine.verificationCode;
+  }
+
+  /**
+   * Asks the other person to record the call (`recordingRequested` on their side); resolves `{ success: true }`
+   * once they said yes and the recording runs here (see README "Recording"), `{ success: false }` when
+   * withdrawn by `stopRecording()` first. Rejects with `not-connected`, `recording-active`,
+   * `recording-declined` or `unsupported` (no MediaRecorder). The result comes as `recording`.
+   */
+  startRecording(options?: RecordingOptions): Promise<Result> {
+    return this.#recording.start(options);
+  }
+
+  /** Says yes to the other person's request to record; `{ success: false }` when none is open. */
+  async acceptRecording(): Promise<Result> {
+    return this.#recording.accept();
+  }
+
+  /** Says no to the other person's request to record; `{ success: false }` when none is open. */
+  async declineRecording(): Promise<Result> {
+    return this.#recording.decline();
+  }
+
+  /** Stops the recording, whichever side makes it (or withdraws a request); `{ success: false }` when there is none. */
+  async stopRecording(): Promise<Result> {
+    return this.#recording.stop();
   }
 
   /** Restarts ICE (new network paths) within the same call; resolves once it is connected again. */

@@ -20,6 +20,10 @@ const FRAME_MAX_CHARS = Limits.informMaxBytes + 1024;
 /** How often `ping` asks again while no pong has come. */
 const PING_MS = 500;
 
+/** What a `recording` frame says: asks to record, answers yes or no, or stops (see recording.ts). */
+export const recordingActions = ['ask', 'accept', 'decline', 'stop'] as const;
+export type RecordingAction = (typeof recordingActions)[number];
+
 /** The text frames of the control channel. */
 export type PeerFrame =
   /** `inform` data; answered with an ack of the same id. */
@@ -33,7 +37,9 @@ export type PeerFrame =
   | { t: 'ping'; id: string }
   | { t: 'pong'; id: string }
   /** Make an ICE restart offer (sent by the side that does not make offers; see `restartIce` in docs/protocol.md). */
-  | { t: 'restart-ice'; ufrag?: string };
+  | { t: 'restart-ice'; ufrag?: string }
+  /** Recording with consent: a request (`ask`), its answer, or `stop`; the answers and `stop` carry the request's id. */
+  | { t: 'recording'; id: string; action: RecordingAction };
 /** On the data channel: exactly `size` bytes of binary chunks follow; `text` for a string. */
 type Header = { t: 'data'; id: string; size: number; text: boolean };
 
@@ -75,6 +81,7 @@ function frameProblem(frame: Record<string, unknown>): string | null {
   if (id) return id;
   if (frame.t === 'ack' || frame.t === 'ping' || frame.t === 'pong') return null;
   if (frame.t === 'inform') return informDataProblem(frame.data);
+  if (frame.t === 'recording') return recordingActions.includes(frame.action as RecordingAction) ? null : 'an unknown recording action';
   if (frame.t === 'data') {
     const { size } = frame;
     return Number.isSafeInteger(size) && (size as number) >= 0 && (size as number) <= MAX_DATA_BYTES && typeof frame.text === 'boolean'

@@ -9,6 +9,7 @@ import { PROTOCOL_VERSION } from './protocol/events.js';
 import type { AckResponse, JoinedPayload, LeaveReason, PeerInfo } from './protocol/index.js';
 import { Call } from './call.js';
 import type { CallEndReason, CallReport } from './call-report.js';
+import type { PeerFrame } from './data-channel.js';
 import { Emitter } from './emitter.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { CignalEvents } from './events.js';
@@ -53,6 +54,8 @@ export type EngineEvents = Pick<CignalEvents, Forwarded> & {
   callMedia: [call: Call];
   /** The call ended: with `error` when it could not be made to work (the room stays, calling again is possible). */
   callEnded: [error: CignalError | null];
+  /** A recording frame from the other side, over the call's data channel. */
+  recordingFrame: [frame: Extract<PeerFrame, { t: 'recording' }>];
   /** A failure to report, which ends nothing by itself. */
   failure: [event: 'clientError' | 'serverError', error: CignalError];
   /** The server ended this presence: refused it (`error`), or another page took the seat. */
@@ -375,6 +378,7 @@ export class CallEngine extends Emitter<EngineEvents> {
     call.on('error', (error) => this.#fail('clientError', error));
     call.on('networkStatus', (status) => this.emit('networkStatus', status));
     call.on('verificationCode', (code) => this.#setCode(code));
+    call.on('recordingFrame', (frame) => this.emit('recordingFrame', frame));
     this.#call = call;
     this.emit('callStarted', { offerReceived: !initiator });
     return call;

@@ -34,6 +34,10 @@ export const ClientErrorCode = {
   TurnUnreachable: 'turn-unreachable',
   /** A relay-only call (`iceTransportPolicy: 'relay'`) was asked for, and no TURN server is configured. */
   RelayUnavailable: 'relay-unavailable',
+  /** A recording was asked for while one is already asked for or under way. */
+  RecordingActive: 'recording-active',
+  /** The other person said no to being recorded. */
+  RecordingDeclined: 'recording-declined',
 } as const;
 
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];

@@ -3,6 +3,8 @@ import type { LeaveReason } from './protocol/index.js';
 import type { CallReport } from './call-report.js';
 import type { ErrorDetail } from './errors.js';
 import type { ActiveDeviceChange, MediaState } from './local-media.js';
+import type { RecordingResult } from './recorder.js';
+import type { RecordingStateDetail } from './recording.js';
 import type { NetworkStatus } from './stats.js';
 
 /** Where the call stands, as a person would describe it. */
@@ -66,6 +68,12 @@ export interface CignalEvents {
   verificationCode: [detail: { code: string | null }];
   /** A call ended (either side hung up, left, or it was lost): how it went. Also `getCallReport()`. */
   callReport: [report: CallReport];
+  /** The other person asks to record the call: answer with `acceptRecording()` or `declineRecording()`. */
+  recordingRequested: [detail: { displayName: string | null }];
+  /** A recording was asked for, declined, started or stopped, on either side: `{ state, recorder, by, reason? }`. */
+  recordingState: [detail: RecordingStateDetail];
+  /** The recording this side made is finished: `{ blob, durationMs, mimeType }`. */
+  recording: [result: RecordingResult];
 }
 
 /** Every event name, in the order a call usually produces them. */
@@ -89,6 +97,9 @@ export const cignalEventNames = [
   'networkStatus',
   'verificationCode',
   'callReport',
+  'recordingRequested',
+  'recordingState',
+  'recording',
 ] as const satisfies readonly (keyof CignalEvents)[];
 
 // Fails to compile when an event is added to CignalEvents but not to the list above.

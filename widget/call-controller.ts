@@ -8,6 +8,7 @@ import type { CallState, CignalEvents, CreateRoomOptions, DeviceKind, ErrorDetai
 import { Chat } from './chat.js';
 import { cignalEvent, sdkEvents, type SdkEvent } from './events.js';
 import { Prejoin } from './prejoin.js';
+import { CallRecording } from './recording.js';
 import { ReloadResume } from './reload.js';
 
 /** Under `auto-call`, how long the side that does not call first waits for the other's call. */
@@ -63,6 +64,8 @@ export class CallController implements ReactiveController {
   /** The pre-join screen (`prejoin`): its self-view, and Join. */
   readonly prejoin = new Prejoin();
   readonly chat: Chat;
+  /** A recording asked for or under way, and the last file (see recording.ts). */
+  readonly recording = new CallRecording();
 
   readonly #host: CallHost;
   readonly #settings: () => CallSettings;
@@ -91,6 +94,8 @@ export class CallController implements ReactiveController {
     reconnecting: () => (this.reconnecting = true),
     reconnected: () => (this.reconnecting = false),
     stateChange: ({ state, previous }) => this.#stateChanged(state, previous),
+    recordingState: (detail) => this.recording.follow(detail),
+    recording: (result) => this.recording.finished(result, this.cignal?.id ?? 'call'),
   };
 
   constructor(host: CallHost, settings: () => CallSettings) {
@@ -184,10 +189,18 @@ export class CallController implements ReactiveController {
     this.#run.abort();
     this.prejoin.close();
     this.chat.clear();
+    this.recording.clear();
     this.cignal = this.local = this.remote = this.network = this.code = null;
     this.starting = false;
     this.session = Promise.resolve(null);
     this.#host.requestUpdate();
+  }
+
+  /** The record button: asks the other person to record, or stops the recording; a refusal is shown. */
+  record(): void {
+    const cignal = this.cignal;
+    if (this.recording.current) void cignal?.stopRecording();
+    else cignal?.startRecording().catch((error: CignalError) => (this.#showError(errorDetail(error)), this.#host.requestUpdate()));
   }
 
   /** Starts over with a new SDK instance after an error: the pre-join screen again if it never got past it. */

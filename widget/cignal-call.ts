@@ -12,6 +12,7 @@ import type { CignalLabels } from './labels.js';
 import { Language, loadBesideScript, type LoadLanguage } from './language.js';
 import { loadPip, pipKind, type PipPart } from './pip.js';
 import { countText } from './plural.js';
+import { recordingStyles, recordingView } from './recording.js';
 
 const log = new Logger('cignal-call');
 
@@ -104,6 +105,7 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @attr no-settings - Hide the settings button and its device menu.
  * @attr no-fullscreen - Hide the full-screen button. It is hidden anyway where the page may not go full screen.
  * @attr no-network-quality - Hide the network-quality bars.
+ * @attr no-recording - Hide the record button. It is hidden anyway where the browser cannot record (no MediaRecorder). A request from the other person is still shown, to accept or decline.
  * @attr auto-pip - During a call, let the browser open picture-in-picture by itself when the page is hidden (where it supports the Media Session `enterpictureinpicture` action: Chromium).
  * @attr no-wake-lock - Let the screen sleep during a call. Without it, the element keeps the screen on while a call is on (the SDK's `wakeLock` option), where the browser allows it.
  * @attr defer-hydration - Set on server-rendered markup (as `cignal/react` renders it): the session waits until it is removed, so that a framework hydrating the page sets the properties first (`@lit/react` removes it then).
@@ -127,6 +129,9 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @fires {CustomEvent<string | ArrayBuffer>} cignal-data-received - The other person sent data with `sendData`.
  * @fires {CustomEvent<{ code: string | null }>} cignal-verification-code - The call's verification code changed: a connection was negotiated (`"1234 5678"`, the same on both sides unless someone sits in between), or the call ended (`null`).
  * @fires {CustomEvent<{ open: boolean, kind: 'document' | 'video' }>} cignal-pip-change - Picture-in-picture opened or closed: `document`, a window with the call's videos and buttons (Document Picture-in-Picture), or `video`, the other person's video alone.
+ * @fires {CustomEvent<{ displayName: string | null }>} cignal-recording-requested - The other person asks to record the call; the element shows the request with Accept and Decline (SDK `acceptRecording()` / `declineRecording()`).
+ * @fires {CustomEvent<RecordingStateDetail>} cignal-recording-state - A recording was asked for, declined, started or stopped, on either side: `{ state: 'asked' | 'declined' | 'recording' | 'stopped', recorder, by, reason? }` (`recorder` and `by` are `local` or `remote`).
+ * @fires {CustomEvent<RecordingResult>} cignal-recording - The recording made here is finished: `{ blob, durationMs, mimeType }` (WebM); the element offers it for download.
  * @fires {CustomEvent<NetworkStatus>} cignal-network-status - Every 2 s during a call: `{ quality, rttMs, packetLoss, jitterMs, outgoingBitrate, incomingBitrate, relayed, ... }`.
  * @fires {CustomEvent<CallReport>} cignal-call-report - A call ended (either side hung up, or it was lost): how it went, `{ durationMs, setupMs, endReason, relayed, rttMedianMs, outages, recoveryMs, ... }` (README "Call reports").
  *
@@ -146,6 +151,10 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @csspart pip-button - During a call, beside the network bars: opens and closes picture-in-picture (`aria-pressed`). Not there where the browser has none.
  * @csspart verify-button - During a call: shows and hides the call's verification code (`aria-expanded`).
  * @csspart verification-code - The verification code, e.g. `1234 5678`, shown with a sentence that says to read it to each other.
+ * @csspart record-button - During a call: asks the other person to record it, or stops the recording (`aria-pressed` while asked or recording). Nothing is recorded before they accept; the recording is made in this browser.
+ * @csspart recording-prompt - The other person's request to record, with Accept and Decline buttons (`role="alertdialog"`; it takes the keyboard focus).
+ * @csspart recording-indicator - On both sides while a recording is asked for (`data-state="asked"`) or made (`data-state="recording"`).
+ * @csspart recording-download - The link to the finished recording, `cignal-<room>-<yyyy-mm-dd-hhmm>.webm`.
  * @csspart controls - The row of call buttons (one row, also on a phone).
  * @csspart mic-button - Turns the microphone on and off (`aria-pressed`).
  * @csspart camera-button - Turns the camera on and off (`aria-pressed`).
@@ -174,7 +183,7 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @cssprop --cignal-height - Height of the video area (default: from its width, 16:9, 3:4 on narrow screens).
  */
 export class CignalCall extends LitElement {
-  static override styles = [styles, indicatorStyles, deviceMenuStyles, chatStyles];
+  static override styles = [styles, indicatorStyles, deviceMenuStyles, chatStyles, recordingStyles];
 
   static override properties = {
     roomId: { attribute: 'room-id' },
@@ -194,6 +203,7 @@ export class CignalCall extends LitElement {
     noSettings: { type: Boolean, attribute: 'no-settings' },
     noFullscreen: { type: Boolean, attribute: 'no-fullscreen' },
     noNetworkQuality: { type: Boolean, attribute: 'no-network-quality' },
+    noRecording: { type: Boolean, attribute: 'no-recording' },
     autoPip: { type: Boolean, attribute: 'auto-pip' },
     noWakeLock: { type: Boolean, attribute: 'no-wake-lock' },
     labels: { attribute: false },
@@ -238,6 +248,8 @@ export class CignalCall extends LitElement {
   declare noFullscreen: boolean;
   /** Hides the network-quality bars. */
   declare noNetworkQuality: boolean;
+  /** Hides the record button. */
+  declare noRecording: boolean;
   /** Whether the browser may open picture-in-picture by itself when the page is hidden during a call. */
   declare autoPip: boolean;
   /** Lets the screen sleep during a call (the screen wake lock is taken otherwise, where the browser has one). */
@@ -288,13 +300,15 @@ export class CignalCall extends LitElement {
   #soundBlocked = false;
   /** How many messages the chat showed when it was last scrolled to the newest; -1 while closed. */
   #scrolledTo = -1;
+  /** Whether the other person's request to record was shown at the last update. */
+  #prompting = false;
 
   constructor() {
     super();
     this.audio = true;
     this.video = true;
     this.autoCall = false;
-    this.prejoin = this.autoPip = this.relayOnly = this.noChat = this.noScreenShare = this.noSettings = this.noFullscreen = this.noNetworkQuality = this.noWakeLock = false;
+    this.prejoin = this.autoPip = this.relayOnly = this.noChat = this.noScreenShare = this.noSettings = this.noFullscreen = this.noNetworkQuality = this.noRecording = this.noWakeLock = false;
     this.labels = {};
     this.state = 'waiting';
     this.open = null;
@@ -458,6 +472,12 @@ export class CignalCall extends LitElement {
     else if (menu && this.shadowRoot?.activeElement === menu) find('[part=device-menu] select')?.focus();
     if (was !== undefined && this.open === 'chat') find('[part=message-input]')?.focus();
     if (was && !this.open) find(`[part=${was === 'devices' ? 'settings' : 'chat'}-button]`)?.focus();
+    // A request to record takes the focus (announced, and no key press answers it by accident);
+    // once answered, the focus goes to the record button instead of dropping on the page.
+    const prompting = this.#call.recording.prompting;
+    const lost = !this.shadowRoot?.activeElement;
+    if (prompting !== this.#prompting && (prompting || lost)) find(prompting ? '[part=recording-prompt]' : '[part=record-button]')?.focus();
+    this.#prompting = prompting;
   }
 
   /** The newest message stays in view, next to the message box. */
@@ -596,6 +616,7 @@ export class CignalCall extends LitElement {
       <video part="local-video" class=${this.#corner} aria-label=${l.you} muted .muted=${true} autoplay playsinline @pointerdown=${previewing ? nothing : this.#drag}></video>
       <p part="status" role="status" aria-live="polite">${status.replace('{name}', peer)} ${call.copied ? l.copied : ''}</p>
       ${active ? this.#callIndicators(l, lang) : nothing}
+      ${recordingView(l, peer, call.recording, { accept: () => void cignal?.acceptRecording(), decline: () => void cignal?.declineRecording() })}
       ${this.open === 'devices' && !this.noSettings
         ? deviceMenu(l, {
             devices: call.devices,
@@ -665,6 +686,9 @@ export class CignalCall extends LitElement {
       ${canShare ? mediaToggle('screenShare', 'screen-share-button', 'screen', l.screenShare) : nothing}
       ${this.noSettings ? nothing : this.#panelButton(view, 'devices', { enabled: !!media })}
       ${chat ? this.#panelButton(view, 'chat', { enabled: !!call.cignal, badge: call.chat.unread }) : nothing}
+      ${view.active && !this.noRecording && typeof MediaRecorder === 'function'
+        ? iconButton({ part: 'record-button', icon: 'record', label: l.record, enabled: this.state === 'in-call', click: () => call.record(), pressed: !!call.recording.current })
+        : nothing}
       ${canFullscreen
         ? iconButton({ part: 'fullscreen-button', icon: fullscreen ? 'exitFullscreen' : 'fullscreen', label: l.fullscreen, click: () => this.#fullscreen(), pressed: fullscreen })
         : nothing}

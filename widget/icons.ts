@@ -10,6 +10,7 @@ const paths = {
   fullscreen: 'M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5',
   exitFullscreen: 'M9 4v5H4M15 4v5h5M20 15h-5v5M4 15h5v5',
   pip: 'M3 5h18v14H3zM12 12h6v4h-6z',
+  record: 'M12 6a6 6 0 1 0 0 12 6 6 0 1 0 0-12zM12 10a2 2 0 1 0 0 4 2 2 0 1 0 0-4z',
   chat: 'M4 5h16v11H9l-5 4z',
   close: 'M6 6l12 12M18 6 6 18',
   shield: 'M12 3l7 3v5c0 5-3 8-7 10-4-2-7-5-7-10V6zM9 12l2 2 4-4',

@@ -73,6 +73,17 @@ export interface Translation extends Record<CallState, string> {
   send: string;
   /** The message list's accessible name. */
   messages: string;
+  /** The record button. */
+  record: string;
+  /** The prompt when the other person asks to record, and its buttons. */
+  recordingAsk: string;
+  accept: string;
+  decline: string;
+  /** The indicator while waiting for the other person's answer, and while recording (on both sides). */
+  recordingWait: string;
+  recordingOn: string;
+  /** The link to the finished recording. */
+  download: string;
   /** Plain-language errors, one for every code the SDK and the server report. */
   errors: Record<ErrorCode, string>;
 }
@@ -133,6 +144,13 @@ export const defaultLabels: Translation = {
   message: 'Message',
   send: 'Send',
   messages: 'Messages',
+  record: 'Record',
+  recordingAsk: '{name} asks to record this call.',
+  accept: 'Accept',
+  decline: 'Decline',
+  recordingWait: 'Waiting for {name} to agree to the recording…',
+  recordingOn: 'Recording',
+  download: 'Download the recording',
   errors: {
     // On this side (sdk/errors.ts).
     'invalid-argument': 'The call is set up with a value it cannot use.',
@@ -151,6 +169,8 @@ export const defaultLabels: Translation = {
     'turn-unauthorized': 'The relay server refused the call.',
     'turn-unreachable': 'The relay server could not be reached.',
     'relay-unavailable': 'Relay-only calls need a TURN server; this server offers none.',
+    'recording-active': 'A recording is already under way.',
+    'recording-declined': 'The other person declined to be recorded.',
     // From the server (sdk/protocol/errors.ts).
     'invalid-payload': 'The call server refused a message.',
     'room-full': 'This room is full.',

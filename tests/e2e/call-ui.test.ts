@@ -101,7 +101,7 @@ describe('<cignal-call> call UI between two pages', () => {
 
     // On the phone: every control in one row, inside the element, none overlapping another.
     const { host, controls } = await controlBoxes(bob);
-    expect(controls.map((c) => c.part)).toEqual(['mic-button', 'camera-button', 'screen-share-button', 'settings-button', 'chat-button', 'fullscreen-button', 'hangup-button']);
+    expect(controls.map((c) => c.part)).toEqual(['mic-button', 'camera-button', 'screen-share-button', 'settings-button', 'chat-button', 'record-button', 'fullscreen-button', 'hangup-button']);
     for (const control of controls) {
       expect(Math.abs(control.top - controls[0]!.top), `${control.part} is in the first row`).toBeLessThan(1);
       expect(control.left, `${control.part} starts inside the element`).toBeGreaterThanOrEqual(host.left);

@@ -139,6 +139,29 @@ export class FakeCignal extends Emitter<CignalEvents> {
     return { success: true };
   }
 
+  /** The pending `startRecording()`, settled by the test. */
+  recordingAsked: { resolve(result: Result): void; reject(error: unknown): void } | null = null;
+
+  startRecording(): Promise<Result> {
+    this.calls.push('startRecording');
+    return new Promise((resolve, reject) => (this.recordingAsked = { resolve, reject }));
+  }
+
+  async acceptRecording(): Promise<Result> {
+    this.calls.push('acceptRecording');
+    return { success: true };
+  }
+
+  async declineRecording(): Promise<Result> {
+    this.calls.push('declineRecording');
+    return { success: true };
+  }
+
+  async stopRecording(): Promise<Result> {
+    this.calls.push('stopRecording');
+    return { success: true };
+  }
+
   /** The speaker chosen, as the SDK reports it for `audiooutput`. */
   speaker: string | undefined;
 

@@ -1,0 +1,189 @@
+// Recording a call with both people's consent. One side asks over the call's data channel (never
+// through the server), the other answers yes or no, and nothing is recorded without a yes. Both
+// sides hear every step (`recordingState`), either can stop it, and it ends with the call. The
+// recording itself is made in the asking side's browser (recorder.ts).
+import type { PeerFrame, RecordingAction } from './data-channel.js';
+import { CignalError, ClientErrorCode } from './errors.js';
+import type { Result } from './events.js';
+import type { Logger } from './logger.js';
+import { Recorder, type RecorderSources, type RecordingOptions, type RecordingResult, type RecordingStopReason } from './recorder.js';
+import { randomId } from './url.js';
+
+/** Where a recording stands, as both sides hear it. */
+export type RecordingState =
+  /** Someone asked to record; the other person has not answered yet. */
+  | 'asked'
+  /** The other person said no: nothing is recorded. */
+  | 'declined'
+  /** The recording is being made (in the browser of the side that asked). */
+  | 'recording'
+  /** It stopped: someone stopped it (or withdrew the question), it reached its limit, or the call ended. */
+  | 'stopped';
+
+/** The payload of `recordingState`. */
+export interface RecordingStateDetail {
+  state: RecordingState;
+  /** Who asked, and so who records: this side or the other person. */
+  recorder: 'local' | 'remote';
+  /** Who did this: asked, declined, started (the recorder) or stopped it. */
+  by: 'local' | 'remote';
+  /** Only with `stopped`. */
+  reason?: RecordingStopReason;
+}
+
+export interface RecordingHooks {
+  /** Sends a control frame over the call's data channel; false when there is none open. */
+  send(frame: PeerFrame): boolean;
+  sources: RecorderSources;
+  logger: Logger;
+  requested(): void;
+  state(detail: RecordingStateDetail): void;
+  result(result: RecordingResult): void;
+}
+
+type Session =
+  /** This side asked and waits for the answer. */
+  | { role: 'asking'; id: string; recorder: Recorder; options: RecordingOptions; settle(outcome: Result | CignalError): void }
+  /** The other side asked; this side has not answered. */
+  | { role: 'asked'; id: string }
+  /** This side records. */
+  | { role: 'recording'; id: string; recorder: Recorder }
+  /** The other side records. */
+  | { role: 'recorded'; id: string };
+
+export class Recording {
+  readonly #hooks: RecordingHooks;
+  #session: Session | null = null;
+
+  constructor(hooks: RecordingHooks) {
+    this.#hooks = hooks;
+  }
+
+  /** Whether a recording is being asked for, or made, on either side. */
+  get active(): boolean {
+    return this.#session !== null;
+  }
+
+  /**
+   * Asks the other person; resolves `{ success: true }` once recording, `{ success: false }` when
+   * withdrawn (`stop`) before an answer. Rejects with `not-connected` (no call), `recording-active`,
+   * `recording-declined` or `unsupported` (no MediaRecorder).
+   */
+  start(options: RecordingOptions = {}): Promise<Result> {
+    const { maxBytes } = options ?? {};
+    if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0)) return Promise.reject(new CignalError(ClientErrorCode.InvalidArgument, 'maxBytes must be a positive whole number of bytes'));
+    if (this.#session) return Promise.reject(new CignalError(ClientErrorCode.RecordingActive, 'A recording is already asked for or under way'));
+    // Made now, within the click that asked: the browser lets its sound run.
+    let recorder: Recorder;
+    try {
+      recorder = new Recorder(this.#hooks.sources, this.#hooks.logger);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const id = randomId(9);
+    if (!this.#hooks.send({ t: 'recording', id, action: 'ask' })) {
+      recorder.stop();
+      return Promise.reject(new CignalError(ClientErrorCode.NotConnected, 'Recording needs a call in progress'));
+    }
+    return new Promise<Result>((resolve, reject) => {
+      this.#session = { role: 'asking', id, recorder, options, settle: (outcome) => (outcome instanceof CignalError ? reject(outcome) : resolve(outcome)) };
+      this.#tell('asked', 'local', 'local');
+    });
+  }
+
+  /** Says yes to the other person's request; false when nothing was asked. */
+  accept(): Result {
+    const session = this.#session;
+    if (session?.role !== 'asked' || !this.#hooks.send({ t: 'recording', id: session.id, action: 'accept' })) return { success: false };
+    this.#session = { role: 'recorded', id: session.id };
+    this.#tell('recording', 'remote', 'local');
+    return { success: true };
+  }
+
+  /** Says no to the other person's request; false when nothing was asked. */
+  decline(): Result {
+    const session = this.#session;
+    if (session?.role !== 'asked') return { success: false };
+    this.#hooks.send({ t: 'recording', id: session.id, action: 'decline' });
+    this.#session = null;
+    this.#tell('declined', 'remote', 'local');
+    return { success: true };
+  }
+
+  /** Stops the recording (whoever makes it), or withdraws or declines a question; false when there is none. */
+  stop(): Result {
+    const session = this.#session;
+    if (!session) return { success: false };
+    if (session.role === 'asked') return this.decline();
+    this.#hooks.send({ t: 'recording', id: session.id, action: 'stop' });
+    this.#end('local', 'asked');
+    return { success: true };
+  }
+
+  /** The call ended: so does the recording, and a question still open. */
+  callEnded(): void {
+    this.#end('local', 'call-ended');
+  }
+
+  /** A recording frame from the other side; one about another request than the current one is dropped. */
+  receive({ id, action }: { id: string; action: RecordingAction }): void {
+    const session = this.#session;
+    if (action === 'ask') {
+      if (!session) {
+        this.#session = { role: 'asked', id };
+        this.#tell('asked', 'remote', 'remote');
+        return this.#hooks.requested();
+      }
+      // Both asked at once, or a question while recording: one recording at a time.
+      this.#hooks.send({ t: 'recording', id, action: 'decline' });
+      return;
+    }
+    if (session?.id !== id) return this.#hooks.logger.debug('dropped a recording %s for another request', action);
+    if (action === 'stop') return this.#end('remote', 'asked');
+    if (session.role !== 'asking') return;
+    if (action === 'decline') {
+      this.#session = null;
+      session.recorder.stop();
+      this.#tell('declined', 'local', 'remote');
+      return session.settle(new CignalError(ClientErrorCode.RecordingDeclined, 'The other person declined to be recorded'));
+    }
+    this.#session = { role: 'recording', id, recorder: session.recorder };
+    try {
+      session.recorder.start(session.options, (result, reason) => {
+        // Stopped by the recorder itself (its limit, a failure): the other side is told.
+        if (this.#session?.id === id && this.#session.role === 'recording') {
+          this.#hooks.send({ t: 'recording', id, action: 'stop' });
+          this.#end('local', reason);
+        }
+        this.#hooks.result(result);
+      });
+    } catch (cause) {
+      // MediaRecorder refused what it was given: the other side, who said yes, hears it stopped.
+      this.#session = null;
+      session.recorder.stop();
+      this.#hooks.send({ t: 'recording', id, action: 'stop' });
+      this.#tell('stopped', 'local', 'local', 'error');
+      return session.settle(new CignalError(ClientErrorCode.Unsupported, 'This browser could not start the recording', { cause }));
+    }
+    this.#tell('recording', 'local', 'local');
+    session.settle({ success: true });
+  }
+
+  /** Ends whatever is on: a recording made here stops (its result follows), a question is withdrawn. */
+  #end(by: 'local' | 'remote', reason: RecordingStopReason) {
+    const session = this.#session;
+    if (!session) return;
+    this.#session = null;
+    if (session.role === 'asking') {
+      session.recorder.stop();
+      // Withdrawn before an answer is no failure; a call that ended is.
+      session.settle(reason === 'call-ended' ? new CignalError(ClientErrorCode.NotConnected, 'The call ended before the other person answered') : { success: false });
+    }
+    if (session.role === 'recording') session.recorder.stop(reason);
+    this.#tell('stopped', session.role === 'asking' || session.role === 'recording' ? 'local' : 'remote', by, reason);
+  }
+
+  #tell(state: RecordingState, recorder: 'local' | 'remote', by: 'local' | 'remote', reason?: RecordingStopReason) {
+    this.#hooks.state({ state, recorder, by, ...(reason ? { reason } : {}) });
+  }
+}

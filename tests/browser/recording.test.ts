@@ -1,0 +1,83 @@
+// Recording with both people's consent, between two real Chromium pages: a request declined
+// records nothing and both are told; one accepted records in the asking browser a WebM file with
+// the picture and both voices, which ffprobe reads back with the length that was recorded.
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSuite } from '../helpers/browser.js';
+import { callBetween, events, harnessPage, run, waitForEvent } from '../helpers/harness.js';
+import { keepRecording, probeRecording } from '../helpers/recording.js';
+import { uniqueRoom } from '../helpers/server.js';
+
+const suite = browserSuite();
+const page = () => harnessPage(suite);
+
+const recordingStates = async (p: Page) => (await events(p, 'recordingState')).map((e) => e.arg);
+
+describe('recording with consent', () => {
+  it('a declined request records nothing; an accepted one records both people into one WebM file of the length recorded', async () => {
+    const [a, b] = await callBetween(page, uniqueRoom());
+    await keepRecording(a);
+
+    // A asks, B says no: A's request fails with recording-declined, both are told, nothing is recorded.
+    await run(a, 'T.asked = room.startRecording().then((r) => r, (e) => ({ code: e.code }));');
+    await waitForEvent(b, 'recordingRequested');
+    expect((await events(b, 'recordingRequested'))[0]!.arg).toEqual({ displayName: 'A' });
+    expect(await run(b, 'return room.declineRecording();')).toEqual({ success: true });
+    expect(await run(a, 'return T.asked;')).toEqual({ code: 'recording-declined' });
+    expect(await recordingStates(a)).toEqual([
+      { state: 'asked', recorder: 'local', by: 'local' },
+      { state: 'declined', recorder: 'local', by: 'remote' },
+    ]);
+    expect(await recordingStates(b)).toEqual([
+      { state: 'asked', recorder: 'remote', by: 'remote' },
+      { state: 'declined', recorder: 'remote', by: 'local' },
+    ]);
+
+    // A asks again, B says yes: both hear that A records.
+    await run(a, 'T.asked = room.startRecording();');
+    await waitForEvent(b, 'recordingRequested', 2);
+    expect(await run(b, 'return room.acceptRecording();')).toEqual({ success: true });
+    expect(await run(a, 'const result = await T.asked; T.started = performance.now(); return result;')).toEqual({ success: true });
+    expect((await recordingStates(a)).at(-1)).toEqual({ state: 'recording', recorder: 'local', by: 'local' });
+    expect((await recordingStates(b)).at(-1)).toEqual({ state: 'recording', recorder: 'remote', by: 'local' });
+    expect(await run(a, 'return T.recording;')).toBeNull(); // the declined request made no file
+
+    // About 3 s measured in the page, then A stops; B is told.
+    await a.waitForFunction(() => performance.now() - (window as any).T.started >= 3000, null, { polling: 100 });
+    const recordedMs = await run<number>(a, 'const ms = performance.now() - T.started; await room.stopRecording(); return ms;');
+    await waitForEvent(b, 'recordingState', 4);
+    expect((await recordingStates(b)).at(-1)).toEqual({ state: 'stopped', recorder: 'remote', by: 'remote', reason: 'asked' });
+    expect((await recordingStates(a)).at(-1)).toEqual({ state: 'stopped', recorder: 'local', by: 'local', reason: 'asked' });
+
+    const file = await probeRecording(a);
+    expect(file.mimeType).toMatch(/^video\/webm/);
+    expect(file.format).toContain('webm');
+    expect(file.streams.map((s) => s.type).sort()).toEqual(['audio', 'video']);
+    expect(['vp8', 'vp9']).toContain(file.streams.find((s) => s.type === 'video')!.codec);
+    expect(file.streams.find((s) => s.type === 'audio')!.codec).toBe('opus');
+    expect(Math.abs(file.durationS * 1000 - recordedMs)).toBeLessThan(1000);
+    expect(Math.abs(file.durationMs - recordedMs)).toBeLessThan(1000);
+    // B recorded nothing.
+    expect(await events(b, 'recording')).toEqual([]);
+  });
+
+  it('asking without a call, or twice, fails with a clear error; the recording ends with the call', async () => {
+    const lonely = await page();
+    await run(lonely, `await T.create({ roomId: ${JSON.stringify(uniqueRoom())} });`);
+    expect(await run(lonely, 'return room.startRecording().then(() => null, (e) => e.code);')).toBe('not-connected');
+
+    const [a, b] = await callBetween(page, uniqueRoom());
+    await keepRecording(a);
+    await run(a, 'T.asked = room.startRecording();');
+    expect(await run(a, 'return room.startRecording().then(() => null, (e) => e.code);')).toBe('recording-active');
+    await waitForEvent(b, 'recordingRequested');
+    await run(b, 'room.acceptRecording();');
+    expect(await run(a, 'const result = await T.asked; T.started = performance.now(); return result;')).toEqual({ success: true });
+    await a.waitForFunction(() => performance.now() - (window as any).T.started >= 1500, null, { polling: 100 });
+    // B hangs up: A's recording stops by itself and its file comes.
+    await run(b, 'await room.leaveRoom();');
+    const file = await probeRecording(a);
+    expect(file.streams.map((s) => s.type).sort()).toEqual(['audio', 'video']);
+    expect((await recordingStates(a)).at(-1)).toMatchObject({ state: 'stopped', reason: 'call-ended' });
+  });
+});
