@@ -423,8 +423,24 @@ const socketWithoutUnused = {
   },
 };
 
+/**
+ * The element's parts (widget/parts/) are imported with static specifiers, which a page's own
+ * bundler follows; in the CDN bundles they are loaded from beside the script instead, as separate
+ * modules (built below, listed in sri.json), so that the bundle carries only their loader.
+ * `import.meta.url` is the bundle's own URL (in the classic build, from document.currentScript).
+ */
+const partsBesideScript = {
+  name: 'parts-beside-script',
+  transform(code, id) {
+    if (!id.endsWith('/dist/widget/pip.js')) return null;
+    const specifier = "import('./parts/pip.js')";
+    if (!code.includes(specifier)) this.error("widget/pip.ts no longer imports './parts/pip.js': check parts-beside-script");
+    return { code: code.replace(specifier, "import(new URL('parts/pip.js', import.meta.url).href)"), map: null };
+  },
+};
+
 // The "browser" condition picks socket.io-client's build without the debug module.
-const plugins = [socketWithoutUnused, withoutWebTransport, fetchPolling, textOnlySocketParser, textOnlyEngineParser, urlParse, withoutUpgrades, compactStyles, compactTemplates, withoutDebugLines, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
+const plugins = [partsBesideScript, socketWithoutUnused, withoutWebTransport, fetchPolling, textOnlySocketParser, textOnlyEngineParser, urlParse, withoutUpgrades, compactStyles, compactTemplates, withoutDebugLines, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
 /**
  * Properties whose names start with one underscore and a letter are socket.io's and engine.io's
  * internals (`_readyState`, `_reconnecting`, `_anyListeners`, ...): renamed within each bundle
