@@ -16,6 +16,8 @@ export interface Probe {
   ends: Record<string, number>;
   /** Seconds: the longest time between two consecutive packets of each kind (a picture that froze and stopped coming). */
   gaps: Record<string, number>;
+  /** Seconds: where each kind's longest gap begins. */
+  gapsAt: Record<string, number>;
 }
 
 /**
@@ -23,6 +25,27 @@ export interface Probe {
  */
 export function keepRecording(page: TestPage): Promise<void> {
   return run(page, 'T.recording = null; room.on("recording", (result) => (T.recording = result));');
+}
+
+/**
+ * Starts measuring how long the page's own code is kept from running (a timer every 20 ms, late by
+ * that much): on a busy machine the whole page stalls, and a recorder that draws its pictures
+ * there stalls with it. Read with `longestStall`.
+ */
+export function watchStalls(page: TestPage): Promise<void> {
+  return run(page, `
+    T.stall = { last: performance.now(), max: 0 };
+    setInterval(() => {
+      const now = performance.now();
+      T.stall.max = Math.max(T.stall.max, now - T.stall.last - 20);
+      T.stall.last = now;
+    }, 20);
+  `);
+}
+
+/** Seconds: the longest the page could not run since `watchStalls`. */
+export function longestStall(page: TestPage): Promise<number> {
+  return run<number>(page, 'return Math.round(T.stall.max) / 1000;');
 }
 
 /** Waits for the page's recording, writes its bytes to a temporary file and probes it. */
@@ -51,6 +74,7 @@ export async function probe(bytes: Buffer): Promise<Probe> {
     const packets = JSON.parse((await ffprobe('-show_entries', 'packet=stream_index,pts_time,duration_time')).stdout).packets as Array<{ stream_index: number; pts_time?: string; duration_time?: string }>;
     const ends: Record<string, number> = {};
     const gaps: Record<string, number> = {};
+    const gapsAt: Record<string, number> = {};
     const times: Record<string, number[]> = {};
     for (const p of packets) {
       const type = info.streams[p.stream_index].codec_type as string;
@@ -59,7 +83,10 @@ export async function probe(bytes: Buffer): Promise<Probe> {
     }
     for (const [type, list] of Object.entries(times)) {
       list.sort((x, y) => x - y);
-      gaps[type] = Math.max(0, ...list.slice(1).map((t, i) => t - list[i]!));
+      gaps[type] = 0;
+      for (let i = 1; i < list.length; i++) {
+        if (list[i]! - list[i - 1]! > gaps[type]!) [gaps[type], gapsAt[type]] = [list[i]! - list[i - 1]!, list[i - 1]!];
+      }
     }
     const end = Math.max(0, ...Object.values(ends));
     const formatDuration = Number(info.format.duration);
@@ -69,6 +96,7 @@ export async function probe(bytes: Buffer): Promise<Probe> {
       streams: info.streams.map((s: { codec_type: string; codec_name: string }) => ({ type: s.codec_type, codec: s.codec_name })),
       ends,
       gaps,
+      gapsAt,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
