@@ -304,6 +304,18 @@ const compactStyles = {
   },
 };
 
+/** The child nodes of an ESTree node (what rollup's `this.parse` returns). */
+const children = (node) =>
+  Object.values(node).flatMap((value) => (Array.isArray(value) ? value : [value])).filter((value) => value && typeof value.type === 'string');
+
+/** `code` with each `[start, end, text]` replaced (ranges that do not overlap); null when there are none. */
+function applyEdits(code, edits) {
+  if (!edits.length) return null;
+  let out = code;
+  for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + text + out.slice(end);
+  return { code: out, map: null };
+}
+
 /**
  * The element's Lit templates (html`` in our widget modules) with each run of whitespace between
  * tags, between attributes and in text made one character: a line break where the run had one
@@ -318,12 +330,8 @@ const compactTemplates = {
     if (!id.includes('/dist/widget/') || !code.includes('html `') && !code.includes('html`')) return null;
     const edits = [];
     const visit = (node) => {
-      if (!node || typeof node.type !== 'string') return;
       if (node.type === 'TaggedTemplateExpression' && node.tag.type === 'Identifier' && node.tag.name === 'html') compact(node.quasi.quasis);
-      for (const value of Object.values(node)) {
-        if (Array.isArray(value)) value.forEach(visit);
-        else if (value && typeof value === 'object') visit(value);
-      }
+      children(node).forEach(visit);
     };
     const compact = (quasis) => {
       if (quasis.some((quasi) => /<(pre|textarea)\b|\\\s/i.test(quasi.value.raw))) this.error(`${id}: a template with <pre>, <textarea> or a line continuation; compact-templates cannot shorten it safely`);
@@ -350,10 +358,7 @@ const compactTemplates = {
       }
     };
     visit(this.parse(code));
-    if (!edits.length) return null;
-    let out = code;
-    for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + text + out.slice(end);
-    return { code: out, map: null };
+    return applyEdits(code, edits);
   },
 };
 
@@ -373,24 +378,18 @@ const withoutDebugLines = {
     const isLog = (node) =>
       (node.type === 'Identifier' && node.name === 'log') ||
       (node.type === 'MemberExpression' && node.object.type === 'ThisExpression' && node.property.type === 'PrivateIdentifier' && node.property.name === 'log');
-    const hasCall = (node) => node && typeof node.type === 'string' && (node.type === 'CallExpression' || node.type === 'NewExpression' || Object.values(node).some((v) => (Array.isArray(v) ? v.some(hasCall) : v && typeof v === 'object' && hasCall(v))));
+    const hasCall = (node) => node.type === 'CallExpression' || node.type === 'NewExpression' || children(node).some(hasCall);
     const visit = (node) => {
-      if (!node || typeof node.type !== 'string') return;
       const callee = node.type === 'CallExpression' ? node.callee : null;
       if (callee?.type === 'MemberExpression' && !callee.computed && callee.property.name === 'debug' && isLog(callee.object)) {
         if (node.arguments.some(hasCall)) this.error(`${id}: a debug line at ${node.start} computes its arguments with a call; without-debug-lines would drop it`);
-        edits.push([node.start, node.end]);
+        edits.push([node.start, node.end, 'void 0']);
         return;
       }
-      for (const value of Object.values(node)) {
-        if (Array.isArray(value)) value.forEach(visit);
-        else if (value && typeof value === 'object') visit(value);
-      }
+      children(node).forEach(visit);
     };
     visit(this.parse(code));
-    let out = code;
-    for (const [start, end] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + 'void 0' + out.slice(end);
-    return edits.length ? { code: out, map: null } : null;
+    return applyEdits(code, edits);
   },
 };
 
@@ -417,14 +416,28 @@ const socketWithoutUnused = {
       const body = name === '_addToQueue' ? "{ throw new Error('socket.io retries are left out of the Cignal bundles'); }" : '{}';
       edits.push(dropped.includes(name) ? [method.start, method.end, ''] : [method.value.body.start, method.value.body.end, body]);
     }
-    let out = code;
-    for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + text + out.slice(end);
-    return { code: out, map: null };
+    return applyEdits(code, edits);
+  },
+};
+
+/**
+ * The element's parts (widget/parts/) are imported with static specifiers, which a page's own
+ * bundler follows; in the CDN bundles they are loaded from beside the script instead, as separate
+ * modules (built below, listed in sri.json), so that the bundle carries only their loader.
+ * `import.meta.url` is the bundle's own URL (in the classic build, from document.currentScript).
+ */
+const partsBesideScript = {
+  name: 'parts-beside-script',
+  transform(code, id) {
+    if (!id.endsWith('/dist/widget/pip.js')) return null;
+    const specifier = "import('./parts/pip.js')";
+    if (!code.includes(specifier)) this.error("widget/pip.ts no longer imports './parts/pip.js': check parts-beside-script");
+    return { code: code.replace(specifier, "import(new URL('parts/pip.js', import.meta.url).href)"), map: null };
   },
 };
 
 // The "browser" condition picks socket.io-client's build without the debug module.
-const plugins = [socketWithoutUnused, withoutWebTransport, fetchPolling, textOnlySocketParser, textOnlyEngineParser, urlParse, withoutUpgrades, compactStyles, compactTemplates, withoutDebugLines, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
+const plugins = [partsBesideScript, socketWithoutUnused, withoutWebTransport, fetchPolling, textOnlySocketParser, textOnlyEngineParser, urlParse, withoutUpgrades, compactStyles, compactTemplates, withoutDebugLines, nodeResolve({ browser: true, exportConditions: ['browser', 'module', 'import', 'default'] })];
 /**
  * Properties whose names start with one underscore and a letter are socket.io's and engine.io's
  * internals (`_readyState`, `_reconnecting`, `_anyListeners`, ...): renamed within each bundle

@@ -584,7 +584,7 @@ export class CignalCall extends LitElement {
         ${this.#stage(view)}
         ${chat ? chatPanel(view.l, { messages: this.#call.chat.messages, enabled: present, submit: this.#submit, close: () => (this.open = null) }) : nothing}
       </div>
-      ${this.#errorMessage(view.l)} ${this.#shareLink(view.l)} ${this.#controls(view)}
+      ${this.#errorMessage(view)} ${this.#shareLink(view.l)} ${this.#controls(view)}
     `;
   }
 
@@ -650,12 +650,12 @@ export class CignalCall extends LitElement {
     </div>`;
   }
 
-  /** The error in plain words, with Retry when the call could not start. */
-  #errorMessage(l: CignalLabels) {
+  /** The error in plain words (`{name}` is the other person), with Retry when the call could not start. */
+  #errorMessage({ l, peer }: View) {
     const error = this.#call.error;
     return error
       ? html`<p part="error" role="alert">
-          ${l.errors[error.code] ?? String(error.reason)}
+          ${l.errors[error.code]?.replace('{name}', peer) ?? String(error.reason)}
           ${this.state === 'error' ? html`<button part="retry-button" @click=${() => this.#call.retry()}>${l.retry}</button>` : nothing}
         </p>`
       : nothing;

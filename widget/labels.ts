@@ -84,7 +84,7 @@ export interface Translation extends Record<CallState, string> {
   recordingOn: string;
   /** The link to the finished recording. */
   download: string;
-  /** Plain-language errors, one for every code the SDK and the server report. */
+  /** Plain-language errors, one for every code the SDK and the server report; `{name}` may stand for the other person. */
   errors: Record<ErrorCode, string>;
 }
 
@@ -164,8 +164,8 @@ export const defaultLabels: Translation = {
     'connection-lost': 'The connection to the other person was lost.',
     'clipboard-failed': 'The link could not be copied. Select it and copy it yourself.',
     replaced: 'This call was opened in another window.',
-    unsupported: 'This browser cannot do that.',
-    'peer-unsupported': "The other person's browser cannot make video calls.",
+    unsupported: 'This browser cannot make video calls.',
+    'peer-unsupported': "{name}'s browser cannot make video calls.",
     'turn-unauthorized': 'The relay server refused the call.',
     'turn-unreachable': 'The relay server could not be reached.',
     'relay-unavailable': 'Relay-only calls need a TURN server; this server offers none.',

@@ -8,7 +8,6 @@ import type { CignalCall } from './cignal-call.js';
 import type { icon } from './icons.js';
 import type { remoteState } from './indicators.js';
 import type { CignalLabels } from './labels.js';
-import { scriptUrl } from './language.js';
 
 /** `document`: a window of the call with its buttons; `video`: the other person's video alone. */
 export type PipKind = 'document' | 'video';
@@ -73,5 +72,9 @@ export interface PipPart {
 /** The part's module: `export default` makes the picture-in-picture of an element. */
 export type PipModule = { default: (...kit: PipKit) => PipPart };
 
-/** Loads `parts/pip.js` beside the element's script (the versioned CDN path); rejects when it cannot. */
-export const loadPip = (): Promise<PipModule> => import(/* @vite-ignore */ new URL('parts/pip.js', scriptUrl).href);
+/**
+ * Loads the part; rejects when it cannot. A static specifier, so that a bundler (importing the
+ * package's modules) makes it a chunk of the page's own, or inlines it; the CDN bundles load
+ * `parts/pip.js` beside their script instead (the versioned CDN path: rollup.config.mjs).
+ */
+export const loadPip = (): Promise<PipModule> => import('./parts/pip.js');

@@ -84,7 +84,7 @@ describe('a browser without WebRTC', () => {
     expect(await part(old, 'call-button').isDisabled()).toBe(true);
 
     await part(partner, 'call-button').click();
-    await expect.poll(() => text(partner, 'error'), { timeout: 10_000 }).toBe("Olga's browser cannot make video calls");
+    await expect.poll(() => text(partner, 'error'), { timeout: 10_000 }).toBe("Olga's browser cannot make video calls.");
     await expect.poll(() => partner.locator('cignal-call').getAttribute('state')).toBe('ready');
     expect(errors).toEqual([]);
   });

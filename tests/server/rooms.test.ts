@@ -50,6 +50,8 @@ describe('joining a room', () => {
       protocol: PROTOCOL_VERSION,
       // 256 random bits, base64url.
       seatSecret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      // Call reports are off unless CIGNAL_CALL_REPORTS and the metrics endpoint are on.
+      callReports: false,
     });
   });
 

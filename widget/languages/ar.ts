@@ -75,7 +75,7 @@ const translation: Translation = {
     'connection-lost': 'انقطع الاتصال بالطرف الآخر.',
     'clipboard-failed': 'تعذّر نسخ الرابط. حدّده وانسخه بنفسك.',
     replaced: 'تم فتح هذه المكالمة في نافذة أخرى.',
-    unsupported: 'هذا المتصفح لا يدعم ذلك.',
+    unsupported: 'هذا المتصفح لا يدعم مكالمات الفيديو.',
     'peer-unsupported': 'متصفح الطرف الآخر لا يدعم مكالمات الفيديو.',
     'turn-unauthorized': 'رفض خادم الترحيل المكالمة.',
     'turn-unreachable': 'تعذّر الوصول إلى خادم الترحيل.',

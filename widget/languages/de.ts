@@ -66,7 +66,7 @@ const translation: Translation = {
     'connection-lost': 'Die Verbindung zur anderen Person ist abgebrochen.',
     'clipboard-failed': 'Der Link konnte nicht kopiert werden. Markieren und kopieren Sie ihn selbst.',
     replaced: 'Dieser Anruf wurde in einem anderen Fenster geöffnet.',
-    unsupported: 'Dieser Browser unterstützt das nicht.',
+    unsupported: 'Dieser Browser unterstützt keine Videoanrufe.',
     'peer-unsupported': 'Der Browser der anderen Person unterstützt keine Videoanrufe.',
     'turn-unauthorized': 'Der Weiterleitungsserver hat den Anruf abgelehnt.',
     'turn-unreachable': 'Der Weiterleitungsserver ist nicht erreichbar.',

@@ -66,7 +66,7 @@ const translation: Translation = {
     'connection-lost': 'Se perdió la conexión con la otra persona.',
     'clipboard-failed': 'No se pudo copiar el enlace. Selecciónalo y cópialo tú.',
     replaced: 'Esta llamada se abrió en otra ventana.',
-    unsupported: 'Este navegador no puede hacer eso.',
+    unsupported: 'Este navegador no puede hacer videollamadas.',
     'peer-unsupported': 'El navegador de la otra persona no puede hacer videollamadas.',
     'turn-unauthorized': 'El servidor de retransmisión rechazó la llamada.',
     'turn-unreachable': 'No se pudo conectar con el servidor de retransmisión.',

@@ -67,7 +67,7 @@ const translation: Translation = {
     'connection-lost': "La connexion avec l'autre personne a été perdue.",
     'clipboard-failed': 'Impossible de copier le lien. Sélectionnez-le et copiez-le vous-même.',
     replaced: 'Cet appel a été ouvert dans une autre fenêtre.',
-    unsupported: 'Ce navigateur ne permet pas de le faire.',
+    unsupported: 'Ce navigateur ne permet pas les appels vidéo.',
     'peer-unsupported': "Le navigateur de l'autre personne ne permet pas les appels vidéo.",
     'turn-unauthorized': "Le serveur relais a refusé l'appel.",
     'turn-unreachable': 'Impossible de joindre le serveur relais.',

@@ -68,7 +68,7 @@ const translation: Translation = {
     'connection-lost': 'החיבור לצד השני אבד.',
     'clipboard-failed': 'לא ניתן היה להעתיק את הקישור. צריך לסמן ולהעתיק אותו ידנית.',
     replaced: 'השיחה הזו נפתחה בחלון אחר.',
-    unsupported: 'הדפדפן הזה לא תומך בפעולה הזו.',
+    unsupported: 'הדפדפן הזה לא תומך בשיחות וידאו.',
     'peer-unsupported': 'הדפדפן של הצד השני לא תומך בשיחות וידאו.',
     'turn-unauthorized': 'שרת הממסר דחה את השיחה.',
     'turn-unreachable': 'אין גישה לשרת הממסר.',

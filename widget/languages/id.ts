@@ -66,7 +66,7 @@ const translation: Translation = {
     'connection-lost': 'Koneksi dengan lawan bicara terputus.',
     'clipboard-failed': 'Tautan tidak dapat disalin. Pilih tautannya dan salin sendiri.',
     replaced: 'Panggilan ini dibuka di jendela lain.',
-    unsupported: 'Browser ini tidak dapat melakukannya.',
+    unsupported: 'Browser ini tidak dapat melakukan panggilan video.',
     'peer-unsupported': 'Browser lawan bicara tidak dapat melakukan panggilan video.',
     'turn-unauthorized': 'Server relai menolak panggilan.',
     'turn-unreachable': 'Server relai tidak dapat dijangkau.',

@@ -66,7 +66,7 @@ const translation: Translation = {
     'connection-lost': "La connessione con l'altra persona si è interrotta.",
     'clipboard-failed': 'Impossibile copiare il link. Selezionalo e copialo a mano.',
     replaced: "Questa chiamata è stata aperta in un'altra finestra.",
-    unsupported: 'Questo browser non lo consente.',
+    unsupported: 'Questo browser non supporta le videochiamate.',
     'peer-unsupported': "Il browser dell'altra persona non supporta le videochiamate.",
     'turn-unauthorized': 'Il server di inoltro ha rifiutato la chiamata.',
     'turn-unreachable': 'Impossibile raggiungere il server di inoltro.',

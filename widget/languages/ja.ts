@@ -66,7 +66,7 @@ const translation: Translation = {
     'connection-lost': '相手との接続が切れました。',
     'clipboard-failed': 'リンクをコピーできませんでした。選択して手動でコピーしてください。',
     replaced: 'この通話は別のウィンドウで開かれました。',
-    unsupported: 'このブラウザではその操作はできません。',
+    unsupported: 'このブラウザはビデオ通話に対応していません。',
     'peer-unsupported': '相手のブラウザはビデオ通話に対応していません。',
     'turn-unauthorized': 'リレーサーバーが通話を拒否しました。',
     'turn-unreachable': 'リレーサーバーに接続できませんでした。',

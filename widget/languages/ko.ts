@@ -67,7 +67,7 @@ const translation: Translation = {
     'connection-lost': '상대방과의 연결이 끊어졌습니다.',
     'clipboard-failed': '링크를 복사할 수 없습니다. 직접 선택해서 복사하세요.',
     replaced: '이 통화가 다른 창에서 열렸습니다.',
-    unsupported: '이 브라우저에서는 할 수 없는 작업입니다.',
+    unsupported: '이 브라우저는 영상 통화를 지원하지 않습니다.',
     'peer-unsupported': '상대방의 브라우저는 영상 통화를 지원하지 않습니다.',
     'turn-unauthorized': '릴레이 서버가 통화를 거부했습니다.',
     'turn-unreachable': '릴레이 서버에 연결할 수 없습니다.',

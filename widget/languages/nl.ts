@@ -66,7 +66,7 @@ const translation: Translation = {
     'connection-lost': 'De verbinding met de ander is verbroken.',
     'clipboard-failed': 'De link kon niet worden gekopieerd. Selecteer en kopieer hem zelf.',
     replaced: 'Dit gesprek is in een ander venster geopend.',
-    unsupported: 'Deze browser kan dat niet.',
+    unsupported: 'Deze browser kan geen videogesprekken voeren.',
     'peer-unsupported': 'De browser van de ander kan geen videogesprekken voeren.',
     'turn-unauthorized': 'De doorstuurserver heeft het gesprek geweigerd.',
     'turn-unreachable': 'De doorstuurserver is niet bereikbaar.',

@@ -72,7 +72,7 @@ const translation: Translation = {
     'connection-lost': 'Połączenie z drugą osobą zostało utracone.',
     'clipboard-failed': 'Nie udało się skopiować linku. Zaznacz go i skopiuj samodzielnie.',
     replaced: 'Ta rozmowa została otwarta w innym oknie.',
-    unsupported: 'Ta przeglądarka tego nie obsługuje.',
+    unsupported: 'Ta przeglądarka nie obsługuje rozmów wideo.',
     'peer-unsupported': 'Przeglądarka drugiej osoby nie obsługuje rozmów wideo.',
     'turn-unauthorized': 'Serwer pośredniczący odrzucił rozmowę.',
     'turn-unreachable': 'Nie można połączyć się z serwerem pośredniczącym.',

@@ -67,7 +67,7 @@ const translation: Translation = {
     'connection-lost': 'A conexão com a outra pessoa caiu.',
     'clipboard-failed': 'Não foi possível copiar o link. Selecione e copie manualmente.',
     replaced: 'Esta chamada foi aberta em outra janela.',
-    unsupported: 'Este navegador não consegue fazer isso.',
+    unsupported: 'Este navegador não faz chamadas de vídeo.',
     'peer-unsupported': 'O navegador da outra pessoa não faz chamadas de vídeo.',
     'turn-unauthorized': 'O servidor de retransmissão recusou a chamada.',
     'turn-unreachable': 'Não foi possível acessar o servidor de retransmissão.',

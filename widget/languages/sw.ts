@@ -66,7 +66,7 @@ const translation: Translation = {
     'connection-lost': 'Muunganisho na mtu mwingine umekatika.',
     'clipboard-failed': 'Kiungo hakikuweza kunakiliwa. Kichague na ukinakili mwenyewe.',
     replaced: 'Simu hii imefunguliwa kwenye dirisha lingine.',
-    unsupported: 'Kivinjari hiki hakiwezi kufanya hivyo.',
+    unsupported: 'Kivinjari hiki hakiwezi kupiga simu za video.',
     'peer-unsupported': 'Kivinjari cha mtu mwingine hakiwezi kupiga simu za video.',
     'turn-unauthorized': 'Seva ya kupitisha imekataa simu.',
     'turn-unreachable': 'Seva ya kupitisha haikupatikana.',

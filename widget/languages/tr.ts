@@ -67,7 +67,7 @@ const translation: Translation = {
     'connection-lost': 'Diğer kişiyle bağlantı koptu.',
     'clipboard-failed': 'Bağlantı kopyalanamadı. Seçip kendiniz kopyalayın.',
     replaced: 'Bu görüşme başka bir pencerede açıldı.',
-    unsupported: 'Bu tarayıcı bunu yapamıyor.',
+    unsupported: 'Bu tarayıcı görüntülü görüşme yapamıyor.',
     'peer-unsupported': 'Diğer kişinin tarayıcısı görüntülü görüşme yapamıyor.',
     'turn-unauthorized': 'Aktarma sunucusu görüşmeyi reddetti.',
     'turn-unreachable': 'Aktarma sunucusuna ulaşılamadı.',

@@ -66,7 +66,7 @@ const translation: Translation = {
     'connection-lost': 'Đã mất kết nối với người kia.',
     'clipboard-failed': 'Không sao chép được đường liên kết. Hãy chọn và tự sao chép.',
     replaced: 'Cuộc gọi này đã được mở trong một cửa sổ khác.',
-    unsupported: 'Trình duyệt này không làm được việc đó.',
+    unsupported: 'Trình duyệt này không hỗ trợ gọi video.',
     'peer-unsupported': 'Trình duyệt của người kia không hỗ trợ gọi video.',
     'turn-unauthorized': 'Máy chủ chuyển tiếp đã từ chối cuộc gọi.',
     'turn-unreachable': 'Không kết nối được với máy chủ chuyển tiếp.',

@@ -66,7 +66,7 @@ const translation: Translation = {
     'connection-lost': '与对方的连接已断开。',
     'clipboard-failed': '无法复制链接。请选中后手动复制。',
     replaced: '此通话已在另一个窗口中打开。',
-    unsupported: '此浏览器不支持该操作。',
+    unsupported: '此浏览器不支持视频通话。',
     'peer-unsupported': '对方的浏览器不支持视频通话。',
     'turn-unauthorized': '中继服务器拒绝了此通话。',
     'turn-unreachable': '无法连接到中继服务器。',
