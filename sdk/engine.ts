@@ -52,6 +52,8 @@ export type EngineEvents = Pick<CignalEvents, Forwarded> & {
   callEnded: [error: CignalError | null];
   /** A recording frame from the other side, over the call's data channel. */
   recordingFrame: [frame: Extract<PeerFrame, { t: 'recording' }>];
+  /** The call's data channel opened (its first, or a rebuilt connection's). */
+  channelOpen: [];
   /** A failure to report, which ends nothing by itself. */
   failure: [event: 'clientError' | 'serverError', error: CignalError];
   /** The server ended this presence: refused it (`error`), or another page took the seat. */
@@ -368,6 +370,7 @@ export class CallEngine extends Emitter<EngineEvents> {
     call.on('networkStatus', (status) => this.emit('networkStatus', status));
     call.on('verificationCode', (code) => this.#setCode(code));
     call.on('recordingFrame', (frame) => this.emit('recordingFrame', frame));
+    call.on('channelOpen', () => this.emit('channelOpen'));
     this.#call = call;
     this.emit('callStarted', { offerReceived: !initiator });
     return call;

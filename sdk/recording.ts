@@ -1,7 +1,10 @@
 // Recording a call with both people's consent. One side asks over the call's data channel (never
 // through the server), the other answers yes or no, and nothing is recorded without a yes. Both
 // sides hear every step (`recordingState`), either can stop it, and it ends with the call. The
-// recording itself is made in the asking side's browser (recorder.ts).
+// recording itself is made in the asking side's browser (recorder.ts). A connection rebuilt
+// within the call has a new channel, and what was sent on the old one may be lost with it: each
+// side sends its last frame again on the new channel (a stop, above all, must arrive), and each
+// frame said twice is taken once.
 import type { PeerFrame, RecordingAction } from './data-channel.js';
 import type { CallEngine } from './engine.js';
 import { CignalError, ClientErrorCode } from './errors.js';
@@ -59,6 +62,10 @@ export class Recording {
   readonly #emit: Emit;
   readonly #data: CignalData;
   #session: Session | null = null;
+  /** The last frame this side sent in the current call: sent again on a rebuilt connection's channel. */
+  #last: PeerFrame | null = null;
+  /** The requests of the current call that are over: one asked again on a new channel is not asked anew. */
+  readonly #over = new Set<string>();
 
   constructor(engine: CallEngine, media: LocalMedia, data: CignalData, logger: Logger, emit: Emit) {
     this.#engine = engine;
@@ -68,6 +75,7 @@ export class Recording {
     this.#data = data;
     engine.on('recordingFrame', (frame) => this.receive(frame));
     engine.on('callEnded', () => this.callEnded());
+    engine.on('channelOpen', () => this.#last && this.#engine.call?.sendFrame(this.#last));
   }
 
   /** Whether a recording is being asked for, or made, on either side. */
@@ -116,7 +124,7 @@ export class Recording {
     const session = this.#session;
     if (session?.role !== 'asked') return { success: false };
     this.#send({ t: 'recording', id: session.id, action: 'decline' });
-    this.#session = null;
+    this.#finish(session);
     this.#tell('declined', 'remote', 'local');
     return { success: true };
   }
@@ -134,12 +142,15 @@ export class Recording {
   /** The call ended: so does the recording, and a question still open. */
   callEnded(): void {
     this.#end('local', 'call-ended');
+    this.#last = null;
+    this.#over.clear();
   }
 
   /** A recording frame from the other side; one about another request than the current one is dropped. */
   receive({ id, action }: { id: string; action: RecordingAction }): void {
     const session = this.#session;
     if (action === 'ask') {
+      if (session?.id === id || this.#over.has(id)) return; // said again on a new channel: heard already
       if (!session) {
         this.#session = { role: 'asked', id };
         this.#tell('asked', 'remote', 'remote');
@@ -153,7 +164,7 @@ export class Recording {
     if (action === 'stop') return this.#end('remote', 'asked');
     if (session.role !== 'asking') return;
     if (action === 'decline') {
-      this.#session = null;
+      this.#finish(session);
       session.recorder.stop();
       this.#tell('declined', 'local', 'remote');
       return session.settle(new CignalError(ClientErrorCode.RecordingDeclined, 'The other person declined to be recorded'));
@@ -170,7 +181,7 @@ export class Recording {
       });
     } catch (cause) {
       // MediaRecorder refused what it was given: the other side, who said yes, hears it stopped.
-      this.#session = null;
+      this.#finish(session);
       session.recorder.stop();
       this.#send({ t: 'recording', id, action: 'stop' });
       this.#tell('stopped', 'local', 'local', 'error');
@@ -184,7 +195,7 @@ export class Recording {
   #end(by: 'local' | 'remote', reason: RecordingStopReason) {
     const session = this.#session;
     if (!session) return;
-    this.#session = null;
+    this.#finish(session);
     if (session.role === 'asking') {
       session.recorder.stop();
       // Withdrawn before an answer is no failure; a call that ended is.
@@ -194,9 +205,21 @@ export class Recording {
     this.#tell('stopped', session.role === 'asking' || session.role === 'recording' ? 'local' : 'remote', by, reason);
   }
 
-  /** Sends a control frame over the call's data channel; false when there is none open. */
-  #send(frame: PeerFrame): boolean {
-    return !!this.#engine.call?.sendFrame(frame);
+  /** This request is over. */
+  #finish(session: Session) {
+    this.#session = null;
+    this.#over.add(session.id);
+  }
+
+  /**
+   * Sends a control frame over the call's data channel; false when there is none open. A "no" and
+   * a stop take effect here at once and go with the next channel; a question or a yes that could
+   * not be sent is not made.
+   */
+  #send(frame: Extract<PeerFrame, { t: 'recording' }>): boolean {
+    const sent = !!this.#engine.call?.sendFrame(frame);
+    if (this.#engine.call && (sent || frame.action === 'decline' || frame.action === 'stop')) this.#last = frame;
+    return sent;
   }
 
   #tell(state: RecordingState, recorder: 'local' | 'remote', by: 'local' | 'remote', reason?: RecordingStopReason) {
