@@ -48,6 +48,8 @@ export interface CallEvents {
   verificationCode: [code: string | null];
   /** A recording frame from the other side (see recording.ts). */
   recordingFrame: [frame: Extract<PeerFrame, { t: 'recording' }>];
+  /** A connection's data channel opened: the call's first, or one of a rebuilt connection. */
+  channelOpen: [];
 }
 
 export interface CallOptions {
@@ -330,7 +332,7 @@ export class Call extends Emitter<CallEvents> {
       if (pc.signalingState === 'stable') void verificationCode(pc).then((code) => current() && code && this.emit('verificationCode', code));
     });
     const channel: DataChannel = new DataChannel(...session.channels, session.pc, {
-      open: () => current() && messenger.attach(channel),
+      open: () => current() && (messenger.attach(channel), this.emit('channelOpen')),
       close: () => messenger.detach(channel),
       frame: (frame) => current() && this.#onFrame(session, frame),
       payload: (id, data) => current() && messenger.receivePayload(id, data),

@@ -114,17 +114,8 @@ export class Cignal extends Emitter<CignalEvents> {
       if (offerReceived) this.emit('offerReceived');
     });
     engine.on('callMedia', (call) => this.#callMedia(call));
-    const recording = (this.#recording = new Recording({
-      send: (frame) => !!engine.call?.sendFrame(frame),
-      sources: { remote: () => engine.call?.remoteStream ?? null, local: (kind) => this.#media.outgoing(kind), sharing: () => this.#media.state.screenShare },
-      logger: log,
-      requested: () => this.emit('recordingRequested', { displayName: this.#data.remoteDisplayName }),
-      state: (detail) => this.emit('recordingState', detail),
-      result: (result) => this.emit('recording', result),
-    }));
-    engine.on('recordingFrame', (frame) => recording.receive(frame));
+    this.#recording = new Recording(engine, this.#media, this.#data, log, (event, ...args) => this.emit(event, ...args));
     engine.on('callEnded', (error) => {
-      recording.callEnded();
       this.#view.show(null);
       if (!error) return;
       this.#setState(this.#data.remotePeerId ? 'ready' : 'waiting');

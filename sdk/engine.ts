@@ -6,7 +6,7 @@
 // each has an AbortSignal, and nothing of theirs runs or reports after it is aborted.
 import { ServerErrorCode } from './protocol/errors.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
-import type { AckResponse, JoinedPayload, LeaveReason, PeerInfo } from './protocol/index.js';
+import type { JoinedPayload, LeaveReason, PeerInfo } from './protocol/index.js';
 import { Call } from './call.js';
 import type { CallEndReason, CallReport } from './call-report.js';
 import type { PeerFrame } from './data-channel.js';
@@ -18,12 +18,8 @@ import type { Logger } from './logger.js';
 import { Messenger } from './messenger.js';
 import type { CignalData, CreateRoomOptions } from './options.js';
 import { MAX_OUTAGE_MS, turnExpired } from './recovery.js';
-import type { SignalEvent, SignalPayload } from './peer-session.js';
 import { SignalClient } from './signal-client.js';
 import { randomId } from './url.js';
-
-const nothingOn = (): MediaState => ({ microphone: false, camera: false, screenShare: false, cameraPaused: false });
-const anyOn = ({ microphone, camera, screenShare }: MediaState): boolean => microphone || camera || screenShare;
 
 /** The public events the engine's owner passes on as they are. */
 export const forwardedEvents = [
@@ -56,6 +52,8 @@ export type EngineEvents = Pick<CignalEvents, Forwarded> & {
   callEnded: [error: CignalError | null];
   /** A recording frame from the other side, over the call's data channel. */
   recordingFrame: [frame: Extract<PeerFrame, { t: 'recording' }>];
+  /** The call's data channel opened (its first, or a rebuilt connection's). */
+  channelOpen: [];
   /** A failure to report, which ends nothing by itself. */
   failure: [event: 'clientError' | 'serverError', error: CignalError];
   /** The server ended this presence: refused it (`error`), or another page took the seat. */
@@ -89,7 +87,6 @@ export class CallEngine extends Emitter<EngineEvents> {
   #callLife: AbortController | null = null;
   #closed = false;
   #code: string | null = null;
-  #remoteMedia: MediaState = nothingOn();
   /** The report of the last call that ended; null before. */
   lastReport: CallReport | null = null;
   /** The server said at the last join that it takes call reports. */
@@ -107,10 +104,7 @@ export class CallEngine extends Emitter<EngineEvents> {
       signal: () => this.#signal,
       maxWaitMs: options.room.recovery?.maxOutageMs ?? MAX_OUTAGE_MS,
       onInformation: (data) => this.emit('information', data),
-      onMediaState: (state) => {
-        this.#remoteMedia = state;
-        this.emit('remoteMediaChanged', { ...state });
-      },
+      onMediaState: (state) => this.emit('remoteMediaChanged', { ...state }),
       onData: (data) => this.emit('dataReceived', data),
       fail: (event, error) => this.#fail(event, error),
     });
@@ -130,7 +124,7 @@ export class CallEngine extends Emitter<EngineEvents> {
     return this.#closed;
   }
   get remoteMedia(): MediaState {
-    return { ...this.#remoteMedia };
+    return this.messenger.remoteMedia;
   }
   get verificationCode(): string | null {
     return this.#code;
@@ -303,9 +297,6 @@ export class CallEngine extends Emitter<EngineEvents> {
     data.remoteDisplayName = peer?.displayName ?? null;
     data.remoteRole = peer?.role ?? null;
     this.messenger.resetPartner();
-    const before = this.#remoteMedia;
-    this.#remoteMedia = nothingOn();
-    if (anyOn(before)) this.emit('remoteMediaChanged', nothingOn());
   }
 
   // --- the call ------------------------------------------------------------------------------
@@ -353,14 +344,14 @@ export class CallEngine extends Emitter<EngineEvents> {
       createPeerConnection: room.createPeerConnection,
       signals: {
         send: (event, payload) =>
-          void this.#send(event, payload).then((error) => {
+          void this.#signal?.signal(event, payload).then((error) => {
             if (!error || life.signal.aborted || refused) return;
             refused = true;
             this.#fail('serverError', error);
           }),
         canSignal: () => this.#readyToRestart(),
       },
-      remoteSends: () => anyOn(this.#remoteMedia),
+      remoteSends: () => this.messenger.remoteSends,
       recovery: room.recovery,
     });
     const media = () => this.emit('callMedia', call);
@@ -379,6 +370,7 @@ export class CallEngine extends Emitter<EngineEvents> {
     call.on('networkStatus', (status) => this.emit('networkStatus', status));
     call.on('verificationCode', (code) => this.#setCode(code));
     call.on('recordingFrame', (frame) => this.emit('recordingFrame', frame));
+    call.on('channelOpen', () => this.emit('channelOpen'));
     this.#call = call;
     this.emit('callStarted', { offerReceived: !initiator });
     return call;
@@ -397,23 +389,6 @@ export class CallEngine extends Emitter<EngineEvents> {
     this.#log.debug('the TURN credentials have expired; renewing them before the ICE restart');
     signal.reconnect();
     return false;
-  }
-
-  /**
-   * Sends a signal as a request; resolves with the server's refusal (rate limit, size), if any,
-   * so that it is reported. `no-peer` is not a failure here: the other side left while we were
-   * still sending.
-   */
-  async #send<E extends SignalEvent>(event: E, payload: SignalPayload<E>): Promise<CignalError | null> {
-    const client = this.#signal;
-    const response = client ? await client.request(event, payload).catch((): AckResponse | null => null) : null;
-    if (!response) {
-      if (client) this.#log.warn('no acknowledgement for a %s signal', event);
-      return null;
-    }
-    if (response.ok || response.error.code === ServerErrorCode.NoPeer) return null;
-    const what = { offer: 'an offer', answer: 'an answer', candidate: 'a network candidate', restartIce: 'a request for an ICE restart' }[event];
-    return new CignalError(response.error.code, `The server refused ${what}: ${response.error.message}`);
   }
 
   /** Ends the call, once, and reports it; `error` says why it could not be made to work (the room stays, so calling again is possible), else `reason` says how it ended. */

@@ -28,12 +28,17 @@ interface Pending {
 
 const SEEN_IDS = 512;
 
+const nothingOn = (): MediaState => ({ microphone: false, camera: false, screenShare: false, cameraPaused: false });
+const anyOn = ({ microphone, camera, screenShare }: MediaState): boolean => microphone || camera || screenShare;
+
 export class Messenger {
   readonly #options: MessengerOptions;
   #channel: DataChannel | null = null;
   readonly #pending = new Map<string, Pending>();
   readonly #seen = new Set<string>();
   #local: MediaState | null = null;
+  /** What the other person sends, as they last said; all off when nobody is there. */
+  #remote: MediaState = nothingOn();
   #seq = 0;
   #remoteSeq = -1;
   /** Waiting for a channel to open (sendData called while the call is being set up). */
@@ -81,6 +86,19 @@ export class Messenger {
   resetPartner(): void {
     this.#remoteSeq = -1;
     this.#seen.clear();
+    const before = this.#remote;
+    this.#remote = nothingOn();
+    if (anyOn(before)) this.#options.onMediaState(nothingOn());
+  }
+
+  /** What the other person sends, as they last said (a copy). */
+  get remoteMedia(): MediaState {
+    return { ...this.#remote };
+  }
+
+  /** Whether the other person said they send anything (microphone, camera or screen). */
+  get remoteSends(): boolean {
+    return anyOn(this.#remote);
   }
 
   /**
@@ -206,7 +224,7 @@ export class Messenger {
     if (seq <= this.#remoteSeq) return;
     this.#remoteSeq = seq;
     // Any reason counts, also one that a newer SDK added; a camera that is off is not paused.
-    this.#options.onMediaState({ microphone, camera, screenShare, cameraPaused: camera && cameraPaused !== undefined });
+    this.#options.onMediaState((this.#remote = { microphone, camera, screenShare, cameraPaused: camera && cameraPaused !== undefined }));
   }
 
   /**

@@ -5,6 +5,8 @@
 // opens the call's data channels before the first offer.
 import type { ClientToServerEvents } from './protocol/index.js';
 import { CignalError, ClientErrorCode } from './errors.js';
+import { watchGathering } from './gathering-watch.js';
+import { keyFrames, type KeyFrames } from './key-frames.js';
 import type { Logger } from './logger.js';
 import { randomId } from './url.js';
 
@@ -21,9 +23,6 @@ const isCopy = (a: RTCSessionDescriptionInit, b: RTCSessionDescriptionInit | nul
   return !!o && a.type === b?.type && o === origin(b);
 };
 const origin = (description: RTCSessionDescriptionInit) => /^o=.*/m.exec(description.sdp!)?.[0];
-
-/** A key frame asked for this soon after the last one went out is served by that one. */
-const KEY_FRAME_SERVES_MS = 500;
 
 /** The signals of a peer connection, with their payloads as the protocol defines them. */
 export type SignalEvent = 'offer' | 'answer' | 'candidate' | 'restartIce';
@@ -90,13 +89,10 @@ export class PeerSession {
   readonly #senders: Partial<Record<TrackKind, RTCRtpSender>> = {};
   #closed = false;
   #pendingCandidates: Array<{ candidate: RTCIceCandidateInit; connection: string }> = [];
-  #sawLocalCandidate = false;
   #wasConnected = false;
-  #stallTimer: ReturnType<typeof setTimeout> | undefined;
-  /** A key frame restart of the encoder: none, one running, or one running and another asked for. */
-  #keyFrame: 'idle' | 'running' | 'again' = 'idle';
-  /** When the last key frame restart ended. */
-  #keyFrameAt = -Infinity;
+  /** Stops watching the ICE gathering (gathering-watch.ts). */
+  readonly #stopWatching: () => void;
+  readonly #keyFrames: KeyFrames;
 
   constructor(options: PeerSessionOptions) {
     this.#options = options;
@@ -106,25 +102,20 @@ export class PeerSession {
     const pc = (this.pc = create({ iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy }));
     // Both sides create it with the same id, so neither has to wait for the other to announce it.
     this.channels = [pc.createDataChannel('cignal', { negotiated: true, id: 0 }), pc.createDataChannel('cignal-data', { negotiated: true, id: 1 })];
+    const { stallTimeoutMs: timeoutMs, onStall, onNewAddress, logger } = options;
+    this.#stopWatching = watchGathering(pc, { timeoutMs, onStall, onNewAddress, connected: () => this.#wasConnected, logger });
+    this.#keyFrames = keyFrames(() => this.#senders.video, () => this.#closed, logger);
 
     pc.onnegotiationneeded = () => void this.#offer();
     pc.onicecandidate = ({ candidate }) => {
       if (!candidate || !candidate.candidate) return;
-      this.#sawLocalCandidate = true;
-      clearTimeout(this.#stallTimer);
-      this.#noteAddress(candidate);
       this.#send('candidate', { ...this.#route(), candidate: { ...candidate.toJSON(), candidate: candidate.candidate } });
-    };
-    pc.onicegatheringstatechange = () => {
-      // Only the first gathering: an ICE restart during an outage finds no candidate for as long
-      // as the network is gone, and rebuilding the connection then would not help.
-      if (pc.iceGatheringState === 'gathering' && !this.#sawLocalCandidate && !this.#wasConnected) this.#armStallWatchdog();
     };
     pc.ontrack = ({ track }) => this.#options.onTrack(track);
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === 'connected' && !this.#wasConnected) {
         this.#wasConnected = true;
-        this.#watchPath();
+        this.#keyFrames.followPath(pc);
       }
       this.#options.onConnectionState(pc.connectionState);
     };
@@ -189,38 +180,9 @@ export class PeerSession {
     this.#send('offer', { ...this.#route(), description: { type: 'offer', sdp: pending.sdp } });
   }
 
-  /**
-   * Makes the video encoder start again from a key frame. After an outage the other side cannot
-   * decode what follows until a key frame comes, and its own request for one waits for a timeout
-   * of its decoder (seconds). Pausing and resuming the encoding is the one way the API gives.
-   * One restart at a time; one asked for meanwhile is made after it.
-   */
-  async sendKeyFrame(): Promise<void> {
-    const sender = this.#senders.video;
-    if (!sender?.track || this.#closed) return;
-    // Asked for again right after one went out (both sides see the media return at once): that one serves.
-    if (this.#keyFrame === 'idle' && performance.now() - this.#keyFrameAt < KEY_FRAME_SERVES_MS) return;
-    if (this.#keyFrame !== 'idle') {
-      this.#keyFrame = 'again';
-      return;
-    }
-    try {
-      do {
-        this.#keyFrame = 'running';
-        await this.#setActive(sender, false).catch((error) => this.#log.debug('no key frame: %o', error));
-        // Resumed whatever happened, or the video would stay off (nothing else pauses it).
-        await this.#setActive(sender, true).catch((error) => !this.#closed && this.#log.warn('video not resumed: %o', error));
-      } while ((this.#keyFrame as string) === 'again' && !this.#closed);
-    } finally {
-      this.#keyFrame = 'idle';
-      this.#keyFrameAt = performance.now();
-    }
-  }
-
-  #setActive(sender: RTCRtpSender, active: boolean): Promise<void> {
-    const parameters = sender.getParameters();
-    for (const encoding of parameters.encodings) encoding.active = active;
-    return sender.setParameters(parameters);
+  /** Makes the video encoder start again from a key frame (see key-frames.ts). */
+  sendKeyFrame(): Promise<void> {
+    return this.#keyFrames.send();
   }
 
   /** True when a signal names a connection of ours other than this one: it is stale. */
@@ -298,12 +260,11 @@ export class PeerSession {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#stallTimer);
+    this.#stopWatching();
     const pc = this.pc;
-    pc.onnegotiationneeded = pc.onicecandidate = pc.onicegatheringstatechange = null;
+    pc.onnegotiationneeded = pc.onicecandidate = null;
     pc.ontrack = pc.onconnectionstatechange = pc.oniceconnectionstatechange = pc.onsignalingstatechange = null;
-    const transport = pc.getSenders().find((sender) => sender.transport)?.transport?.iceTransport;
-    if (transport) transport.onselectedcandidatepairchange = null;
+    this.#keyFrames.followPath(pc, false);
     for (const receiver of pc.getReceivers()) receiver.track?.stop();
     pc.close();
     this.#pendingCandidates = [];
@@ -402,38 +363,5 @@ export class PeerSession {
       // Candidates for an offer we ignored are expected to fail.
       if (!this.#ignoreOffer && !this.#closed) this.#log.warn('could not add a remote ICE candidate: %o', error);
     }
-  }
-
-  /** Local host addresses seen on this connection; a new one after connecting means a network change. */
-  readonly #addresses = new Set<string>();
-
-  #noteAddress(candidate: RTCIceCandidate) {
-    if (candidate.type !== 'host' || !candidate.address) return;
-    const known = this.#addresses.has(candidate.address);
-    this.#addresses.add(candidate.address);
-    if (known || this.#addresses.size < 2 || this.pc.connectionState === 'new' || !this.#wasConnected) return;
-    // Once connected, a browser gathers again only for an ICE restart (ours or the other side's):
-    // one found then is already among that restart's candidates, which the other side receives.
-    if (this.pc.iceGatheringState === 'gathering') return;
-    this.#log.debug('a local address appeared (%s): the network changed', candidate.address);
-    this.#options.onNewAddress?.();
-  }
-
-  /**
-   * Once connected, a switch to another candidate pair (after an ICE restart or a network
-   * change) loses the packets in flight on the old one: the other side gets a key frame at once.
-   */
-  #watchPath() {
-    const transport = this.pc.getSenders().find((sender) => sender.transport)?.transport?.iceTransport;
-    if (transport) transport.onselectedcandidatepairchange = () => void this.sendKeyFrame();
-  }
-
-  #armStallWatchdog() {
-    clearTimeout(this.#stallTimer);
-    this.#stallTimer = setTimeout(() => {
-      if (this.#closed || this.#sawLocalCandidate) return;
-      this.#log.warn('ICE gathering produced no candidate in %d ms', this.#options.stallTimeoutMs ?? 3000);
-      this.#options.onStall();
-    }, this.#options.stallTimeoutMs ?? 3000);
   }
 }

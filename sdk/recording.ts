@@ -1,11 +1,17 @@
 // Recording a call with both people's consent. One side asks over the call's data channel (never
 // through the server), the other answers yes or no, and nothing is recorded without a yes. Both
 // sides hear every step (`recordingState`), either can stop it, and it ends with the call. The
-// recording itself is made in the asking side's browser (recorder.ts).
+// recording itself is made in the asking side's browser (recorder.ts). A connection rebuilt
+// within the call has a new channel, and what was sent on the old one may be lost with it: each
+// side sends its last frame again on the new channel (a stop, above all, must arrive), and each
+// frame said twice is taken once.
 import type { PeerFrame, RecordingAction } from './data-channel.js';
+import type { CallEngine } from './engine.js';
 import { CignalError, ClientErrorCode } from './errors.js';
-import type { Result } from './events.js';
+import type { CignalEvents, Result } from './events.js';
+import type { LocalMedia } from './local-media.js';
 import type { Logger } from './logger.js';
+import type { CignalData } from './options.js';
 import { Recorder, type RecorderSources, type RecordingOptions, type RecordingResult, type RecordingStopReason } from './recorder.js';
 import { randomId } from './url.js';
 
@@ -31,15 +37,8 @@ export interface RecordingStateDetail {
   reason?: RecordingStopReason;
 }
 
-export interface RecordingHooks {
-  /** Sends a control frame over the call's data channel; false when there is none open. */
-  send(frame: PeerFrame): boolean;
-  sources: RecorderSources;
-  logger: Logger;
-  requested(): void;
-  state(detail: RecordingStateDetail): void;
-  result(result: RecordingResult): void;
-}
+/** What the recording tells the page. */
+type Emit = <E extends 'recordingRequested' | 'recordingState' | 'recording'>(event: E, ...args: CignalEvents[E]) => void;
 
 type Session =
   /** This side asked and waits for the answer. */
@@ -51,12 +50,32 @@ type Session =
   /** The other side records. */
   | { role: 'recorded'; id: string };
 
+/**
+ * The recording of a room's calls: over the engine's current call (its data channel, the other
+ * person's stream, its recording frames and its end) and this side's media, told to the page
+ * through `emit`.
+ */
 export class Recording {
-  readonly #hooks: RecordingHooks;
+  readonly #engine: CallEngine;
+  readonly #sources: RecorderSources;
+  readonly #log: Logger;
+  readonly #emit: Emit;
+  readonly #data: CignalData;
   #session: Session | null = null;
+  /** The last frame this side sent in the current call: sent again on a rebuilt connection's channel. */
+  #last: PeerFrame | null = null;
+  /** The requests of the current call that are over: one asked again on a new channel is not asked anew. */
+  readonly #over = new Set<string>();
 
-  constructor(hooks: RecordingHooks) {
-    this.#hooks = hooks;
+  constructor(engine: CallEngine, media: LocalMedia, data: CignalData, logger: Logger, emit: Emit) {
+    this.#engine = engine;
+    this.#sources = { remote: () => engine.call?.remoteStream ?? null, local: (kind) => media.outgoing(kind), sharing: () => media.state.screenShare };
+    this.#log = logger;
+    this.#emit = emit;
+    this.#data = data;
+    engine.on('recordingFrame', (frame) => this.receive(frame));
+    engine.on('callEnded', () => this.callEnded());
+    engine.on('channelOpen', () => this.#last && this.#engine.call?.sendFrame(this.#last));
   }
 
   /** Whether a recording is being asked for, or made, on either side. */
@@ -76,12 +95,12 @@ export class Recording {
     // Made now, within the click that asked: the browser lets its sound run.
     let recorder: Recorder;
     try {
-      recorder = new Recorder(this.#hooks.sources, this.#hooks.logger);
+      recorder = new Recorder(this.#sources, this.#log);
     } catch (error) {
       return Promise.reject(error);
     }
     const id = randomId(9);
-    if (!this.#hooks.send({ t: 'recording', id, action: 'ask' })) {
+    if (!this.#send({ t: 'recording', id, action: 'ask' })) {
       recorder.stop();
       return Promise.reject(new CignalError(ClientErrorCode.NotConnected, 'Recording needs a call in progress'));
     }
@@ -94,7 +113,7 @@ export class Recording {
   /** Says yes to the other person's request; false when nothing was asked. */
   accept(): Result {
     const session = this.#session;
-    if (session?.role !== 'asked' || !this.#hooks.send({ t: 'recording', id: session.id, action: 'accept' })) return { success: false };
+    if (session?.role !== 'asked' || !this.#send({ t: 'recording', id: session.id, action: 'accept' })) return { success: false };
     this.#session = { role: 'recorded', id: session.id };
     this.#tell('recording', 'remote', 'local');
     return { success: true };
@@ -104,8 +123,8 @@ export class Recording {
   decline(): Result {
     const session = this.#session;
     if (session?.role !== 'asked') return { success: false };
-    this.#hooks.send({ t: 'recording', id: session.id, action: 'decline' });
-    this.#session = null;
+    this.#send({ t: 'recording', id: session.id, action: 'decline' });
+    this.#finish(session);
     this.#tell('declined', 'remote', 'local');
     return { success: true };
   }
@@ -115,7 +134,7 @@ export class Recording {
     const session = this.#session;
     if (!session) return { success: false };
     if (session.role === 'asked') return this.decline();
-    this.#hooks.send({ t: 'recording', id: session.id, action: 'stop' });
+    this.#send({ t: 'recording', id: session.id, action: 'stop' });
     this.#end('local', 'asked');
     return { success: true };
   }
@@ -123,26 +142,29 @@ export class Recording {
   /** The call ended: so does the recording, and a question still open. */
   callEnded(): void {
     this.#end('local', 'call-ended');
+    this.#last = null;
+    this.#over.clear();
   }
 
   /** A recording frame from the other side; one about another request than the current one is dropped. */
   receive({ id, action }: { id: string; action: RecordingAction }): void {
     const session = this.#session;
     if (action === 'ask') {
+      if (session?.id === id || this.#over.has(id)) return; // said again on a new channel: heard already
       if (!session) {
         this.#session = { role: 'asked', id };
         this.#tell('asked', 'remote', 'remote');
-        return this.#hooks.requested();
+        return this.#emit('recordingRequested', { displayName: this.#data.remoteDisplayName });
       }
       // Both asked at once, or a question while recording: one recording at a time.
-      this.#hooks.send({ t: 'recording', id, action: 'decline' });
+      this.#send({ t: 'recording', id, action: 'decline' });
       return;
     }
-    if (session?.id !== id) return this.#hooks.logger.debug('dropped a recording %s for another request', action);
+    if (session?.id !== id) return this.#log.debug('dropped a recording %s for another request', action);
     if (action === 'stop') return this.#end('remote', 'asked');
     if (session.role !== 'asking') return;
     if (action === 'decline') {
-      this.#session = null;
+      this.#finish(session);
       session.recorder.stop();
       this.#tell('declined', 'local', 'remote');
       return session.settle(new CignalError(ClientErrorCode.RecordingDeclined, 'The other person declined to be recorded'));
@@ -152,16 +174,16 @@ export class Recording {
       session.recorder.start(session.options, (result, reason) => {
         // Stopped by the recorder itself (its limit, a failure): the other side is told.
         if (this.#session?.id === id && this.#session.role === 'recording') {
-          this.#hooks.send({ t: 'recording', id, action: 'stop' });
+          this.#send({ t: 'recording', id, action: 'stop' });
           this.#end('local', reason);
         }
-        this.#hooks.result(result);
+        this.#emit('recording', result);
       });
     } catch (cause) {
       // MediaRecorder refused what it was given: the other side, who said yes, hears it stopped.
-      this.#session = null;
+      this.#finish(session);
       session.recorder.stop();
-      this.#hooks.send({ t: 'recording', id, action: 'stop' });
+      this.#send({ t: 'recording', id, action: 'stop' });
       this.#tell('stopped', 'local', 'local', 'error');
       return session.settle(new CignalError(ClientErrorCode.Unsupported, 'This browser could not start the recording', { cause }));
     }
@@ -173,7 +195,7 @@ export class Recording {
   #end(by: 'local' | 'remote', reason: RecordingStopReason) {
     const session = this.#session;
     if (!session) return;
-    this.#session = null;
+    this.#finish(session);
     if (session.role === 'asking') {
       session.recorder.stop();
       // Withdrawn before an answer is no failure; a call that ended is.
@@ -183,7 +205,24 @@ export class Recording {
     this.#tell('stopped', session.role === 'asking' || session.role === 'recording' ? 'local' : 'remote', by, reason);
   }
 
+  /** This request is over. */
+  #finish(session: Session) {
+    this.#session = null;
+    this.#over.add(session.id);
+  }
+
+  /**
+   * Sends a control frame over the call's data channel; false when there is none open. A "no" and
+   * a stop take effect here at once and go with the next channel; a question or a yes that could
+   * not be sent is not made.
+   */
+  #send(frame: Extract<PeerFrame, { t: 'recording' }>): boolean {
+    const sent = !!this.#engine.call?.sendFrame(frame);
+    if (this.#engine.call && (sent || frame.action === 'decline' || frame.action === 'stop')) this.#last = frame;
+    return sent;
+  }
+
   #tell(state: RecordingState, recorder: 'local' | 'remote', by: 'local' | 'remote', reason?: RecordingStopReason) {
-    this.#hooks.state({ state, recorder, by, ...(reason ? { reason } : {}) });
+    this.#emit('recordingState', { state, recorder, by, ...(reason ? { reason } : {}) });
   }
 }

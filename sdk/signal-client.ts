@@ -1,11 +1,12 @@
 // The connection to the signalling server for one presence in a room: the socket.io socket, the
-// join that rides on its handshake, acknowledged requests, and every listener it added, all
-// removed again on close.
+// join that rides on its handshake, acknowledged requests (a call's signals among them), and every
+// listener it added, all removed again on close.
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { isWireError, ServerErrorCode } from './protocol/errors.js';
 import type { AckResponse, ClientToServerEvents, JoinedPayload, JoinRequest, ServerToClientEvents } from './protocol/index.js';
 import { CignalError, ClientErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
+import type { SignalEvent, SignalPayload } from './peer-session.js';
 import { socketTarget } from './url.js';
 
 export type CignalSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -232,6 +233,22 @@ export class SignalClient {
     if (response.ok || response.error.code !== ServerErrorCode.Unavailable || Date.now() - since > this.#maxOutageMs) return response;
     await new Promise((resolve) => setTimeout(resolve, 1_000 + 2_000 * Math.random()));
     return this.#closed ? response : this.request(event, payload, since);
+  }
+
+  /**
+   * Sends a call's signal as a request; resolves with the server's refusal (rate limit, size), if
+   * any, so that it is reported. `no-peer` is not a failure here: the other side left while we
+   * were still sending.
+   */
+  async signal<E extends SignalEvent>(event: E, payload: SignalPayload<E>): Promise<CignalError | null> {
+    const response = await this.request(event, payload).catch((): AckResponse | null => null);
+    if (!response) {
+      this.#log.warn('no acknowledgement for a %s signal', event);
+      return null;
+    }
+    if (response.ok || response.error.code === ServerErrorCode.NoPeer) return null;
+    const what = { offer: 'an offer', answer: 'an answer', candidate: 'a network candidate', restartIce: 'a request for an ICE restart' }[event];
+    return new CignalError(response.error.code, `The server refused ${what}: ${response.error.message}`);
   }
 
   /** Sends without asking for an answer. */
