@@ -43,6 +43,11 @@ class Wire extends Emitter<EngineEvents> {
     };
   }
   call: { remoteStream: MediaStream; sendFrame(frame: RecordingFrame): boolean } | null;
+  /** A rebuilt connection's channel opened. */
+  open(): void {
+    this.up = true;
+    this.emit('channelOpen');
+  }
 }
 
 interface Side {
@@ -85,7 +90,7 @@ const down = (...sides: Side[]) => sides.forEach((side) => (side.wire.up = false
 /** A rebuilt connection's channel opens on both sides. */
 const reopen = (...sides: Side[]) => {
   for (const side of sides) side.wire.up = true;
-  for (const side of sides) side.wire.emit('channelOpen');
+  for (const side of sides) side.wire.open();
 };
 
 async function until(what: string, test: () => boolean, timeoutMs = 8000): Promise<void> {
