@@ -35,30 +35,39 @@ export function watchFlow(pc: () => RTCPeerConnection, { timeoutMs = Infinity, n
   let baseline: { pair: string; bytes: number } | null = null;
   let stayed = false;
   let reading = false;
+  /** When the first reading came: the watch lasts `timeoutMs` of readings from then. */
+  let first: number | null = null;
   const done = (flow: Flow) => {
     clearInterval(timer);
-    clearTimeout(deadline);
+    clearTimeout(backstop);
     settle(flow);
   };
+  const end = () => done(stayed ? 'stayed' : 'nothing');
   const timer = setInterval(() => {
     if (reading) return;
     reading = true;
     selectedPairBytes(pc())
       .then((now) => {
-        if (!now) return;
-        // A pair that changed counts from its own first reading.
-        if (baseline === null || baseline.pair !== now.pair || now.bytes < baseline.bytes) {
-          baseline = now;
-          stayed = false;
-        } else if (now.bytes > baseline.bytes) {
-          if (now.pair !== notOn) return done('arrived');
-          stayed = true;
-          baseline = now;
+        if (now) {
+          // A pair that changed counts from its own first reading.
+          if (baseline === null || baseline.pair !== now.pair || now.bytes < baseline.bytes) {
+            baseline = now;
+            stayed = false;
+          } else if (now.bytes > baseline.bytes) {
+            if (now.pair !== notOn) return done('arrived');
+            stayed = true;
+            baseline = now;
+          }
         }
+        // Judged by readings, not by the clock alone: a page that a busy device keeps from running
+        // reads late, and what arrived meanwhile shows in its next reading.
+        first ??= performance.now();
+        if (performance.now() - first >= timeoutMs) end();
       })
       .catch(() => {}) // a connection closing meanwhile
       .finally(() => (reading = false));
   }, FLOW_CHECK_MS);
-  const deadline = Number.isFinite(timeoutMs) ? setTimeout(() => done(stayed ? 'stayed' : 'nothing'), timeoutMs) : undefined;
+  // In case no reading comes at all.
+  const backstop = Number.isFinite(timeoutMs) ? setTimeout(end, 3 * timeoutMs) : undefined;
   return { result, stop: () => done('nothing') };
 }
