@@ -421,18 +421,25 @@ const socketWithoutUnused = {
 };
 
 /**
- * The element's parts (widget/parts/) are imported with static specifiers, which a page's own
- * bundler follows; in the CDN bundles they are loaded from beside the script instead, as separate
- * modules (built below, listed in sri.json), so that the bundle carries only their loader.
- * `import.meta.url` is the bundle's own URL (in the classic build, from document.currentScript).
+ * Parts loaded on demand are imported with static specifiers, which a page's own bundler follows
+ * (a chunk of its own); in the CDN bundles they are loaded from `parts/<name>.js` beside the script
+ * instead, as separate modules (built below, listed in sri.json), so that the bundle carries only
+ * their loader: the element's picture-in-picture window (widget/parts/pip.ts, from widget/pip.ts)
+ * and the SDK's recorder (sdk/recorder.ts, from sdk/recording.ts). `import.meta.url` is the
+ * bundle's own URL (in the classic build, from document.currentScript).
  */
+const parts = [
+  { importer: '/dist/widget/pip.js', specifier: './parts/pip.js', part: 'parts/pip.js' },
+  { importer: '/dist/sdk/recording.js', specifier: './recorder.js', part: 'parts/recorder.js' },
+];
 const partsBesideScript = {
   name: 'parts-beside-script',
   transform(code, id) {
-    if (!id.endsWith('/dist/widget/pip.js')) return null;
-    const specifier = "import('./parts/pip.js')";
-    if (!code.includes(specifier)) this.error("widget/pip.ts no longer imports './parts/pip.js': check parts-beside-script");
-    return { code: code.replace(specifier, "import(new URL('parts/pip.js', import.meta.url).href)"), map: null };
+    const found = parts.find(({ importer }) => id.endsWith(importer));
+    if (!found) return null;
+    const specifier = `import('${found.specifier}')`;
+    if (!code.includes(specifier)) this.error(`${found.importer} no longer imports '${found.specifier}': check parts-beside-script`);
+    return { code: code.replace(specifier, `import(new URL('${found.part}', import.meta.url).href)`), map: null };
   },
 };
 
@@ -481,10 +488,10 @@ export default [
     output: { dir: 'dist/cdn/languages', format: 'es', entryFileNames: '[name].js', plugins: [minify(true)] },
   },
   {
-    // The element's parts loaded on demand from `parts/<name>.js` beside its script, outside the
-    // bundles and their budgets: picture-in-picture (widget/pip.ts loads it). It imports nothing
-    // (Lit and the element's pieces are handed to it), so it carries no copy of them.
-    input: { pip: 'dist/widget/parts/pip.js' },
+    // The parts loaded on demand from `parts/<name>.js` beside the script, outside the bundles and
+    // their budgets (see parts-beside-script). They import nothing (picture-in-picture is handed
+    // Lit and the element's pieces; the recorder needs only the browser), so they carry no copy.
+    input: { pip: 'dist/widget/parts/pip.js', recorder: 'dist/sdk/recorder.js' },
     output: { dir: 'dist/cdn/parts', format: 'es', entryFileNames: '[name].js', sourcemap: true, plugins: [minify(true)] },
     plugins: [compactTemplates],
   },

@@ -11,7 +11,7 @@ export { backoffPolicy } from './recovery.js';
 export type { RecoveryOptions, RecoveryPolicy } from './recovery.js';
 export type { NetworkQuality, NetworkStatus } from './stats.js';
 export type { CallEndReason, CallReport } from './call-report.js';
-export { DEFAULT_MAX_BYTES as DEFAULT_RECORDING_MAX_BYTES } from './recorder.js';
+export { DEFAULT_MAX_BYTES as DEFAULT_RECORDING_MAX_BYTES } from './recording.js';
 export type { RecordingOptions, RecordingResult, RecordingStopReason } from './recorder.js';
 export type { RecordingState, RecordingStateDetail } from './recording.js';
 export { ServerErrorCode } from './protocol/errors.js';

@@ -4,12 +4,13 @@
 // tracks as they are replaced (a rebuilt connection, another device, a screen share), holds the
 // last picture while the other person's video stops (an outage, an ICE restart), and keeps one
 // MediaRecorder for the whole recording, so that the file stays one valid file.
-import { CignalError, ClientErrorCode } from './errors.js';
+// Loaded on demand (recording.ts): in the CDN bundles it is `parts/recorder.js` beside the script,
+// a module of its own, so it imports nothing at run time.
 import type { Logger } from './logger.js';
 
 /** What `startRecording` takes. */
 export interface RecordingOptions {
-  /** Stop by itself once the recording holds this many bytes. Default: 1 GiB. */
+  /** Stop by itself once the recording holds this many bytes. Default: 1 GiB (`DEFAULT_RECORDING_MAX_BYTES`). */
   maxBytes?: number;
   /** The picture's size. Default: 1280 × 720. */
   width?: number;
@@ -31,8 +32,6 @@ export interface RecordingResult {
 /** Why a recording stopped: someone asked, it reached `maxBytes`, the call ended, or the recorder failed. */
 export type RecordingStopReason = 'asked' | 'limit' | 'call-ended' | 'error';
 
-export const DEFAULT_MAX_BYTES = 1024 ** 3;
-
 /** The formats asked of MediaRecorder, best first. */
 const MIME_TYPES = ['video/webm;codecs=vp9,opus', 'video/webm;codecs=vp8,opus', 'video/webm'];
 
@@ -43,11 +42,6 @@ export interface RecorderSources {
   local(kind: 'audio' | 'video'): MediaStreamTrack | null;
   /** This side shares its screen (its video is the screen, shown large). */
   sharing(): boolean;
-}
-
-/** Whether this browser can record: MediaRecorder, a canvas stream and Web Audio. */
-export function canRecord(): boolean {
-  return typeof globalThis.MediaRecorder === 'function' && typeof globalThis.AudioContext === 'function' && typeof HTMLCanvasElement !== 'undefined' && 'captureStream' in HTMLCanvasElement.prototype;
 }
 
 /** A video element that plays one track, kept off the page, for the canvas to draw. */
@@ -101,15 +95,15 @@ export class Recorder {
   readonly #chunks: Blob[] = [];
   #bytes = 0;
   #started = 0;
-  #maxBytes = DEFAULT_MAX_BYTES;
+  #maxBytes = Infinity;
   #reason: RecordingStopReason = 'asked';
 
   /**
    * Made within the click that asked to record: the browser lets an AudioContext made then
-   * play, and the recording itself starts later, once the other person agreed (`start`).
+   * play, and the recording itself starts later, once the other person agreed (`start`). Only
+   * where `canRecord()` (recording.ts) holds.
    */
   constructor(sources: RecorderSources, logger: Logger) {
-    if (!canRecord()) throw new CignalError(ClientErrorCode.Unsupported, 'This browser cannot record calls (no MediaRecorder)');
     this.#sources = sources;
     this.#log = logger;
     this.mimeType = MIME_TYPES.find((type) => MediaRecorder.isTypeSupported(type)) ?? '';
@@ -118,8 +112,8 @@ export class Recorder {
   }
 
   /** Starts recording; `done` is called once with the result and why it stopped. */
-  start(options: RecordingOptions, done: (result: RecordingResult, reason: RecordingStopReason) => void): void {
-    const { width = 1280, height = 720, frameRate = 30, timesliceMs = 1000, maxBytes = DEFAULT_MAX_BYTES } = options;
+  start(options: RecordingOptions & { maxBytes: number }, done: (result: RecordingResult, reason: RecordingStopReason) => void): void {
+    const { width = 1280, height = 720, frameRate = 30, timesliceMs = 1000, maxBytes } = options;
     this.#maxBytes = maxBytes;
     Object.assign(this.#canvas, { width, height });
     void this.#audio.resume().catch(() => {});

@@ -12,8 +12,31 @@ import type { CignalEvents, Result } from './events.js';
 import type { LocalMedia } from './local-media.js';
 import type { Logger } from './logger.js';
 import type { CignalData } from './options.js';
-import { Recorder, type RecorderSources, type RecordingOptions, type RecordingResult, type RecordingStopReason } from './recorder.js';
+import type { Recorder, RecorderSources, RecordingOptions, RecordingResult, RecordingStopReason } from './recorder.js';
 import { randomId } from './url.js';
+
+export const DEFAULT_MAX_BYTES = 1024 ** 3;
+
+/** Whether this browser can record: MediaRecorder, a canvas stream and Web Audio. */
+export function canRecord(): boolean {
+  return typeof globalThis.MediaRecorder === 'function' && typeof globalThis.AudioContext === 'function' && typeof HTMLCanvasElement !== 'undefined' && 'captureStream' in HTMLCanvasElement.prototype;
+}
+
+type RecorderPart = typeof import('./recorder.js');
+/**
+ * The recorder's module once loaded: `parts/recorder.js` beside the CDN bundles (rollup.config.mjs),
+ * a chunk of a page's own bundle. Asked for when a call starts, so that a click finds it there.
+ */
+let recorderPart: RecorderPart | undefined;
+let loadingPart: Promise<RecorderPart> | undefined;
+const loadRecorder = (): Promise<RecorderPart> =>
+  (loadingPart ??= import('./recorder.js').then(
+    (part) => (recorderPart = part),
+    (cause) => {
+      loadingPart = undefined; // tried again at the next call or click
+      throw new CignalError(ClientErrorCode.Unsupported, 'The recorder could not be loaded', { cause });
+    },
+  ));
 
 /** Where a recording stands, as both sides hear it. */
 export type RecordingState =
@@ -42,7 +65,7 @@ type Emit = <E extends 'recordingRequested' | 'recordingState' | 'recording'>(ev
 
 type Session =
   /** This side asked and waits for the answer. */
-  | { role: 'asking'; id: string; recorder: Recorder; options: RecordingOptions; settle(outcome: Result | CignalError): void }
+  | { role: 'asking'; id: string; recorder: Recorder; options: RecordingOptions & { maxBytes: number }; settle(outcome: Result | CignalError): void }
   /** The other side asked; this side has not answered. */
   | { role: 'asked'; id: string }
   /** This side records. */
@@ -76,6 +99,7 @@ export class Recording {
     engine.on('recordingFrame', (frame) => this.receive(frame));
     engine.on('callEnded', () => this.callEnded());
     engine.on('channelOpen', () => this.#last && this.#engine.call?.sendFrame(this.#last));
+    engine.on('callStarted', () => void (canRecord() && loadRecorder().catch((error) => logger.warn('%s: %o', error.message, error.cause))));
   }
 
   /** Whether a recording is being asked for, or made, on either side. */
@@ -86,26 +110,24 @@ export class Recording {
   /**
    * Asks the other person; resolves `{ success: true }` once recording, `{ success: false }` when
    * withdrawn (`stop`) before an answer. Rejects with `not-connected` (no call), `recording-active`,
-   * `recording-declined` or `unsupported` (no MediaRecorder).
+   * `recording-declined` or `unsupported` (no MediaRecorder, or its code could not be loaded).
    */
-  start(options: RecordingOptions = {}): Promise<Result> {
-    const { maxBytes } = options ?? {};
-    if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0)) return Promise.reject(new CignalError(ClientErrorCode.InvalidArgument, 'maxBytes must be a positive whole number of bytes'));
-    if (this.#session) return Promise.reject(new CignalError(ClientErrorCode.RecordingActive, 'A recording is already asked for or under way'));
+  async start(options: RecordingOptions = {}): Promise<Result> {
+    const { maxBytes = DEFAULT_MAX_BYTES } = options ?? {};
+    if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) throw new CignalError(ClientErrorCode.InvalidArgument, 'maxBytes must be a positive whole number of bytes');
+    if (!canRecord()) throw new CignalError(ClientErrorCode.Unsupported, 'This browser cannot record calls (no MediaRecorder)');
+    // Loaded with the call, the rest runs within the click that asked; else after the load.
+    const { Recorder } = recorderPart ?? (await loadRecorder());
+    if (this.#session) throw new CignalError(ClientErrorCode.RecordingActive, 'A recording is already asked for or under way');
     // Made now, within the click that asked: the browser lets its sound run.
-    let recorder: Recorder;
-    try {
-      recorder = new Recorder(this.#sources, this.#log);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const recorder = new Recorder(this.#sources, this.#log);
     const id = randomId(9);
     if (!this.#send({ t: 'recording', id, action: 'ask' })) {
       recorder.stop();
-      return Promise.reject(new CignalError(ClientErrorCode.NotConnected, 'Recording needs a call in progress'));
+      throw new CignalError(ClientErrorCode.NotConnected, 'Recording needs a call in progress');
     }
     return new Promise<Result>((resolve, reject) => {
-      this.#session = { role: 'asking', id, recorder, options, settle: (outcome) => (outcome instanceof CignalError ? reject(outcome) : resolve(outcome)) };
+      this.#session = { role: 'asking', id, recorder, options: { ...options, maxBytes }, settle: (outcome) => (outcome instanceof CignalError ? reject(outcome) : resolve(outcome)) };
       this.#tell('asked', 'local', 'local');
     });
   }

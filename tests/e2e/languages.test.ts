@@ -2,7 +2,7 @@
 // path (README's module and classic snippets) on a page in Arabic fetches `languages/ar.js` beside
 // its own script and shows Arabic, right to left; the language files are served like the bundles
 // and covered by sri.json; a language file that cannot be loaded leaves the element in English.
-// The picture-in-picture part (`parts/pip.js`) is served and covered the same way.
+// The parts loaded on demand (`parts/pip.js`, `parts/recorder.js`) are served and covered the same way.
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,20 +51,24 @@ describe('the language files', () => {
   });
 });
 
-describe('the picture-in-picture part', () => {
-  it('is served beside the bundles as the language files are, its hash in sri.json, and carries no copy of Lit: it imports nothing', async () => {
-    const sri = JSON.parse(readFileSync(join(cdnDir, 'sri.json'), 'utf8')) as Record<string, string>;
-    const response = await fetch(`${suite.server.url}/cignal@${packageVersion}/parts/pip.js`, { headers: { 'accept-encoding': 'identity' } });
-    expect(response.status).toBe(200);
-    expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    const body = Buffer.from(await response.arrayBuffer());
-    expect(sri['parts/pip.js']).toBe(`sha384-${createHash('sha384').update(body).digest('base64')}`);
-    const code = body.toString();
-    expect(code).not.toMatch(/\bimport\b/);
-    expect(code).not.toContain('_$litType$');
-    expect(code).toContain('cignal-pip-change');
-  });
+describe('the parts loaded on demand', () => {
+  // Picture-in-picture's window (the element's) and the recorder (the SDK's, in both bundles).
+  for (const [part, mark] of [['pip.js', 'cignal-pip-change'], ['recorder.js', 'MediaRecorder']] as const) {
+    it(`parts/${part} is served beside the bundles as the language files are, its hash in sri.json, and carries no copy of Lit or the SDK: it imports nothing`, async () => {
+      const sri = JSON.parse(readFileSync(join(cdnDir, 'sri.json'), 'utf8')) as Record<string, string>;
+      const response = await fetch(`${suite.server.url}/cignal@${packageVersion}/parts/${part}`, { headers: { 'accept-encoding': 'identity' } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      const body = Buffer.from(await response.arrayBuffer());
+      expect(sri[`parts/${part}`]).toBe(`sha384-${createHash('sha384').update(body).digest('base64')}`);
+      const code = body.toString();
+      expect(code).not.toMatch(/\bimport\b/);
+      expect(code).not.toContain('_$litType$');
+      expect(code).not.toContain('invalid-argument'); // the SDK's error codes
+      expect(code).toContain(mark);
+    });
+  }
 });
 
 describe('<cignal-call> from the CDN path on a page in Arabic', () => {

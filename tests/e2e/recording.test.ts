@@ -1,9 +1,11 @@
 // <cignal-call>'s recording between two real pages embedding README's snippet, under README's
 // strict policy: Alice's record button asks Bob, whose element shows the request; a "no" records
 // nothing; a yes shows the indicator on both pages; either can stop it, and Alice's element then
-// offers the file for download.
+// offers the file for download. The recorder's code (`parts/recorder.js`) comes from beside the
+// element's script when a call starts, so that the click finds it there.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageVersion } from '../../server/paths.js';
 import { browserSuite } from '../helpers/browser.js';
 import { recordViolations, violations } from '../helpers/csp.js';
 import { remoteVideoPlays, snippet, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
@@ -19,9 +21,17 @@ beforeAll(async () => {
 });
 afterAll(() => site?.close());
 
+/** The loads of parts each page made, as `<status> <url>`. */
+const partLoads = new Map<Page, string[]>();
+
 async function visit(room: string, name: string): Promise<Page> {
   const page = await suite.open();
   await recordViolations(page);
+  const loads: string[] = [];
+  partLoads.set(page, loads);
+  page.on('response', (response) => {
+    if (response.url().includes('/parts/recorder')) loads.push(`${response.status()} ${response.url()}`);
+  });
   await page.goto(`${site.url}/module.html?room=${room}&attr=${encodeURIComponent(`peer-name=${name}`)}`);
   // The recordings the element hands the page (`cignal-recording`).
   await page.evaluate(() => {
@@ -45,6 +55,9 @@ describe('<cignal-call> recording between two pages', () => {
     await expect.poll(() => stateOf(alice), { timeout: 15_000 }).toBe('ready');
     await part(alice, 'call-button').click();
     await Promise.all([remoteVideoPlays(alice), remoteVideoPlays(bob)]);
+    // The recorder came with the call, before any press, on both sides.
+    const recorderUrl = `${suite.server.url}/cignal@${packageVersion}/parts/recorder.js`;
+    for (const page of [alice, bob]) expect(partLoads.get(page)).toEqual([`200 ${recorderUrl}`]);
 
     // Asked, and declined: nothing recorded, and Alice's wait ends.
     await part(alice, 'record-button').click();
@@ -85,5 +98,7 @@ describe('<cignal-call> recording between two pages', () => {
     expect(await bob.evaluate(() => (window as any).recordings.length)).toBe(0);
     expect(await stateOf(alice)).toBe('in-call');
     for (const page of [alice, bob]) expect((await violations(page)).events).toEqual([]);
+    // Loaded once per page, whatever happened after.
+    for (const page of [alice, bob]) expect(partLoads.get(page)).toHaveLength(1);
   }, 90_000);
 });
