@@ -31,7 +31,7 @@ async function visit(room: string, name: string, { classic = false, before }: { 
   const loads: string[] = [];
   partLoads.set(page, loads);
   page.on('response', (response) => {
-    if (response.url().includes('/parts/')) loads.push(`${response.status()} ${response.url()}`);
+    if (response.url().includes('/parts/pip.js')) loads.push(`${response.status()} ${response.url()}`);
   });
   await before?.(page);
   await page.goto(classic ? `${site.url}/classic.html?roomId=${room}` : `${site.url}/module.html?room=${room}&attr=${encodeURIComponent(`peer-name=${name}`)}`);
