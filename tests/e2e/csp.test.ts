@@ -6,16 +6,10 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSuite } from '../helpers/browser.js';
 import { provokeViolations, recordViolations, violations } from '../helpers/csp.js';
-import { remoteVideoPlays, snippet, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
+import { documentedPolicy, remoteVideoPlays, snippet, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
 import { startServer, uniqueRoom, type TestServer } from '../helpers/server.js';
 
 const suite = browserSuite({ reconnectGraceMs: 30_000 });
-
-/** README's policy for a page embedding the element from `server`, where README says calls.example.com. */
-function documentedPolicy(server: string): string {
-  const socket = server.replace(/^http/, 'ws');
-  return snippet('embed-csp').trim().replaceAll('wss://calls.example.com', socket).replaceAll('https://calls.example.com', server);
-}
 
 const stateOf = (page: Page) => page.locator('cignal-call').getAttribute('state');
 

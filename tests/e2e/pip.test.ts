@@ -8,16 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageVersion } from '../../server/paths.js';
 import { browserSuite } from '../helpers/browser.js';
 import { recordViolations, violations } from '../helpers/csp.js';
-import { remoteVideoPlays, snippet, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
+import { documentedPolicy, remoteVideoPlays, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
 import { uniqueRoom } from '../helpers/server.js';
 
 const suite = browserSuite({ reconnectGraceMs: 30_000 });
 let site: EmbedSite;
 
 beforeAll(async () => {
-  const socket = suite.server.url.replace(/^http/, 'ws');
-  const policy = snippet('embed-csp').trim().replaceAll('wss://calls.example.com', socket).replaceAll('https://calls.example.com', suite.server.url);
-  site = await startEmbedSite(suite.server.url, { headers: { 'content-security-policy': policy } });
+  site = await startEmbedSite(suite.server.url, { headers: { 'content-security-policy': documentedPolicy(suite.server.url) } });
 });
 afterAll(() => site?.close());
 

@@ -4,7 +4,7 @@ import type { Browser as PlaywrightBrowser, BrowserContext, Page } from 'playwri
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from '../helpers/browser.js';
 import { listenForViolations, provokeViolations, recordViolations, violations } from '../helpers/csp.js';
-import { remoteVideoPlays as chromiumVideoPlays, snippet, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
+import { documentedPolicy, remoteVideoPlays as chromiumVideoPlays, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
 import { launchFirefox, type FirefoxSide } from '../helpers/firefox.js';
 import type { TestPage } from '../helpers/harness.js';
 import { startServer, uniqueRoom, type TestServer } from '../helpers/server.js';
@@ -17,8 +17,7 @@ const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   [server, chromium, firefox] = await Promise.all([startServer({ reconnectGraceMs: 2_000 }), launchBrowser(), launchFirefox()]);
-  const policy = snippet('embed-csp').trim().replaceAll('wss://calls.example.com', server.url.replace(/^http/, 'ws')).replaceAll('https://calls.example.com', server.url);
-  site = await startEmbedSite(server.url, { headers: { 'content-security-policy': policy } });
+  site = await startEmbedSite(server.url, { headers: { 'content-security-policy': documentedPolicy(server.url) } });
 });
 afterAll(async () => {
   await Promise.all(contexts.map((context) => context.close()));

@@ -16,6 +16,12 @@ export function snippet(name: string): string {
   return match[1]!;
 }
 
+/** README's strict policy (`embed-csp`) for a page embedding the element from `server`, where README says calls.example.com. */
+export function documentedPolicy(server: string): string {
+  const socket = server.replace(/^http/, 'ws');
+  return snippet('embed-csp').trim().replaceAll('wss://calls.example.com', socket).replaceAll('https://calls.example.com', server);
+}
+
 export interface EmbedSite {
   url: string;
   close(): Promise<void>;

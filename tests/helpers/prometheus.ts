@@ -144,3 +144,10 @@ export function sampleValue(families: Map<string, Family>, name: string, labels:
   }
   return undefined;
 }
+
+/** The server's `/metrics`, read with `token` and parsed; fails the test unless it answers 200. */
+export async function scrapeMetrics(url: string, token: string): Promise<Map<string, Family>> {
+  const response = await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+  if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+  return parsePrometheus(await response.text());
+}

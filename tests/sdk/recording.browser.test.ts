@@ -103,13 +103,19 @@ async function until(what: string, test: () => boolean, timeoutMs = 8000): Promi
 
 /** Every frame sent has arrived, and whatever it made the other side send too. */
 const quiet = (...sides: Side[]) => until('the frames on their way', () => sides.every((side) => side.wire.inFlight === 0));
+/** A pair where Alice has asked to record and Bob has been asked; `started` is her request. */
+async function aliceAsks() {
+  const [alice, bob] = pair();
+  const started = alice.recording.start();
+  await until('the question', () => bob.asked === 1);
+  return { alice, bob, started };
+}
+
 const last = (side: Side) => side.states.at(-1)?.state;
 
 describe('Recording: consent across a rebuilt connection', () => {
   it('a stop said while the channel is down stops the recording when a new channel opens, and the question is not asked again', async () => {
-    const [alice, bob] = pair();
-    const started = alice.recording.start();
-    await until('the question', () => bob.asked === 1);
+    const { alice, bob, started } = await aliceAsks();
     bob.recording.accept();
     expect(await started).to.deep.equal({ success: true });
     expect(last(alice)).to.equal('recording');
@@ -135,9 +141,7 @@ describe('Recording: consent across a rebuilt connection', () => {
   });
 
   it('a "no" said while the channel is down reaches the asking side with the new channel', async () => {
-    const [alice, bob] = pair();
-    const started = alice.recording.start();
-    await until('the question', () => bob.asked === 1);
+    const { alice, bob, started } = await aliceAsks();
     down(alice, bob);
     expect(bob.recording.decline()).to.deep.equal({ success: true });
     reopen(alice, bob);
@@ -151,9 +155,7 @@ describe('Recording: consent across a rebuilt connection', () => {
   });
 
   it('a yes that cannot be sent is not given, and a question that cannot be sent is not asked', async () => {
-    const [alice, bob] = pair();
-    const started = alice.recording.start();
-    await until('the question', () => bob.asked === 1);
+    const { alice, bob, started } = await aliceAsks();
     down(alice, bob);
     expect(bob.recording.accept()).to.deep.equal({ success: false });
     reopen(alice, bob);

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import type { CallReport } from '../../sdk/protocol/index.js';
 import { ConfigError, readConfig } from '../../server/config.js';
-import { parsePrometheus, sampleValue, type Family } from '../helpers/prometheus.js';
+import { sampleValue, scrapeMetrics } from '../helpers/prometheus.js';
 import { ask, closeAll, join, startServer, uniqueRoom, type TestServer } from '../helpers/server.js';
 
 const TOKEN = 'metrics-token-of-at-least-32-characters';
@@ -21,11 +21,7 @@ async function start(config: Parameters<typeof startServer>[0] = {}): Promise<Te
   return server;
 }
 
-async function scrape(url: string): Promise<Map<string, Family>> {
-  const response = await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } });
-  expect(response.status).toBe(200);
-  return parsePrometheus(await response.text());
-}
+const scrape = (url: string) => scrapeMetrics(url, TOKEN);
 
 /** The figures the report metrics show, to compare before and after. */
 async function figures(url: string) {

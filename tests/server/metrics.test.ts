@@ -2,7 +2,7 @@
 // exposition format (read strictly here), and counting what a scripted call over real sockets does.
 import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError, readConfig } from '../../server/config.js';
-import { parsePrometheus, sampleValue, type Family } from '../helpers/prometheus.js';
+import { parsePrometheus, sampleValue, scrapeMetrics } from '../helpers/prometheus.js';
 import { ask, closeAll, dropConnection, join, next, pair, refusal, startServer, uniqueRoom, RELAYED, type TestServer } from '../helpers/server.js';
 
 const TOKEN = 'metrics-token-of-at-least-32-characters';
@@ -23,11 +23,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<Respons
   return fetch(`${url}/metrics`, { headers });
 }
 
-async function scrape(url: string): Promise<Map<string, Family>> {
-  const response = await get(url, { Authorization: `Bearer ${TOKEN}` });
-  expect(response.status).toBe(200);
-  return parsePrometheus(await response.text());
-}
+const scrape = (url: string) => scrapeMetrics(url, TOKEN);
 
 const offer = { description: { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' }, connection: 'pc-1' };
 const answer = { description: { type: 'answer', sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' }, connection: 'pc-1' };
