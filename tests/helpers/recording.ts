@@ -28,22 +28,30 @@ export function keepRecording(page: TestPage): Promise<void> {
 }
 
 /**
- * Starts measuring how long the page's own code is kept from running (a timer every 20 ms, late by
- * that much): on a busy machine the whole page stalls, and a recorder that draws its pictures
- * there stalls with it. Read with `longestStall`.
+ * Starts measuring how long the page is kept from running (a timer every 20 ms, late by that much)
+ * or from rendering (the gap between two animation frames): on a busy machine the whole page
+ * stalls, and a recorder that draws its pictures there stalls with it; the canvas hands its
+ * pictures to the recorder as the page renders. Read with `longestStall`.
  */
 export function watchStalls(page: TestPage): Promise<void> {
   return run(page, `
-    T.stall = { last: performance.now(), max: 0 };
+    T.stall = { last: performance.now(), frame: performance.now(), max: 0 };
     setInterval(() => {
       const now = performance.now();
       T.stall.max = Math.max(T.stall.max, now - T.stall.last - 20);
       T.stall.last = now;
     }, 20);
+    const frame = (now) => {
+      // Frames come every 16.7 ms (60 Hz) on a page that keeps up.
+      T.stall.max = Math.max(T.stall.max, now - T.stall.frame - 17);
+      T.stall.frame = now;
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
   `);
 }
 
-/** Seconds: the longest the page could not run since `watchStalls`. */
+/** Seconds: the longest the page could not run or render since `watchStalls`. */
 export function longestStall(page: TestPage): Promise<number> {
   return run<number>(page, 'return Math.round(T.stall.max) / 1000;');
 }
