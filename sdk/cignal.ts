@@ -73,7 +73,6 @@ export class Cignal extends Emitter<CignalEvents> {
   #state: CallState = 'waiting';
   /** The presence in progress: aborted when it ends, which cancels what was begun for it. */
   #presence = new AbortController();
-  #localMedia: MediaState | null = null;
   readonly #wakeLock: ScreenWakeLock | null;
 
   private constructor(options: CreateRoomOptions) {
@@ -91,7 +90,11 @@ export class Cignal extends Emitter<CignalEvents> {
       logger: log,
       onOutgoing: async (kind, track) =>
         this.#engine.call?.replaceTrack(kind, track).catch((error) => this.#fail('clientError', new CignalError(ClientErrorCode.NegotiationFailed, 'Could not send the new track', { cause: error }))),
-      onStateChange: () => this.#mediaChanged(),
+      // Told once per change, however it came: to the other side and to the page.
+      onStateChange: (state) => {
+        this.#engine.messenger.sendMediaState(state);
+        this.emit('localMediaChanged', { ...state });
+      },
       onActiveDevice: (change) => this.emit('activeDeviceChanged', change),
       onDevices: (devices) => this.emit('devicesChanged', devices),
       onError: (error) => this.#fail('clientError', error),
@@ -383,17 +386,15 @@ export class Cignal extends Emitter<CignalEvents> {
     try {
       stream = await this.#media.acquire();
     } catch (error) {
+      // Left while the camera was opening: LocalMedia has closed it again.
       if (presence.aborted) return false;
       this.#fail('clientError', mediaError(error));
       this.#setState('error');
       return false;
     }
-    if (presence.aborted) {
-      this.#media.release(); // left while the camera was opening: do not leave it on
-      return false;
-    }
+    if (presence.aborted) return false;
     if (stream !== before) this.emit('localStream', stream);
-    this.#mediaChanged();
+    this.#media.report();
     return this.#join(presence);
   }
 
@@ -420,7 +421,6 @@ export class Cignal extends Emitter<CignalEvents> {
   #release(state: 'ended' | 'error') {
     this.#presence.abort();
     this.#media.release();
-    this.#localMedia = null;
     this.#setState(state);
   }
 
@@ -438,18 +438,8 @@ export class Cignal extends Emitter<CignalEvents> {
       if (!presence.aborted) this.#fail('clientError', mediaError(error));
       return { success: false };
     } finally {
-      if (!presence.aborted) this.#mediaChanged();
+      if (!presence.aborted) this.#media.report();
     }
-  }
-
-  /** Tells the page and the other side when what this side sends has changed. */
-  #mediaChanged() {
-    const state = this.#media.state;
-    const before = this.#localMedia;
-    if (before && (Object.keys(state) as (keyof MediaState)[]).every((key) => before[key] === state[key])) return;
-    this.#localMedia = state;
-    this.#engine.messenger.sendMediaState(state);
-    this.emit('localMediaChanged', { ...state });
   }
 
   // --- plumbing --------------------------------------------------------------------------------

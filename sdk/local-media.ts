@@ -43,8 +43,11 @@ export interface LocalMediaOptions {
   logger: Logger;
   /** The track a sender of `kind` should carry now changed (null: send nothing). */
   onOutgoing(kind: TrackKind, track: MediaStreamTrack | null): Promise<void>;
-  /** The state changed without being asked (the browser ended the share, a device went away). */
-  onStateChange(): void;
+  /**
+   * What this side sends changed: told once per change, whether asked for (through `report()`)
+   * or not (the browser ended the share, a device went away, the system paused the camera).
+   */
+  onStateChange(state: MediaState): void;
   onActiveDevice(change: ActiveDeviceChange): void;
   onDevices(devices: MediaDeviceInfo[]): void;
   onError(error: CignalError): void;
@@ -82,21 +85,27 @@ export class LocalMedia {
   /** The screen asked for and not yet shared (see `setScreenShare`). */
   #screenRequest: ScreenRequest | null = null;
   readonly #pause: CameraPause;
+  /** The state as last told to `onStateChange`; null before the first time, and again after a release. */
+  #told: MediaState | null = null;
 
   constructor(options: LocalMediaOptions) {
     this.#options = options;
     this.#pause = new CameraPause({
       current: () => this.#track('video'),
-      onChange: () => options.onStateChange(),
+      onChange: () => this.report(),
       reopen: () => void this.#serial(() => this.#reopenCamera()),
     });
   }
 
-  /** Acquires camera and microphone as the constraints ask, unless live tracks are already here. */
+  /**
+   * Acquires camera and microphone as the constraints ask, unless live tracks are already here.
+   * Rejects (`not-connected`) when released while they were opening: their tracks are stopped.
+   */
   async acquire(): Promise<MediaStream> {
     if (this.stream?.getTracks().some((track) => track.readyState === 'live')) return this.stream;
     const { audio, video } = this.#options.constraints;
-    const stream = audio || video ? await this.#getUserMedia({ audio, video }) : new MediaStream();
+    const life = this.#life.signal;
+    const stream = audio || video ? this.#current(life, await this.#getUserMedia({ audio, video })) : new MediaStream();
     for (const track of stream.getTracks()) this.#adopt(track);
     this.stream = stream;
     mediaDevices()?.addEventListener?.('devicechange', this.#onDeviceChange);
@@ -113,12 +122,22 @@ export class LocalMedia {
     for (const track of this.stream?.getTracks() ?? []) track.stop();
     this.#screen?.stop();
     this.#screen = null;
+    this.#told = null;
   }
 
   get state(): MediaState {
     const mic = this.#track('audio');
     const screenShare = !!this.#screen;
     return { microphone: !!mic && mic.enabled, camera: !!this.#track('video'), screenShare, cameraPaused: !screenShare && this.#pause.paused };
+  }
+
+  /** Tells `onStateChange` the state, unless it is what was last told. */
+  report(): void {
+    const state = this.state;
+    const told = this.#told;
+    if (told && (Object.keys(state) as (keyof MediaState)[]).every((key) => told[key] === state[key])) return;
+    this.#told = state;
+    this.#options.onStateChange(state);
   }
 
   /** What a sender of `kind` should carry now: the screen while sharing, else the camera. */
@@ -217,7 +236,7 @@ export class LocalMedia {
       void this.#serial(async () => {
         if (this.#screen !== track) return;
         await this.#endShare();
-        this.#options.onStateChange();
+        this.report();
       }),
     );
     this.#screen = track;
@@ -294,7 +313,7 @@ export class LocalMedia {
       if (kind === 'audio' || !this.#screen) await this.#options.onOutgoing(kind, null);
       this.#options.onError(mediaError(error, kind === 'audio' ? 'microphone' : 'camera'));
     }
-    this.#options.onStateChange();
+    this.report();
   }
 
   /** The page is visible again and the paused camera did not come back by itself: it is opened anew. */
@@ -310,7 +329,7 @@ export class LocalMedia {
       if (!this.#screen) await this.#options.onOutgoing('video', null);
       this.#options.onError(mediaError(error, 'camera'));
     }
-    this.#options.onStateChange();
+    this.report();
   }
 
   /** `stream`, unless a release came while it was opening: then its tracks are stopped. */
