@@ -48,6 +48,14 @@ function useCanvasAsScreen(page: TestPage): Promise<unknown> {
 
 const waitForRemoteState = (page: TestPage, expected: MediaState) =>
   page.waitForFunction((expected) => JSON.stringify((window as any).T.room.remoteMediaState) === JSON.stringify(expected), expected, { timeout: 15_000 });
+/** What the page's video senders carry and send, for a failure to show. */
+const sending = (page: TestPage) =>
+  run(page, `
+    const stats = [];
+    (await room.pc.getStats()).forEach((s) => s.type === 'outbound-rtp' && s.kind === 'video' && stats.push({ encoded: s.framesEncoded, sent: s.framesSent, bytes: s.bytesSent }));
+    const senders = room.pc.getTransceivers().filter((t) => t.receiver.track.kind === 'video').map((t) => ({ mid: t.mid, direction: t.currentDirection, track: t.sender.track && { state: t.sender.track.readyState, label: t.sender.track.label } }));
+    return { senders, stats };
+  `);
 /** The shape (width / height) of the video track this side sends now. */
 const sentShape = (page: TestPage) =>
   run<number>(page, `const { width, height } = room.pc.getSenders().find((s) => s.track?.kind === 'video').track.getSettings(); return width / height;`);
@@ -81,7 +89,9 @@ describe('microphone, camera and screen share across browsers', () => {
       expect(await run(sender, 'return room.setCameraEnabled(false);')).toEqual({ success: true });
       await waitForRemoteState(watcher, media(false, false, false));
       // And the picture really stops: no frame decoded for a second.
-      await stalled(watcher, 1_000);
+      await stalled(watcher, 1_000).catch(async (error) => {
+        throw new Error(`${error.message}; the sender's video: ${JSON.stringify(await sending(sender))}`, { cause: error });
+      });
 
       expect(await run(sender, 'return room.setCameraEnabled(true);')).toEqual({ success: true });
       await waitForRemoteState(watcher, media(false, true, false));

@@ -183,8 +183,12 @@ export async function framesBack(page: TestPage, timeout: number, who = 'the pag
 }
 
 /** Resolves once no frame was decoded for `quietMs`: the outage has reached the picture. */
-export function stalled(page: TestPage, quietMs = 500, timeout = 10_000): Promise<unknown> {
-  return page.waitForFunction((quietMs) => performance.now() - (window as any).T.gap.last >= quietMs, quietMs, { timeout, polling: 50 });
+export async function stalled(page: TestPage, quietMs = 500, timeout = 10_000): Promise<void> {
+  try {
+    await page.waitForFunction((quietMs) => performance.now() - (window as any).T.gap.last >= quietMs, quietMs, { timeout, polling: 50 });
+  } catch (error) {
+    throw new Error(`frames still decoded ${timeout} ms on: ${JSON.stringify(await callSnapshot(page).catch(() => null))}`, { cause: error });
+  }
 }
 
 /**
