@@ -10,14 +10,15 @@
 // BENCH_RELAY_PAIRS (100), BENCH_ROUND_TRIPS (200), BENCH_IDLE_PEERS (10000), BENCH_IDLE_ROUNDS (3),
 // BENCH_WRITE (1; 0 leaves docs/benchmarks.md alone), BENCH_CPU_PROF (a directory: run the servers
 // with node --cpu-prof into it, and note there when each measured part ran; see bench/profile.ts),
-// BENCH_COMPARE_DIST and BENCH_COMPARE_LABEL (target `compare`: another build's dist/, in memory).
+// BENCH_COMPARE_DIST and BENCH_COMPARE_LABEL (target `compare`: another build's dist/, in memory;
+// with `memory` in the same run, the two are also printed against each other round by round).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FromLoad, Job, LoadResult, ToLoad, Workload } from './signalling/load.js';
 import { nodeCommand, openFileLimits, raiseFileLimitTo, rssBytes, settle, totalCpuMs } from './signalling/proc.js';
-import { absoluteTable, percentile, ratioRange, ratioTable, writeSection, type Column, type RoundFigures, type Rounds } from './signalling/report.js';
+import { absoluteTable, comparisonLines, percentile, ratioRange, ratioTable, writeSection, type Column, type RoundFigures, type Rounds } from './signalling/report.js';
 import { BASELINE, TARGETED, profileServersWith, targets, type RunningTarget, type Target } from './signalling/targets.js';
 
 const env = (name: string, fallback: number) => {
@@ -245,6 +246,11 @@ const setup =
 const ratios = baseline ? ratioTable(rounds, baseline, others) : `(no ratios: ${BASELINE} was not measured)`;
 const absolute = absoluteTable(rounds, columns);
 console.log(`\n${setup}\n\n${ratios}\n\n${absolute}\n`);
+// Another build in the same run: each round's two figures side by side, the machine's drift shared.
+const compared = columns.find((c) => c.id === 'compare');
+const ours = columns.find((c) => c.id === TARGETED);
+const comparison = compared && ours && comparisonLines(rounds, ours, compared);
+if (comparison) console.log(`${comparison}\n`);
 for (const line of skipped) console.log(`Not measured: ${line}.`);
 
 if (WRITE && baseline) {

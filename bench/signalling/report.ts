@@ -97,6 +97,21 @@ export function ratioTable(rounds: Rounds, baseline: Column, others: Column[]): 
   return lines.join('\n');
 }
 
+/**
+ * One build of ours against another measured in the same rounds (target `compare`): for each
+ * figure with a target, the median of the per-round ratios of the two, and their range.
+ */
+export function comparisonLines(rounds: Rounds, ours: Column, compared: Column): string | undefined {
+  const lines = ratioRows
+    .filter((row) => row.target !== undefined)
+    .flatMap(({ label, metric }) => {
+      const ratio = ratioOf(rounds, ours.id, metric, compared.id);
+      const range = ratioRange(rounds, ours.id, metric, compared.id);
+      return ratio === undefined ? [] : [`  ${label}: ${ratio.toFixed(2)}×${range ? ` (rounds ${range})` : ''}`];
+    });
+  return lines.length ? `${ours.label} / ${compared.label}, within each round:\n${lines.join('\n')}` : undefined;
+}
+
 /** Absolute figures: medians over rounds, one row per target. */
 export function absoluteTable(rounds: Rounds, columns: Column[]): string {
   const lines = [
