@@ -95,7 +95,6 @@ export class Recorder {
   readonly #chunks: Blob[] = [];
   #bytes = 0;
   #started = 0;
-  #maxBytes = Infinity;
   #reason: RecordingStopReason = 'asked';
 
   /**
@@ -114,7 +113,6 @@ export class Recorder {
   /** Starts recording; `done` is called once with the result and why it stopped. */
   start(options: RecordingOptions & { maxBytes: number }, done: (result: RecordingResult, reason: RecordingStopReason) => void): void {
     const { width = 1280, height = 720, frameRate = 30, timesliceMs = 1000, maxBytes } = options;
-    this.#maxBytes = maxBytes;
     Object.assign(this.#canvas, { width, height });
     void this.#audio.resume().catch(() => {});
     this.#draw();
@@ -128,8 +126,8 @@ export class Recorder {
       if (!data.size) return;
       this.#chunks.push(data);
       this.#bytes += data.size;
-      if (this.#bytes >= this.#maxBytes && recorder.state === 'recording') {
-        this.#log.warn('the recording reached its limit of %d bytes; stopping it', this.#maxBytes);
+      if (this.#bytes >= maxBytes && recorder.state === 'recording') {
+        this.#log.warn('the recording reached its limit of %d bytes; stopping it', maxBytes);
         this.stop('limit');
       }
     };
