@@ -13,7 +13,7 @@ import { languages } from '../../widget/language.js';
 import { defaultLabels } from '../../widget/labels.js';
 import arabic from '../../widget/languages/ar.js';
 import { browserSuite } from '../helpers/browser.js';
-import { startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
+import { responsesTo, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
 import { uniqueRoom } from '../helpers/server.js';
 
 const suite = browserSuite();
@@ -82,10 +82,7 @@ describe('<cignal-call> from the CDN path on a page in Arabic', () => {
   /** Opens a page of the site; resolves with it and the language files it was served. */
   async function visit(path: string) {
     const page = await suite.open();
-    const loaded: string[] = [];
-    page.on('response', (response) => {
-      if (response.url().includes('/languages/')) loaded.push(`${response.status()} ${response.url()}`);
-    });
+    const loaded = responsesTo(page, '/languages/');
     await page.goto(`${site.url}${path}`);
     return { page, loaded };
   }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageVersion } from '../../server/paths.js';
 import { browserSuite } from '../helpers/browser.js';
 import { recordViolations, violations } from '../helpers/csp.js';
-import { documentedPolicy, remoteVideoPlays, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
+import { documentedPolicy, remoteVideoPlays, responsesTo, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
 import { uniqueRoom } from '../helpers/server.js';
 
 const suite = browserSuite({ reconnectGraceMs: 30_000 });
@@ -26,11 +26,7 @@ const partLoads = new Map<Page, string[]>();
 async function visit(room: string, name: string, { classic = false, before }: { classic?: boolean; before?: (page: Page) => Promise<unknown> } = {}): Promise<Page> {
   const page = await suite.open();
   await recordViolations(page);
-  const loads: string[] = [];
-  partLoads.set(page, loads);
-  page.on('response', (response) => {
-    if (response.url().includes('/parts/pip.js')) loads.push(`${response.status()} ${response.url()}`);
-  });
+  partLoads.set(page, responsesTo(page, '/parts/pip.js'));
   await before?.(page);
   await page.goto(classic ? `${site.url}/classic.html?roomId=${room}` : `${site.url}/module.html?room=${room}&attr=${encodeURIComponent(`peer-name=${name}`)}`);
   // Every opening and closing of picture-in-picture, as the page hears of it.

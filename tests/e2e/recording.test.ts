@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageVersion } from '../../server/paths.js';
 import { browserSuite } from '../helpers/browser.js';
 import { recordViolations, violations } from '../helpers/csp.js';
-import { documentedPolicy, remoteVideoPlays, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
+import { documentedPolicy, remoteVideoPlays, responsesTo, startEmbedSite, type EmbedSite } from '../helpers/embed-site.js';
 import { uniqueRoom } from '../helpers/server.js';
 
 const suite = browserSuite({ reconnectGraceMs: 30_000 });
@@ -25,11 +25,7 @@ const partLoads = new Map<Page, string[]>();
 async function visit(room: string, name: string): Promise<Page> {
   const page = await suite.open();
   await recordViolations(page);
-  const loads: string[] = [];
-  partLoads.set(page, loads);
-  page.on('response', (response) => {
-    if (response.url().includes('/parts/recorder')) loads.push(`${response.status()} ${response.url()}`);
-  });
+  partLoads.set(page, responsesTo(page, '/parts/recorder'));
   await page.goto(`${site.url}/module.html?room=${room}&attr=${encodeURIComponent(`peer-name=${name}`)}`);
   // The recordings the element hands the page (`cignal-recording`).
   await page.evaluate(() => {

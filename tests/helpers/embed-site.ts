@@ -57,6 +57,15 @@ export async function startEmbedSite(cignalUrl: string, { headers = {}, lang = '
   };
 }
 
+/** The page's responses from here on for URLs containing `path`, as `<status> <url>`, filled as they come. */
+export function responsesTo(page: Page, path: string): string[] {
+  const seen: string[] = [];
+  page.on('response', (response) => {
+    if (response.url().includes(path)) seen.push(`${response.status()} ${response.url()}`);
+  });
+  return seen;
+}
+
 /** Resolves once the element's remote video has decoded frames and keeps decoding more. */
 export async function remoteVideoPlays(page: Page, timeout = 20_000): Promise<void> {
   const frames = () =>

@@ -29,9 +29,8 @@ export function keepRecording(page: TestPage): Promise<void> {
 
 /**
  * Starts measuring how long the page is kept from running (a timer every 20 ms, late by that much)
- * or from rendering (the gap between two animation frames): on a busy machine the whole page
- * stalls, and a recorder that draws its pictures there stalls with it; the canvas hands its
- * pictures to the recorder as the page renders. Read with `longestStall`.
+ * or from rendering (the gap between two animation frames): what a busy machine takes from the
+ * page that draws the recording's pictures, for a failure to say. Read with `longestStall`.
  */
 export function watchStalls(page: TestPage): Promise<void> {
   return run(page, `
