@@ -85,7 +85,9 @@ describe('limits per address across servers on Redis', () => {
   });
 
   test('the slots of a server that crashed are given back once its heartbeat lapses', async () => {
-    const { one, two } = await cluster({ CIGNAL_IP_CONNECTIONS: '2', CIGNAL_IP_JOINS_PER_MINUTE: '0', CIGNAL_NODE_TTL_MS: '600' });
+    // Long enough that a live server starved by a busy machine still beats in time (at 600 ms one
+    // lapsed in CI, and its slots were given back while it held them), short enough to poll for.
+    const { one, two } = await cluster({ CIGNAL_IP_CONNECTIONS: '2', CIGNAL_IP_JOINS_PER_MINUTE: '0', CIGNAL_NODE_TTL_MS: '3000' });
     await join(two.url, { roomId: uniqueRoom(), peerId: 'p1' });
     await join(two.url, { roomId: uniqueRoom(), peerId: 'p2' });
     expect((await attempt(one.url, { roomId: uniqueRoom(), peerId: 'p3' })).outcome).toEqual(rateLimited);
