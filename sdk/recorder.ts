@@ -24,13 +24,23 @@ export interface RecordingOptions {
 /** The finished recording (`recording` event). */
 export interface RecordingResult {
   blob: Blob;
-  /** From when the recorder started until it stopped, measured (not read from the file). */
+  /** From when the browser began writing the file until it stopped, measured (not read from the file). */
   durationMs: number;
   mimeType: string;
 }
 
 /** Why a recording stopped: someone asked, it reached `maxBytes`, the call ended, or the recorder failed. */
 export type RecordingStopReason = 'asked' | 'limit' | 'call-ended' | 'error';
+
+/** What the recorder tells the recording: it began writing the file; it ended (`result` null when it never began). */
+export interface RecorderEvents {
+  started(): void;
+  done(result: RecordingResult | null, reason: RecordingStopReason): void;
+}
+
+/** How often to ask MediaRecorder for what it wrote, until it wrote something, and for how long. */
+const FIRST_DATA_POLL_MS = 100;
+const FIRST_DATA_TIMEOUT_MS = 10_000;
 
 /** The formats asked of MediaRecorder, best first. */
 const MIME_TYPES = ['video/webm;codecs=vp9,opus', 'video/webm;codecs=vp8,opus', 'video/webm'];
@@ -92,8 +102,11 @@ export class Recorder {
   readonly #canvas = document.createElement('canvas');
   #recorder: MediaRecorder | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** Asks for the first data until there is some. */
+  #poll: ReturnType<typeof setInterval> | undefined;
   readonly #chunks: Blob[] = [];
   #bytes = 0;
+  /** When the first data came: the file has begun. 0 until then. */
   #started = 0;
   #reason: RecordingStopReason = 'asked';
 
@@ -108,22 +121,42 @@ export class Recorder {
     this.mimeType = MIME_TYPES.find((type) => MediaRecorder.isTypeSupported(type)) ?? '';
     this.#audio = new AudioContext();
     this.#mix = this.#audio.createMediaStreamDestination();
+    // Silence, always mixed in: Chromium writes nothing until the sound track has samples, and a
+    // mix with no voice (no microphone on either side) has none.
+    const silence = this.#audio.createConstantSource();
+    silence.offset.value = 0;
+    silence.connect(this.#mix);
+    silence.start();
   }
 
-  /** Starts recording; `done` is called once with the result and why it stopped. */
-  start(options: RecordingOptions & { maxBytes: number }, done: (result: RecordingResult, reason: RecordingStopReason) => void): void {
+  /**
+   * Starts recording. `started` is called once the browser has written the file's beginning (the
+   * encoders running: a starved machine can take seconds), `done` once at the end, with the result,
+   * or null when it stopped before it began.
+   */
+  start(options: RecordingOptions & { maxBytes: number }, { started, done }: RecorderEvents): void {
     const { width = 1280, height = 720, frameRate = 30, timesliceMs = 1000, maxBytes } = options;
     Object.assign(this.#canvas, { width, height });
-    void this.#audio.resume().catch(() => {});
+    // A first picture (black), whatever the feeds have: the file begins with a picture and sound.
+    this.#canvas.getContext('2d')!.fillRect(0, 0, width, height);
     this.#draw();
     // A timer, not requestAnimationFrame, which stops in a background tab. (Chromium keeps timers
     // of a page that plays sound, as a call's does, at full rate.)
     this.#timer = setInterval(() => this.#draw(), 1000 / frameRate);
     const [video] = this.#canvas.captureStream(frameRate).getVideoTracks();
-    const recorder = new MediaRecorder(new MediaStream([video!, ...this.#mix.stream.getAudioTracks()]), this.mimeType ? { mimeType: this.mimeType } : {});
+    // Sound that does not play (a browser that wants a click first) would hold the file back.
+    const sound = this.#audio.state === 'running';
+    if (!sound) this.#log.warn('the browser does not let the recording play sound (ask for it from a click); recording the picture only');
+    const recorder = new MediaRecorder(new MediaStream([video!, ...(sound ? this.#mix.stream.getAudioTracks() : [])]), this.mimeType ? { mimeType: this.mimeType } : {});
     this.#recorder = recorder;
     recorder.ondataavailable = ({ data }) => {
       if (!data.size) return;
+      if (!this.#started) {
+        if (recorder.state !== 'recording') return; // stopped before it began: nothing to keep
+        this.#started = performance.now();
+        clearInterval(this.#poll);
+        started();
+      }
       this.#chunks.push(data);
       this.#bytes += data.size;
       if (this.#bytes >= maxBytes && recorder.state === 'recording') {
@@ -136,14 +169,22 @@ export class Recorder {
       this.stop('error');
     };
     recorder.onstop = () => {
-      const durationMs = performance.now() - this.#started;
+      const durationMs = this.#started && performance.now() - this.#started;
       this.#release();
       const mimeType = recorder.mimeType || this.mimeType || 'video/webm';
-      done({ blob: new Blob(this.#chunks, { type: mimeType }), durationMs, mimeType }, this.#reason);
+      done(this.#started ? { blob: new Blob(this.#chunks, { type: mimeType }), durationMs, mimeType } : null, this.#reason);
       this.#chunks.length = 0;
     };
     recorder.start(timesliceMs);
-    this.#started = performance.now();
+    // The first data is asked for until it comes, not waited for a whole timeslice: the recording is
+    // told as begun only then. One that never begins is a failure.
+    const since = performance.now();
+    this.#poll = setInterval(() => {
+      if (recorder.state !== 'recording') return;
+      if (performance.now() - since < FIRST_DATA_TIMEOUT_MS) return recorder.requestData();
+      this.#log.error('the recorder wrote nothing in %d s; stopping it', FIRST_DATA_TIMEOUT_MS / 1000);
+      this.stop('error');
+    }, FIRST_DATA_POLL_MS);
   }
 
   /** Stops recording (the result follows, through `done`), or lets go of what was prepared if it never started. Safe to call again. */
@@ -157,6 +198,7 @@ export class Recorder {
 
   #release() {
     clearInterval(this.#timer);
+    clearInterval(this.#poll);
     for (const { node } of this.#voices.values()) node.disconnect();
     this.#voices.clear();
     this.#remote.stop();

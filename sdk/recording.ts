@@ -66,6 +66,8 @@ type Emit = <E extends 'recordingRequested' | 'recordingState' | 'recording'>(ev
 type Session =
   /** This side asked and waits for the answer. */
   | { role: 'asking'; id: string; recorder: Recorder; options: RecordingOptions & { maxBytes: number }; settle(outcome: Result | CignalError): void }
+  /** The other side said yes; this side's recorder has not written the file's beginning yet. */
+  | { role: 'starting'; id: string; recorder: Recorder; settle(outcome: Result | CignalError): void }
   /** The other side asked; this side has not answered. */
   | { role: 'asked'; id: string }
   /** This side records. */
@@ -108,8 +110,8 @@ export class Recording {
   }
 
   /**
-   * Asks the other person; resolves `{ success: true }` once recording, `{ success: false }` when
-   * withdrawn (`stop`) before an answer. Rejects with `not-connected` (no call), `recording-active`,
+   * Asks the other person; resolves `{ success: true }` once recording (the browser has begun the
+   * file), `{ success: false }` when withdrawn (`stop`, on either side) before that. Rejects with `not-connected` (no call), `recording-active`,
    * `recording-declined` or `unsupported` (no MediaRecorder, or its code could not be loaded).
    */
   async start(options: RecordingOptions = {}): Promise<Result> {
@@ -191,15 +193,24 @@ export class Recording {
       this.#tell('declined', 'local', 'remote');
       return session.settle(new CignalError(ClientErrorCode.RecordingDeclined, 'The other person declined to be recorded'));
     }
-    this.#session = { role: 'recording', id, recorder: session.recorder };
+    const { recorder, settle } = session;
+    this.#session = { role: 'starting', id, recorder, settle };
     try {
-      session.recorder.start(session.options, (result, reason) => {
-        // Stopped by the recorder itself (its limit, a failure): the other side is told.
-        if (this.#session?.id === id && this.#session.role === 'recording') {
-          this.#send({ t: 'recording', id, action: 'stop' });
-          this.#end('local', reason);
-        }
-        this.#emit('recording', result);
+      recorder.start(session.options, {
+        started: () => {
+          if (this.#session?.id !== id) return;
+          this.#session = { role: 'recording', id, recorder };
+          this.#tell('recording', 'local', 'local');
+          settle({ success: true });
+        },
+        done: (result, reason) => {
+          // Stopped by the recorder itself (its limit, a failure): the other side is told.
+          if (this.#session?.id === id) {
+            this.#send({ t: 'recording', id, action: 'stop' });
+            this.#end('local', reason);
+          }
+          if (result) this.#emit('recording', result);
+        },
       });
     } catch (cause) {
       // MediaRecorder refused what it was given: the other side, who said yes, hears it stopped.
@@ -207,10 +218,8 @@ export class Recording {
       session.recorder.stop();
       this.#send({ t: 'recording', id, action: 'stop' });
       this.#tell('stopped', 'local', 'local', 'error');
-      return session.settle(new CignalError(ClientErrorCode.Unsupported, 'This browser could not start the recording', { cause }));
+      return settle(new CignalError(ClientErrorCode.Unsupported, 'This browser could not start the recording', { cause }));
     }
-    this.#tell('recording', 'local', 'local');
-    session.settle({ success: true });
   }
 
   /** Ends whatever is on: a recording made here stops (its result follows), a question is withdrawn. */
@@ -218,13 +227,19 @@ export class Recording {
     const session = this.#session;
     if (!session) return;
     this.#finish(session);
-    if (session.role === 'asking') {
-      session.recorder.stop();
-      // Withdrawn before an answer is no failure; a call that ended is.
-      session.settle(reason === 'call-ended' ? new CignalError(ClientErrorCode.NotConnected, 'The call ended before the other person answered') : { success: false });
+    const local = session.role === 'asking' || session.role === 'starting' || session.role === 'recording';
+    if (local) session.recorder.stop(reason);
+    if (session.role === 'asking' || session.role === 'starting') {
+      // Withdrawn before it began is no failure; a call that ended, or a recorder that failed, is.
+      session.settle(
+        reason === 'call-ended'
+          ? new CignalError(ClientErrorCode.NotConnected, 'The call ended before the recording began')
+          : reason === 'error'
+            ? new CignalError(ClientErrorCode.Unsupported, 'This browser could not start the recording')
+            : { success: false },
+      );
     }
-    if (session.role === 'recording') session.recorder.stop(reason);
-    this.#tell('stopped', session.role === 'asking' || session.role === 'recording' ? 'local' : 'remote', by, reason);
+    this.#tell('stopped', local ? 'local' : 'remote', by, reason);
   }
 
   /** This request is over. */

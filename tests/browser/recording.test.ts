@@ -80,4 +80,43 @@ describe('recording with consent', () => {
     expect(file.streams.map((s) => s.type).sort()).toEqual(['audio', 'video']);
     expect((await recordingStates(a)).at(-1)).toMatchObject({ state: 'stopped', reason: 'call-ended' });
   });
+
+  it('records a call where nobody has a microphone, and a browser that will not play the sound gets the picture alone', async () => {
+    // Neither side opens a microphone: no voice to mix, yet the file has its picture (and silence).
+    const silent = { mediaConstraints: { audio: false, video: true } };
+    const [a, b] = await callBetween(page, uniqueRoom(), silent);
+    await recordFor(a, b, 1500);
+    const file = await probeRecording(a);
+    expect(file.streams.map((s) => s.type).sort()).toEqual(['audio', 'video']);
+    expect(file.durationS).toBeGreaterThan(1);
+
+    // A browser that holds the page's sound back until a click (as Safari does with a request made
+    // outside one): its AudioContext stays suspended. The recording is the picture alone, and says so.
+    const [c, d] = await callBetween(page, uniqueRoom());
+    const warnings: string[] = [];
+    c.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
+    await run(c, `
+      localStorage.debug = 'cignal-client:WARN:*';
+      window.AudioContext = class extends AudioContext {
+        constructor(options) { super(options); void this.suspend(); }
+        resume() { return Promise.resolve(); }
+      };
+    `);
+    await recordFor(c, d, 1500);
+    const picture = await probeRecording(c);
+    expect(picture.streams.map((s) => s.type)).toEqual(['video']);
+    expect(picture.durationS).toBeGreaterThan(1);
+    expect(warnings.join('\n')).toContain('recording the picture only');
+  });
 });
+
+/** `a` asks, `b` says yes, and `a` stops after `ms` of recording, by its clock. */
+async function recordFor(a: Page, b: Page, ms: number): Promise<void> {
+  await keepRecording(a);
+  await run(a, 'T.asked = room.startRecording();');
+  await waitForEvent(b, 'recordingRequested');
+  await run(b, 'room.acceptRecording();');
+  expect(await run(a, 'const result = await T.asked; T.started = performance.now(); return result;')).toEqual({ success: true });
+  await a.waitForFunction((ms) => performance.now() - (window as any).T.started >= ms, ms, { polling: 100 });
+  await run(a, 'await room.stopRecording();');
+}

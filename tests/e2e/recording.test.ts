@@ -62,10 +62,11 @@ describe('<cignal-call> recording between two pages', () => {
     expect(await part(bob, 'recording-prompt').count()).toBe(0);
     expect(await part(alice, 'recording-download').count()).toBe(0);
 
-    // Asked again, and accepted: both pages show that the call is being recorded.
+    // Asked again, and accepted: both pages show that the call is being recorded (Alice's once her
+    // browser has begun the file: on a busy machine, seconds after the yes).
     await part(alice, 'record-button').click();
     await part(bob, 'recording-prompt').getByRole('button', { name: 'Accept' }).click();
-    await Promise.all([expect.poll(() => indicator(alice)).toBe('recording'), expect.poll(() => indicator(bob)).toBe('recording')]);
+    await Promise.all([expect.poll(() => indicator(alice), { timeout: 15_000 }).toBe('recording'), expect.poll(() => indicator(bob)).toBe('recording')]);
     expect(await part(bob, 'recording-indicator').textContent()).toBe('Recording');
     // Two seconds of the call, by Alice's clock, then Bob stops it.
     const since = await alice.evaluate(() => performance.now());

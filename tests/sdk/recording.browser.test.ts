@@ -140,6 +140,29 @@ describe('Recording: consent across a rebuilt connection', () => {
     expect(bob.recording.active).to.equal(false);
   });
 
+  it('says recording only once the file has begun; stopped before that, it gives no file', async () => {
+    const { alice, bob, started } = await aliceAsks();
+    // Yes and stop in one turn: they reach Alice before her browser has written anything.
+    bob.recording.accept();
+    bob.recording.stop();
+    expect(await started).to.deep.equal({ success: false });
+    expect(alice.states).to.deep.equal([
+      { state: 'asked', recorder: 'local', by: 'local' },
+      { state: 'stopped', recorder: 'local', by: 'remote', reason: 'asked' },
+    ]);
+
+    // The next one begins, and is the only file that comes.
+    const again = alice.recording.start();
+    await until('the second question', () => bob.asked === 2);
+    bob.recording.accept();
+    expect(await again).to.deep.equal({ success: true });
+    expect(last(alice)).to.equal('recording');
+    alice.recording.stop();
+    await until('the result', () => alice.results.length > 0);
+    expect(alice.results).to.have.length(1);
+    expect(alice.results[0]!.blob.size).to.be.greaterThan(0);
+  });
+
   it('a "no" said while the channel is down reaches the asking side with the new channel', async () => {
     const { alice, bob, started } = await aliceAsks();
     down(alice, bob);
