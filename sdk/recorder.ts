@@ -24,7 +24,7 @@ export interface RecordingOptions {
 /** The finished recording (`recording` event). */
 export interface RecordingResult {
   blob: Blob;
-  /** From when the browser began writing the file until it stopped, measured (not read from the file). */
+  /** From when the recorder started until it stopped, measured (not read from the file). */
   durationMs: number;
   mimeType: string;
 }
@@ -42,8 +42,12 @@ export interface RecorderEvents {
 const FIRST_DATA_POLL_MS = 100;
 const FIRST_DATA_TIMEOUT_MS = 10_000;
 
-/** The formats asked of MediaRecorder, best first. */
-const MIME_TYPES = ['video/webm;codecs=vp9,opus', 'video/webm;codecs=vp8,opus', 'video/webm'];
+/**
+ * The format asked of MediaRecorder: the best WebM it has, naming Opus only with sound (Firefox
+ * never begins a file whose format names a track it does not have); none, its own, without WebM.
+ */
+const formatFor = (sound: boolean) =>
+  [...['vp9', 'vp8'].map((video) => `video/webm;codecs=${video}${sound ? ',opus' : ''}`), 'video/webm'].find((type) => MediaRecorder.isTypeSupported(type)) ?? '';
 
 /** What the recorder shows and hears, read again at every picture: tracks come and go. */
 export interface RecorderSources {
@@ -90,7 +94,6 @@ function fit(ctx: CanvasRenderingContext2D, video: HTMLVideoElement, x: number, 
 }
 
 export class Recorder {
-  readonly mimeType: string;
   readonly #sources: RecorderSources;
   readonly #log: Logger;
   readonly #audio: AudioContext;
@@ -106,8 +109,10 @@ export class Recorder {
   #poll: ReturnType<typeof setInterval> | undefined;
   readonly #chunks: Blob[] = [];
   #bytes = 0;
-  /** When the first data came: the file has begun. 0 until then. */
+  /** When MediaRecorder started: where the file's time begins. */
   #started = 0;
+  /** The first data came: the file has begun. */
+  #begun = false;
   #reason: RecordingStopReason = 'asked';
 
   /**
@@ -118,7 +123,6 @@ export class Recorder {
   constructor(sources: RecorderSources, logger: Logger) {
     this.#sources = sources;
     this.#log = logger;
-    this.mimeType = MIME_TYPES.find((type) => MediaRecorder.isTypeSupported(type)) ?? '';
     this.#audio = new AudioContext();
     this.#mix = this.#audio.createMediaStreamDestination();
     // Silence, always mixed in: Chromium writes nothing until the sound track has samples, and a
@@ -147,13 +151,14 @@ export class Recorder {
     // Sound that does not play (a browser that wants a click first) would hold the file back.
     const sound = this.#audio.state === 'running';
     if (!sound) this.#log.warn('the browser does not let the recording play sound (ask for it from a click); recording the picture only');
-    const recorder = new MediaRecorder(new MediaStream([video!, ...(sound ? this.#mix.stream.getAudioTracks() : [])]), this.mimeType ? { mimeType: this.mimeType } : {});
+    const format = formatFor(sound);
+    const recorder = new MediaRecorder(new MediaStream([video!, ...(sound ? this.#mix.stream.getAudioTracks() : [])]), format ? { mimeType: format } : {});
     this.#recorder = recorder;
     recorder.ondataavailable = ({ data }) => {
       if (!data.size) return;
-      if (!this.#started) {
+      if (!this.#begun) {
         if (recorder.state !== 'recording') return; // stopped before it began: nothing to keep
-        this.#started = performance.now();
+        this.#begun = true;
         clearInterval(this.#poll);
         started();
       }
@@ -169,19 +174,20 @@ export class Recorder {
       this.stop('error');
     };
     recorder.onstop = () => {
-      const durationMs = this.#started && performance.now() - this.#started;
+      const durationMs = performance.now() - this.#started;
       this.#release();
-      const mimeType = recorder.mimeType || this.mimeType || 'video/webm';
-      done(this.#started ? { blob: new Blob(this.#chunks, { type: mimeType }), durationMs, mimeType } : null, this.#reason);
+      const mimeType = recorder.mimeType || format || 'video/webm';
+      done(this.#begun ? { blob: new Blob(this.#chunks, { type: mimeType }), durationMs, mimeType } : null, this.#reason);
       this.#chunks.length = 0;
     };
     recorder.start(timesliceMs);
+    this.#started = performance.now();
     // The first data is asked for until it comes, not waited for a whole timeslice: the recording is
-    // told as begun only then. One that never begins is a failure.
-    const since = performance.now();
+    // told as begun only then (the file's time runs from the start, a moment earlier). One that
+    // never begins is a failure.
     this.#poll = setInterval(() => {
       if (recorder.state !== 'recording') return;
-      if (performance.now() - since < FIRST_DATA_TIMEOUT_MS) return recorder.requestData();
+      if (performance.now() - this.#started < FIRST_DATA_TIMEOUT_MS) return recorder.requestData();
       this.#log.error('the recorder wrote nothing in %d s; stopping it', FIRST_DATA_TIMEOUT_MS / 1000);
       this.stop('error');
     }, FIRST_DATA_POLL_MS);

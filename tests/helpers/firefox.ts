@@ -29,6 +29,9 @@ export const firefoxPrefs: Record<string, unknown> = {
   // getUserMedia on plain http:// origins other than localhost (the hosts of the network tests).
   'media.devices.insecure.enabled': true,
   'media.getusermedia.insecure.enabled': true,
+  // A sound output that is not there (the machine has no sound card), as Chromium's headless has:
+  // without it Firefox's AudioContext never runs.
+  'media.cubeb.force_mock_context': true,
   // Remote audio and video play without a click.
   'media.autoplay.default': 0,
   'media.autoplay.blocking_policy': 0,

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { run, type TestPage } from './harness.js';
+import { events, run, waitForEvent, type TestPage } from './harness.js';
 
 export interface Probe {
   format: string;
@@ -25,6 +25,22 @@ export interface Probe {
  */
 export function keepRecording(page: TestPage): Promise<void> {
   return run(page, 'T.recording = null; room.on("recording", (result) => (T.recording = result));');
+}
+
+/**
+ * `a` asks to record, `b` says yes, and `a` stops after `ms` of recording by its clock (from its
+ * request resolving). The file is kept (`keepRecording`), for `probeRecording`.
+ */
+export async function recordFor(a: TestPage, b: TestPage, ms: number): Promise<void> {
+  await keepRecording(a);
+  const asked = (await events(b, 'recordingRequested')).length;
+  await run(a, 'T.asked = room.startRecording();');
+  await waitForEvent(b, 'recordingRequested', asked + 1);
+  await run(b, 'room.acceptRecording();');
+  const result = await run<{ success: boolean }>(a, 'const result = await T.asked; T.started = performance.now(); return result;');
+  if (!result.success) throw new Error(`startRecording resolved ${JSON.stringify(result)}`);
+  await a.waitForFunction((ms: number) => performance.now() - (window as any).T.started >= ms, ms, { polling: 100 });
+  await run(a, 'T.recordedMs = performance.now() - T.started; await room.stopRecording();');
 }
 
 /**
