@@ -154,7 +154,7 @@ const iconButton = ({ part, icon: name, label, enabled = true, click, pressed = 
  * @csspart record-button - During a call: asks the other person to record it, or stops the recording (`aria-pressed` while asked or recording). Nothing is recorded before they accept; the recording is made in this browser.
  * @csspart recording-prompt - The other person's request to record, with Accept and Decline buttons (`role="alertdialog"`; it takes the keyboard focus).
  * @csspart recording-indicator - On both sides while a recording is asked for (`data-state="asked"`) or made (`data-state="recording"`).
- * @csspart recording-download - The link to the finished recording, `cignal-<room>-<yyyy-mm-dd-hhmm>.webm`.
+ * @csspart recording-download - The link to the finished recording, `cignal-<room>-<yyyy-mm-dd-hhmm>.webm` (`.mp4` where the browser records MP4).
  * @csspart controls - The row of call buttons (one row, also on a phone).
  * @csspart mic-button - Turns the microphone on and off (`aria-pressed`).
  * @csspart camera-button - Turns the camera on and off (`aria-pressed`).

@@ -5,10 +5,10 @@ import { css, html, nothing, type TemplateResult } from 'lit';
 import type { RecordingResult, RecordingStateDetail } from '../sdk/index.js';
 import type { CignalLabels } from './labels.js';
 
-/** `cignal-<room>-<yyyy-mm-dd-hhmm>.webm`, in local time. */
-export function recordingName(room: string, at: Date): string {
+/** `cignal-<room>-<yyyy-mm-dd-hhmm>.webm`, in local time; `.mp4` for MP4 (Safari without WebM recording). */
+export function recordingName(room: string, at: Date, mimeType: string): string {
   const two = (n: number) => String(n).padStart(2, '0');
-  return `cignal-${room}-${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())}-${two(at.getHours())}${two(at.getMinutes())}.webm`;
+  return `cignal-${room}-${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())}-${two(at.getHours())}${two(at.getMinutes())}.${mimeType.startsWith('video/mp4') ? 'mp4' : 'webm'}`;
 }
 
 export class CallRecording {
@@ -21,9 +21,9 @@ export class CallRecording {
     this.current = detail.state === 'asked' || detail.state === 'recording' ? detail : null;
   }
 
-  finished({ blob }: RecordingResult, room: string): void {
+  finished({ blob, mimeType }: RecordingResult, room: string): void {
     this.clear();
-    this.download = { url: URL.createObjectURL(blob), name: recordingName(room, new Date()) };
+    this.download = { url: URL.createObjectURL(blob), name: recordingName(room, new Date(), mimeType) };
   }
 
   /** Forgets the state and lets the last file go. */

@@ -105,6 +105,11 @@ describe('<cignal-call> recording', () => {
     expect(link.textContent).to.equal('Download the recording');
     expect(link.download).to.match(/^cignal-room-1-\d{4}-\d{2}-\d{2}-\d{4}\.webm$/);
     expect(await (await fetch(link.href)).text()).to.equal('webm');
+
+    // A browser that records MP4 (Safari without WebM recording) gets a name that says so.
+    room.fire('recording', { blob: new Blob(['mp4'], { type: 'video/mp4' }), durationMs: 1000, mimeType: 'video/mp4;codecs=avc1,mp4a' });
+    await settle(el);
+    expect(part<HTMLAnchorElement>(el, 'recording-download')!.download).to.match(/^cignal-room-1-\d{4}-\d{2}-\d{2}-\d{4}\.mp4$/);
   });
 
   it('no-recording hides the record button; a request from the other person is still shown', async () => {
