@@ -111,8 +111,9 @@ export class Recording {
 
   /**
    * Asks the other person; resolves `{ success: true }` once recording (the browser has begun the
-   * file), `{ success: false }` when withdrawn (`stop`, on either side) before that. Rejects with `not-connected` (no call), `recording-active`,
-   * `recording-declined` or `unsupported` (no MediaRecorder, or its code could not be loaded).
+   * file), `{ success: false }` when withdrawn (`stop`, on either side) before that. Rejects with
+   * `not-connected` (no call, or it ended first), `recording-active`, `recording-declined` or
+   * `unsupported` (no MediaRecorder, its code could not be loaded, or it could not begin).
    */
   async start(options: RecordingOptions = {}): Promise<Result> {
     const { maxBytes = DEFAULT_MAX_BYTES } = options ?? {};
