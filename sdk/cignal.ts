@@ -312,10 +312,11 @@ export class Cignal extends Emitter<CignalEvents> {
   }
 
   /**
-   * Asks the other person to record the call (`recordingRequested` on their side); resolves `{ success: true }`
-   * once they said yes and this browser has begun the file (see README "Recording"), `{ success: false }`
-   * when stopped by either side first. Rejects with `not-connected`, `recording-active`,
-   * `recording-declined` or `unsupported` (no MediaRecorder, or it could not begin). The result comes as `recording`.
+   * Asks the other person to record the call (`recordingRequested` on their side); resolves
+   * `{ success: true }` once they said yes and this browser has begun the file (see README
+   * "Recording"), `{ success: false }` when stopped by either side first. Rejects with
+   * `not-connected`, `recording-active`, `recording-declined` or `unsupported` (no MediaRecorder,
+   * or it could not begin). The result comes as `recording`.
    */
   startRecording(options?: RecordingOptions): Promise<Result> {
     return this.#recording.start(options);

@@ -153,7 +153,6 @@ export class Recorder {
     if (!sound) this.#log.warn('the browser does not let the recording play sound (ask for it from a click); recording the picture only');
     const format = formatFor(sound);
     const recorder = new MediaRecorder(new MediaStream([video!, ...(sound ? this.#mix.stream.getAudioTracks() : [])]), format ? { mimeType: format } : {});
-    this.#recorder = recorder;
     recorder.ondataavailable = ({ data }) => {
       if (!data.size) return;
       if (!this.#begun) {
@@ -181,6 +180,7 @@ export class Recorder {
       this.#chunks.length = 0;
     };
     recorder.start(timesliceMs);
+    this.#recorder = recorder; // only once started: one that failed to start is let go by stop()
     this.#started = performance.now();
     // The first data is asked for until it comes, not waited for a whole timeslice: the recording is
     // told as begun only then (the file's time runs from the start, a moment earlier). One that
@@ -199,7 +199,7 @@ export class Recorder {
     if (recorder && recorder.state !== 'inactive') {
       this.#reason = reason;
       recorder.stop();
-    } else this.#release(); // never started (or it failed to): nothing will call onstop
+    } else if (!recorder) this.#release(); // never started (or it failed to): nothing will call onstop
   }
 
   #release() {

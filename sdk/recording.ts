@@ -205,30 +205,27 @@ export class Recording {
           settle({ success: true });
         },
         done: (result, reason) => {
-          // Stopped by the recorder itself (its limit, a failure): the other side is told.
-          if (this.#session?.id === id) {
-            this.#send({ t: 'recording', id, action: 'stop' });
-            this.#end('local', reason);
-          }
+          if (this.#session?.id === id) this.#stoppedHere(reason);
           if (result) this.#emit('recording', result);
         },
       });
     } catch (cause) {
-      // MediaRecorder refused what it was given: the other side, who said yes, hears it stopped.
-      this.#finish(session);
-      session.recorder.stop();
-      this.#send({ t: 'recording', id, action: 'stop' });
-      this.#tell('stopped', 'local', 'local', 'error');
-      return settle(new CignalError(ClientErrorCode.Unsupported, 'This browser could not start the recording', { cause }));
+      this.#stoppedHere('error', cause); // MediaRecorder refused what it was given
     }
   }
 
+  /** The recorder here stopped by itself (its limit, a failure): the other side, who said yes, is told. */
+  #stoppedHere(reason: RecordingStopReason, cause?: unknown) {
+    this.#send({ t: 'recording', id: this.#session!.id, action: 'stop' });
+    this.#end('local', reason, cause);
+  }
+
   /** Ends whatever is on: a recording made here stops (its result follows), a question is withdrawn. */
-  #end(by: 'local' | 'remote', reason: RecordingStopReason) {
+  #end(by: 'local' | 'remote', reason: RecordingStopReason, cause?: unknown) {
     const session = this.#session;
     if (!session) return;
     this.#finish(session);
-    const local = session.role === 'asking' || session.role === 'starting' || session.role === 'recording';
+    const local = 'recorder' in session;
     if (local) session.recorder.stop(reason);
     if (session.role === 'asking' || session.role === 'starting') {
       // Withdrawn before it began is no failure; a call that ended, or a recorder that failed, is.
@@ -236,7 +233,7 @@ export class Recording {
         reason === 'call-ended'
           ? new CignalError(ClientErrorCode.NotConnected, 'The call ended before the recording began')
           : reason === 'error'
-            ? new CignalError(ClientErrorCode.Unsupported, 'This browser could not start the recording')
+            ? new CignalError(ClientErrorCode.Unsupported, 'This browser could not start the recording', { cause })
             : { success: false },
       );
     }
