@@ -38,9 +38,13 @@ export interface RecorderEvents {
   done(result: RecordingResult | null, reason: RecordingStopReason): void;
 }
 
-/** How often to ask MediaRecorder for what it wrote, until it wrote something, and for how long. */
+/**
+ * How often to ask MediaRecorder for what it wrote, until it wrote something, and for how long: a
+ * machine busy enough to draw a few pictures a second takes seconds to begin (5 s seen here), and a
+ * recording that begins late is worth more than one given up.
+ */
 const FIRST_DATA_POLL_MS = 100;
-const FIRST_DATA_TIMEOUT_MS = 10_000;
+const FIRST_DATA_TIMEOUT_MS = 20_000;
 
 /**
  * The format asked of MediaRecorder: the best WebM it has, naming Opus only with sound (Firefox

@@ -11,6 +11,8 @@ import { uniqueRoom } from '../helpers/server.js';
 const suite = browserSuite();
 const page = () => harnessPage(suite);
 
+// A recording begins once the browser has written the file's start, seconds after the yes on a
+// busy machine: the tests that record get a minute.
 const recordingStates = async (p: Page) => (await events(p, 'recordingState')).map((e) => e.arg);
 
 describe('recording with consent', () => {
@@ -61,7 +63,7 @@ describe('recording with consent', () => {
     expect(Math.abs(file.durationS * 1000 - file.durationMs)).toBeLessThan(1000);
     // B recorded nothing.
     expect(await events(b, 'recording')).toEqual([]);
-  });
+  }, 60_000);
 
   it('asking without a call, or twice, fails with a clear error; the recording ends with the call', async () => {
     const lonely = await page();
@@ -109,5 +111,5 @@ describe('recording with consent', () => {
     expect(picture.streams.map((s) => s.type)).toEqual(['video']);
     expect(picture.durationS).toBeGreaterThan(1);
     expect(warnings.join('\n')).toContain('recording the picture only');
-  });
+  }, 60_000);
 });

@@ -66,7 +66,7 @@ describe('<cignal-call> recording between two pages', () => {
     // browser has begun the file: on a busy machine, seconds after the yes).
     await part(alice, 'record-button').click();
     await part(bob, 'recording-prompt').getByRole('button', { name: 'Accept' }).click();
-    await Promise.all([expect.poll(() => indicator(alice), { timeout: 15_000 }).toBe('recording'), expect.poll(() => indicator(bob)).toBe('recording')]);
+    await Promise.all([expect.poll(() => indicator(alice), { timeout: 25_000 }).toBe('recording'), expect.poll(() => indicator(bob)).toBe('recording')]);
     expect(await part(bob, 'recording-indicator').textContent()).toBe('Recording');
     // Two seconds of the call, by Alice's clock, then Bob stops it.
     const since = await alice.evaluate(() => performance.now());
