@@ -2,7 +2,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserSuite } from '../helpers/browser.js';
-import { callBetween, events, expectVideoFlowing, harnessPage, resetFrames, run, waitForEvent } from '../helpers/harness.js';
+import { callBetween, callSnapshot, events, expectVideoFlowing, harnessPage, keepSdkLog, resetFrames, run, waitForEvent } from '../helpers/harness.js';
 import { uniqueRoom } from '../helpers/server.js';
 
 const suite = browserSuite({ reconnectGraceMs: 30_000 });
@@ -53,7 +53,12 @@ describe('restartIce', () => {
     const pcBefore = await run(a, 'T.pcBefore = room.pc; return true;');
     expect(pcBefore).toBe(true);
 
-    expect(await run(a, 'return room.restartIce();')).toEqual({ success: true });
+    const logs = await Promise.all([keepSdkLog(a), keepSdkLog(b)]);
+    const restarted = await run(a, 'return room.restartIce();');
+    if (!(restarted as { success?: boolean }).success) {
+      const said = async (p: Page, log: () => string[]) => `${JSON.stringify(await callSnapshot(p))}\n  ${log().join('\n  ')}`;
+      throw new Error(`restartIce answered ${JSON.stringify(restarted)}\nA: ${await said(a, logs[0])}\nB: ${await said(b, logs[1])}`);
+    }
     await b.waitForFunction((old) => /a=ice-ufrag:(\S+)/.exec((window as any).T.room.pc.localDescription.sdp)![1] !== old, beforeB.local);
     const [afterA, afterB] = await Promise.all([ufrags(a), ufrags(b)]);
     expect(afterA.local).not.toBe(beforeA.local);

@@ -106,6 +106,19 @@ export async function startCall(
   await Promise.all([expectVideoFlowing(a), expectVideoFlowing(b)]);
 }
 
+/**
+ * Keeps the lines the page's SDK logs from now on at its info, warning and error levels (turned on
+ * with `localStorage.debug`), each with the time it came: for a failure to say what the SDK did.
+ */
+export async function keepSdkLog(page: Page): Promise<() => string[]> {
+  const lines: string[] = [];
+  page.on('console', (message) => {
+    if (message.text().startsWith('cignal-client:')) lines.push(`${new Date().toISOString().slice(11, 23)} ${message.text()}`);
+  });
+  await page.evaluate(() => localStorage.setItem('debug', 'cignal-client:INFO*,cignal-client:WARN*,cignal-client:ERROR*'));
+  return () => lines;
+}
+
 /** Forgets the frames counted so far, so that `expectVideoFlowing` proves new ones. */
 export function resetFrames(page: TestPage): Promise<void> {
   return page.evaluate(() => {
