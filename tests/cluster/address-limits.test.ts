@@ -122,20 +122,29 @@ describe('the limits of two servers on one Redis', () => {
     const budget = { connections: 0, joinsPerMinute: 0, messagesPerSecond: 20 };
     const one = await serverLimits(redis.url, budget);
     const two = await serverLimits(redis.url, budget);
-    const address = '192.0.2.1';
-
-    // Twelve on each: under the budget for either server alone.
-    for (let i = 0; i < 12; i++) expect(one.message(address)).toBe(0);
-    for (let i = 0; i < 12; i++) expect(two.message(address)).toBe(0);
-    await one.flush();
-    await two.flush();
-
-    expect(two.message(address)).toBeGreaterThan(0);
-    // Server one hears of the sum with what it counts next.
-    expect(one.message(address)).toBe(0);
-    await one.flush();
-    expect(one.message(address)).toBeGreaterThan(0);
-    expect(one.message('198.51.100.7')).toBe(0);
+    // Redis counts an address's messages in windows of a second, from the first one it is told of.
+    // A run that a busy machine spreads over more than that (its window ended in between) is made
+    // again, on an address of its own.
+    for (let run = 1; ; run++) {
+      const address = `192.0.2.${run}`;
+      const began = performance.now();
+      // Twelve on each: under the budget for either server alone.
+      for (let i = 0; i < 12; i++) expect(one.message(address)).toBe(0);
+      for (let i = 0; i < 12; i++) expect(two.message(address)).toBe(0);
+      await one.flush();
+      await two.flush();
+      const sumOnTwo = two.message(address);
+      // Server one hears of the sum with what it counts next.
+      const nextOnOne = one.message(address);
+      await one.flush();
+      const thenOnOne = one.message(address);
+      if (performance.now() - began > 800 && run < 5) continue;
+      expect(sumOnTwo).toBeGreaterThan(0);
+      expect(nextOnOne).toBe(0);
+      expect(thenOnOne).toBeGreaterThan(0);
+      expect(one.message('198.51.100.7')).toBe(0);
+      return;
+    }
   });
 
   test('while Redis is out of reach each server counts connections on its own, and a refusal is still a refusal', async () => {
