@@ -13,7 +13,7 @@ import type { Logger } from './logger.js';
 import type { Messenger } from './messenger.js';
 import { PeerSession, ufrag, type SendSignal, type TrackKind, type TrackSource } from './peer-session.js';
 import type { RecoveryOptions } from './recovery.js';
-import { NetworkMonitor, selectedPairBytes, type NetworkStatus } from './stats.js';
+import { NetworkMonitor, receivedByPair, type NetworkStatus } from './stats.js';
 import { watchTurn } from './turn.js';
 import { verificationCode } from './verify.js';
 
@@ -155,9 +155,9 @@ export class Call extends Emitter<CallEvents> {
     // Aborted if this connection is replaced while its description is applied.
     const replaced = this.#connection.signal;
     const remote = ufrag(current.pc.remoteDescription);
-    // The pair in use before a restart, read without holding up the description (and the
+    // The pairs there before a restart, read without holding up the description (and the
     // candidates right behind it): ICE cannot have moved by the time the reading is taken.
-    const before = remote ? selectedPairBytes(current.pc).then((p) => p?.pair ?? null, () => null) : null;
+    const before = remote ? receivedByPair(current.pc).then((pairs) => new Set(pairs.keys()), () => null) : null;
     await current.handleDescription(description, connection, to);
     this.#health.wake(); // the signalling state may be stable again
     if (!before || replaced.aborted || ufrag(current.pc.remoteDescription) === remote) return;

@@ -1,14 +1,14 @@
 // Whether anything arrives from the other side, told by the bytes received on the candidate pair
 // in use rather than by ICE states: after an ICE restart between Firefox and Chromium, a path can
 // be `connected` on both sides and carry nothing one way.
-import { selectedPairBytes } from './stats.js';
+import { receivedByPair } from './stats.js';
 
 /** How often the received bytes are read while watching. */
 export const FLOW_CHECK_MS = 250;
 
 /**
  * What a watch saw: bytes growing on a pair (`arrived`); at its end, bytes growing only on the
- * pair it was told to leave aside, still in use (`stayed`); or none (`nothing`).
+ * pairs it was told to leave aside, still in use (`stayed`); or none (`nothing`).
  */
 export type Flow = 'arrived' | 'stayed' | 'nothing';
 
@@ -21,18 +21,18 @@ export interface FlowWatch {
 export interface WatchOptions {
   /** Ends the watch after this long. */
   timeoutMs?: number;
-  /** Bytes on this pair (the one in use before an ICE restart) do not count as `arrived`. */
-  notOn?: string | null;
+  /** Bytes on these pairs (the ones there before an ICE restart) do not count as `arrived`. */
+  notOn?: ReadonlySet<string> | null;
 }
 
 /**
- * Reads the bytes received on the pair in use of `pc()` (read anew each time: the call's
- * connection may be rebuilt meanwhile) until they grow on one pair.
+ * Reads the bytes received on each candidate pair of `pc()` (read anew each time: the call's
+ * connection may be rebuilt meanwhile) until they grow on a pair.
  */
 export function watchFlow(pc: () => RTCPeerConnection, { timeoutMs = Infinity, notOn = null }: WatchOptions = {}): FlowWatch {
   let settle!: (flow: Flow) => void;
   const result = new Promise<Flow>((resolve) => (settle = resolve));
-  let baseline: { pair: string; bytes: number } | null = null;
+  let baseline: { pc: RTCPeerConnection; pairs: Map<string, number> } | null = null;
   let stayed = false;
   let reading = false;
   /** When the first reading came: the watch lasts `timeoutMs` of readings from then. */
@@ -46,19 +46,16 @@ export function watchFlow(pc: () => RTCPeerConnection, { timeoutMs = Infinity, n
   const timer = setInterval(() => {
     if (reading) return;
     reading = true;
-    selectedPairBytes(pc())
-      .then((now) => {
-        if (now) {
-          // A pair that changed counts from its own first reading.
-          if (baseline === null || baseline.pair !== now.pair || now.bytes < baseline.bytes) {
-            baseline = now;
-            stayed = false;
-          } else if (now.bytes > baseline.bytes) {
-            if (now.pair !== notOn) return done('arrived');
-            stayed = true;
-            baseline = now;
-          }
+    const connection = pc();
+    receivedByPair(connection)
+      .then((pairs) => {
+        // A connection that was replaced counts from its own first reading.
+        if (baseline?.pc === connection) {
+          const grown = [...pairs].filter(([id, bytes]) => bytes > (baseline!.pairs.get(id) ?? 0)).map(([id]) => id);
+          if (grown.some((id) => !notOn?.has(id))) return done('arrived');
+          if (grown.length) stayed = true;
         }
+        baseline = { pc: connection, pairs };
         // Judged by readings, not by the clock alone: a page that a busy device keeps from running
         // reads late, and what arrived meanwhile shows in its next reading.
         first ??= performance.now();

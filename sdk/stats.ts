@@ -200,10 +200,18 @@ function selectedPair(stats: ReadonlyMap<string, Stat>): Stat | undefined {
   return stats.get(transport?.selectedCandidatePairId as string) ?? all.find((s) => s.type === 'candidate-pair' && (s.selected || (s.nominated && s.state === 'succeeded')));
 }
 
-/** The candidate pair in use and the bytes received on it so far; null before one is chosen. */
-export async function selectedPairBytes(pc: RTCPeerConnection): Promise<{ pair: string; bytes: number } | null> {
-  const pair = selectedPair(await pc.getStats());
-  return pair ? { pair: pair.id, bytes: num(pair.bytesReceived) } : null;
+/**
+ * The bytes received so far on each candidate pair of the connection. Not the selected pair's
+ * alone: Chromium's transport can name as selected a pair that receives nothing while the media
+ * arrives on another (seen on loopback, before and after an ICE restart). Connectivity checks are
+ * not counted, so only the pairs that carry the call grow.
+ */
+export async function receivedByPair(pc: RTCPeerConnection): Promise<Map<string, number>> {
+  const pairs = new Map<string, number>();
+  (await pc.getStats()).forEach((stat: Stat) => {
+    if (stat.type === 'candidate-pair') pairs.set(stat.id as string, num(stat.bytesReceived));
+  });
+  return pairs;
 }
 
 function rateQuality({ rttMs, packetLoss, jitterMs }: Pick<NetworkStatus, 'rttMs' | 'packetLoss' | 'jitterMs'>): NetworkQuality {
