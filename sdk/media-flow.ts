@@ -1,6 +1,6 @@
-// Whether anything arrives from the other side, told by the bytes received on the candidate pair
-// in use rather than by ICE states: after an ICE restart between Firefox and Chromium, a path can
-// be `connected` on both sides and carry nothing one way.
+// Whether anything arrives from the other side, told by the bytes received on the connection's
+// candidate pairs rather than by ICE states: after an ICE restart between Firefox and Chromium, a
+// path can be `connected` on both sides and carry nothing one way.
 import { receivedByPair } from './stats.js';
 
 /** How often the received bytes are read while watching. */
